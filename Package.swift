@@ -1,0 +1,54 @@
+// swift-tools-version:6.0
+// mxflow: automatic processing of MX rotation data. Layers (ARCHITECTURE.md):
+// system shims → MXMath → MXModel → MXSymmetry → MXFormats → step algorithms
+// → MXPipeline → mxflow. Lower targets never import higher ones.
+import PackageDescription
+
+let v5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
+
+let package = Package(
+    name: "mxflow",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "mxflow", targets: ["mxflow"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: system-library shims (Debian packages; see README "Dependencies")
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "CLapacke", pkgConfig: "lapacke",
+                       providers: [.apt(["liblapacke-dev", "libopenblas-dev"])]),
+        .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+
+        // MARK: libraries, lowest layer first
+        .target(name: "MXLogging", swiftSettings: v5),
+        .target(name: "MXMath", dependencies: ["CLapacke"], swiftSettings: v5),
+        .target(name: "MXModel", dependencies: ["MXMath", "MXLogging"], swiftSettings: v5),
+        .target(name: "MXSymmetry", dependencies: ["MXMath", "MXModel"], swiftSettings: v5),
+        .target(name: "MXFormats", dependencies: ["MXMath", "MXModel", "MXSymmetry", "CHDF5", "CLZ4"],
+                swiftSettings: v5),
+        .target(name: "MXSpotFinding", dependencies: ["MXMath", "MXModel", "MXFormats"], swiftSettings: v5),
+        .target(name: "MXSimulation", dependencies: ["MXMath", "MXModel", "MXSymmetry", "MXFormats"],
+                swiftSettings: v5),
+        .target(name: "MXPipeline",
+                dependencies: ["MXMath", "MXModel", "MXSymmetry", "MXFormats", "MXSpotFinding", "MXSimulation"],
+                swiftSettings: v5),
+        .executableTarget(name: "mxflow",
+                          dependencies: ["MXPipeline", "MXFormats", "MXModel", "MXSymmetry", "MXMath",
+                                         "MXSpotFinding", "MXSimulation",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          swiftSettings: v5),
+
+        // MARK: tests (mirror Sources/)
+        .testTarget(name: "MXMathTests", dependencies: ["MXMath"], swiftSettings: v5),
+        .testTarget(name: "MXModelTests", dependencies: ["MXModel"], swiftSettings: v5),
+        .testTarget(name: "MXSymmetryTests", dependencies: ["MXSymmetry"], swiftSettings: v5),
+        .testTarget(name: "MXFormatsTests", dependencies: ["MXFormats", "MXModel"], swiftSettings: v5),
+        .testTarget(name: "MXSpotFindingTests", dependencies: ["MXSpotFinding", "MXFormats"], swiftSettings: v5),
+        .testTarget(name: "MXSimulationTests", dependencies: ["MXSimulation", "MXFormats"], swiftSettings: v5),
+        .testTarget(name: "MXPipelineTests", dependencies: ["MXPipeline"], swiftSettings: v5),
+        .testTarget(name: "mxflowTests", dependencies: ["mxflow"], swiftSettings: v5),
+    ]
+)

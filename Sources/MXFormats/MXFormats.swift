@@ -1,0 +1,1 @@
+// MXFormats: see ARCHITECTURE.md (module being built).

@@ -1,0 +1,1 @@
+// MXSimulation: see ARCHITECTURE.md (module being built).

@@ -1,0 +1,1 @@
+// MXSpotFinding: see ARCHITECTURE.md (module being built).

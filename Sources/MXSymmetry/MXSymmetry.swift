@@ -1,0 +1,1 @@
+// MXSymmetry: see ARCHITECTURE.md (module being built).

@@ -1,0 +1,23 @@
+// The mxflow executable: the subcommand table. Each step lives in its own file.
+import ArgumentParser
+import MXPipeline
+
+@main
+struct MXFlow: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mxflow",
+        abstract: "Automatic processing of macromolecular X-ray rotation data.",
+        discussion: """
+        Every step is a subcommand that reads and writes DIALS-compatible files
+        (.expt, .refl). Parameters are written key=value (nproc=2 d_min=1.8);
+        `mxflow <step> --show-config` lists every parameter with its default.
+        """,
+        version: MXFlowVersion.string,
+        subcommands: [
+            ImportCommand.self,
+            ShowCommand.self,
+            FindSpotsCommand.self,
+            SimulateCommand.self,
+            BenchmarkCommand.self,
+        ])
+}
