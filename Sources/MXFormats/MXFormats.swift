@@ -1,1 +1,0 @@
-// MXFormats: see ARCHITECTURE.md (module being built).
