@@ -1,6 +1,7 @@
 // Tests of SpaceGroup and SpaceGroupTable against CCP4's syminfo.lib,
 // cctbx (sgtbx), gemmi and libccp4's csymlib.
 import XCTest
+import MXModel
 @testable import MXSymmetry
 
 final class SpaceGroupTests: XCTestCase {
@@ -42,6 +43,17 @@ final class SpaceGroupTests: XCTestCase {
         XCTAssertThrowsError(try t.spaceGroup("231"))
         // Lookup from operators.
         XCTAssertEqual(t.spaceGroup(matching: p43212.operations.reversed()), p43212)
+    }
+
+    func testHallSymbolsAsDxtbxWritesThem() throws {
+        // The space_group_hall_symbol values of /work/shared/data/*/truth.expt (dxtbx/cctbx spelling).
+        let expected: [(String, String)] = [(" I 2b 2c 3", "I 21 3"), (" P 4abw 2nw", "P 41 21 2"), (" P 2ac 2ab", "P 21 21 21"),
+                                            (" P 4ab 2ab", "P 4 21 2"), (" C 2y", "C 1 2 1"), (" P 1", "P 1"),
+                                            (" P 4nw 2abw", "P 43 21 2"), ("-P 2ybc", "P 1 21/c 1")]
+        for (hall, xhm) in expected {
+            let c = Crystal(realSpaceA: .unitX, realSpaceB: .unitY, realSpaceC: .unitZ, spaceGroupHall: hall)
+            XCTAssertEqual(try c.spaceGroup().xHM, xhm, hall)
+        }
     }
 
     func testOrdersAndNames() throws {
