@@ -52,7 +52,7 @@ final class SpaceGroupTests: XCTestCase {
                                             (" P 4nw 2abw", "P 43 21 2"), ("-P 2ybc", "P 1 21/c 1")]
         for (hall, xhm) in expected {
             let c = Crystal(realSpaceA: .unitX, realSpaceB: .unitY, realSpaceC: .unitZ, spaceGroupHall: hall)
-            XCTAssertEqual(try c.spaceGroup().xHM, xhm, hall)
+            XCTAssertEqual(try c.spaceGroup(in: requireTable()).xHM, xhm, hall)
         }
     }
 
