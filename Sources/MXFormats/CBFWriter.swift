@@ -17,28 +17,36 @@ public enum CBFWriter {
     /// The file is written under a temporary name and renamed, so no partial
     /// file is left behind on failure. `dataName` defaults to the file name
     /// without directory and extension.
+    ///
+    /// `headerConvention` nil picks "PILATUS_1.2" when the size is a Pilatus
+    /// module layout (n·487 + (n−1)·7 by m·195 + (m−1)·17) and "GENERIC_MINI"
+    /// otherwise: dxtbx reads PILATUS files with its Pilatus reader, which
+    /// asserts that layout (to mask module gaps), so other sizes must use the
+    /// generic convention *and* a "# Detector:" text without "PILATUS".
     public static func write(path: String, pixels: [Int32], width: Int, height: Int,
-                             header: CBFHeader, dataName: String? = nil) throws {
+                             header: CBFHeader, dataName: String? = nil, headerConvention: String? = nil) throws {
         guard width > 0, height > 0, pixels.count == width * height else {
             throw CBFError.writeFailed(path: path, reason:
                 "\(pixels.count) pixels were given for a \(width)×\(height) image")
         }
         let bytes = pixels.withUnsafeBufferPointer {
             encode(pixels: $0, width: width, height: height, header: header,
-                   dataName: dataName ?? defaultDataName(path))
+                   dataName: dataName ?? defaultDataName(path),
+                   headerConvention: headerConvention ?? defaultConvention(width: width, height: height))
         }
         try writeAtomically(path: path, bytes: bytes)
     }
 
     /// The complete file contents of a mini-CBF image.
     public static func encode(pixels: UnsafeBufferPointer<Int32>, width: Int, height: Int,
-                              header: CBFHeader, dataName: String) -> [UInt8] {
+                              header: CBFHeader, dataName: String,
+                              headerConvention: String = "PILATUS_1.2") -> [UInt8] {
         let data = CBFByteOffset.encode(pixels)
         let md5 = data.withUnsafeBytes { CBFMD5.base64Digest($0) }
         let padding = 4095
         var text = "###CBF: VERSION 1.5, CBFlib v0.7.8 - PILATUS detectors\r\n\r\n"
         text += "data_\(dataName)\r\n\r\n"
-        text += "_array_data.header_convention \"PILATUS_1.2\"\r\n"
+        text += "_array_data.header_convention \"\(headerConvention)\"\r\n"
         text += "_array_data.header_contents\r\n;\r\n"
         for line in header.lines() { text += line + "\r\n" }
         text += ";\r\n\r\n"
@@ -63,6 +71,11 @@ public enum CBFWriter {
         out.append(contentsOf: repeatElement(0, count: padding))
         out.append(contentsOf: "\r\n--CIF-BINARY-FORMAT-SECTION----\r\n;\r\n\r\n".utf8)
         return out
+    }
+
+    /// "PILATUS_1.2" for a Pilatus module layout, else "GENERIC_MINI" (see `write`).
+    public static func defaultConvention(width: Int, height: Int) -> String {
+        isPilatusModuleLayout(width: width, height: height) ? "PILATUS_1.2" : "GENERIC_MINI"
     }
 
     static func defaultDataName(_ path: String) -> String {
@@ -110,13 +123,15 @@ extension CBFHeader {
     /// geometry is written as its untilted equivalent.
     ///
     /// - Parameters:
-    ///   - detectorName: the "# Detector:" text; dxtbx needs "PILATUS" in it
-    ///     (or in the header convention) to choose its Pilatus reader.
+    ///   - detectorName: the "# Detector:" text; dxtbx picks its Pilatus
+    ///     reader when it or the header convention says "PILATUS".
+    ///     nil gives "PILATUS 6M, S/N 60-0000 mxflow" for a Pilatus module
+    ///     layout and "GENERIC, S/N 0 mxflow" otherwise.
     public init(beam: Beam, panel: Panel, scan: Scan?, image: Int,
-                detectorName: String = "PILATUS 6M, S/N 60-0000 mxflow",
-                countCutoff: Int? = nil) {
+                detectorName: String? = nil, countCutoff: Int? = nil) {
         self.init()
-        detector = detectorName
+        detector = detectorName ?? (CBFWriter.defaultConvention(width: panel.imageSize.fast, height: panel.imageSize.slow)
+            == "PILATUS_1.2" ? "PILATUS 6M, S/N 60-0000 mxflow" : "GENERIC, S/N 0 mxflow")
         if let scan, !scan.epochs.isEmpty {
             let i = min(max(0, image - scan.imageRange.lowerBound), scan.epochs.count - 1)
             timestamp = CBFHeader.pilatusTimestamp(epoch: scan.epochs[i])
