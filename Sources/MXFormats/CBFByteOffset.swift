@@ -49,6 +49,26 @@ public enum CBFByteOffset {
         // Fast loop: while a whole worst-case element fits, no bounds checks are needed.
         let safeEnd = size - maxBytesPerElement
         while i < n && pos <= safeEnd {
+            // Eight one-byte deltas at once when none of the next 8 bytes is the
+            // 0x80 escape (the usual case for photon-counting images). A byte
+            // equals 0x80 iff it is zero after XOR with 0x80; "has a zero byte"
+            // is the classic (w − 0x01…01) & ~w & 0x80…80 test (exact as a
+            // yes/no answer).
+            if n - i >= 8 {
+                let w = UInt64(littleEndian: src.loadUnaligned(fromByteOffset: pos, as: UInt64.self))
+                let x = w ^ 0x8080_8080_8080_8080
+                if (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080 == 0 {
+                    var k = 0
+                    while k < 8 {
+                        value &+= Int32(Int8(truncatingIfNeeded: w >> UInt64(8 * k)))
+                        dst[i + k] = value
+                        k += 1
+                    }
+                    i &+= 8
+                    pos &+= 8
+                    continue
+                }
+            }
             let b = Int8(bitPattern: src.load(fromByteOffset: pos, as: UInt8.self))
             if b != -128 {
                 value &+= Int32(b)
