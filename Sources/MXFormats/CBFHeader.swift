@@ -206,13 +206,13 @@ func cbfNumber(_ x: Double, decimals: Int = 0, exponent: Bool = false) -> String
         // Tolerance, not equality: mm ÷ 1000 itself rounds (0.172 / 1000 ≠ 172e-6).
         if let back = Double(s), abs(back - x) <= 1e-12 * abs(x) { return s }
     }
-    let fixed = fixedDecimal(x, decimals: decimals)
+    let fixed = cbfFixedDecimal(x, decimals: decimals)
     if Double(fixed) == x { return fixed }
     return "\(x)"
 }
 
 /// `x` with exactly `decimals` digits after the point (round half away from zero).
-func fixedDecimal(_ x: Double, decimals: Int) -> String {
+func cbfFixedDecimal(_ x: Double, decimals: Int) -> String {
     guard x.isFinite else { return "\(x)" }
     var scale = 1.0
     for _ in 0..<decimals { scale *= 10 }

@@ -93,13 +93,13 @@ public enum CBFWriter {
         var written = 0
         let ok: Bool = bytes.withUnsafeBytes { buf in
             while written < buf.count {
-                let n = Glibc.write(fd, buf.baseAddress! + written, buf.count - written)
+                let n = cbfSystemWrite(fd, buf.baseAddress! + written, buf.count - written)
                 if n <= 0 { return false }
                 written += n
             }
             return true
         }
-        let closed = Glibc.close(fd) == 0
+        let closed = cbfSystemClose(fd) == 0
         guard ok && closed else {
             let reason = String(cString: strerror(errno))
             unlink(tmp)

@@ -35,7 +35,7 @@ final class CBFByteOffsetTests: XCTestCase {
     }
 
     func testRandomRoundTripLongerThanFastPathMargin() throws {
-        var g = SplitMix(seed: 42)
+        var g = CBFSplitMix(seed: 42)
         let values: [Int32] = (0..<100_000).map { i in
             switch i % 7 {
             case 0: return Int32(truncatingIfNeeded: g.next())
@@ -61,7 +61,7 @@ final class CBFByteOffsetTests: XCTestCase {
     }
 
     func testGarbageNeverCrashes() {
-        var g = SplitMix(seed: 7)
+        var g = CBFSplitMix(seed: 7)
         for trial in 0..<200 {
             let n = Int(g.next() % 64)
             var bytes = (0..<n).map { _ in UInt8(truncatingIfNeeded: g.next()) }
@@ -72,7 +72,7 @@ final class CBFByteOffsetTests: XCTestCase {
 }
 
 /// A small deterministic generator for test data (SplitMix64).
-struct SplitMix: RandomNumberGenerator {
+struct CBFSplitMix: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {

@@ -33,7 +33,7 @@ final class CBFImageSourceTests: XCTestCase {
     func testForEachFrameVisitsEveryFrameOnce() throws {
         let paths = try cbfSharedSweep()
         let src = try CBFImageSource(experiment: try importCBFSeries(paths: Array(paths[0..<4])))
-        let sums = SumBox(count: 4)
+        let sums = CBFSumBox(count: 4)
         try src.forEachFrame(in: 0..<4, threads: 2) { i, px in sums.set(i, px.reduce(0) { $0 + Int($1) }) }
         let serial = try (0..<4).map { try src.readFrame($0).reduce(0) { $0 + Int($1) } }
         XCTAssertEqual(sums.values, serial)
@@ -77,7 +77,7 @@ final class CBFImageSourceTests: XCTestCase {
 }
 
 /// Per-frame results written from worker threads.
-final class SumBox: @unchecked Sendable {
+final class CBFSumBox: @unchecked Sendable {
     private let lock = NSLock()
     private var stored: [Int]
     init(count: Int) { stored = Array(repeating: 0, count: count) }
