@@ -49,13 +49,40 @@ final class CBFDialsRoundTripTests: XCTestCase {
                         exposureTimes: Array(repeating: 0.05, count: 4),
                         epochs: (0..<4).map { 1_700_000_000 + 0.05 * Double($0) })
         var g = CBFSplitMix(seed: 11)
+        var firstPixels: [Int32] = []
         let paths = try (1...4).map { n -> String in
             let h = CBFHeader(beam: beam, panel: panel, scan: scan, image: n)
             let path = dir + String(format: "/rt_%05d.cbf", n)
-            let px = (0..<(width * height)).map { _ in Int32(g.next() % 9) }
+            var px = (0..<(width * height)).map { _ in Int32(g.next() % 9) }
+            // Values that need the 2-, 4- and 8-byte escapes, gaps and bad pixels.
+            px[1] = -1; px[2] = -2; px[3] = 40_000; px[4] = 1_048_499; px[5] = Int32.min; px[6] = Int32.max
+            if n == 1 { firstPixels = px }
             try CBFWriter.write(path: path, pixels: px, width: width, height: height, header: h)
             return path
         }
+        // dxtbx decodes our pixels to the same values, and Content-MD5 matches hashlib's.
+        let py = Process()
+        py.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        py.arguments = ["-c", """
+            import base64, hashlib, sys, dxtbx
+            from scitbx.array_family import flex
+            a = dxtbx.load(sys.argv[1]).get_raw_data().as_1d()
+            raw = open(sys.argv[1], "rb").read()
+            start = raw.index(bytes([12, 26, 4, 213])) + 4
+            size = int(raw.split(b"X-Binary-Size:")[1].split()[0])
+            md5 = raw.split(b"Content-MD5:")[1].split()[0].decode()
+            ok = base64.b64encode(hashlib.md5(raw[start:start + size]).digest()).decode() == md5
+            print(len(a), int(flex.sum(a.as_double())), a[1], a[2], a[3], a[4], a[5], a[6], ok)
+            """, paths[0]]
+        let pipe = Pipe()
+        py.standardOutput = pipe
+        py.standardError = FileHandle.nullDevice
+        try py.run(); py.waitUntilExit()
+        let line = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let sum = firstPixels.reduce(0) { $0 + Int($1) }
+        XCTAssertEqual(line.trimmingCharacters(in: .whitespacesAndNewlines),
+                       "\(width * height) \(sum) -1 -2 40000 1048499 \(Int32.min) \(Int32.max) True")
+
         let json = try runDialsImport(exe, paths, in: dir)
         let ours = try importCBFSeries(paths: paths)
 
