@@ -118,7 +118,7 @@ public struct CBFFile: Sendable {
         guard output.count == b.numberOfElements else {
             throw CBFError.corruptData(path: path, reason: "a buffer of \(output.count) pixels was given for \(b.numberOfElements)")
         }
-        guard b.dataOffset + b.binarySize <= fileBytes.count else {
+        guard b.dataOffset <= fileBytes.count, b.binarySize <= fileBytes.count - b.dataOffset else {
             throw CBFError.truncated(path: path, expectedBytes: b.binarySize,
                                      availableBytes: max(0, fileBytes.count - b.dataOffset))
         }
@@ -250,10 +250,16 @@ public struct CBFFile: Sendable {
         guard info.byteOrder.uppercased() == "LITTLE_ENDIAN" else {
             throw CBFError.unsupported(path: path, what: "byte order \(info.byteOrder)")
         }
-        guard info.fastDimension > 0, info.slowDimension > 0,
-              info.numberOfElements == info.fastDimension * info.slowDimension else {
+        let (area, overflow) = info.fastDimension.multipliedReportingOverflow(by: info.slowDimension)
+        guard info.fastDimension > 0, info.slowDimension > 0, !overflow, info.numberOfElements == area else {
             throw CBFError.elementCountMismatch(path: path, elements: info.numberOfElements,
                                                 fast: info.fastDimension, slow: info.slowDimension)
+        }
+        // Each byte-offset pixel takes at least one byte: refuse absurd sizes before anyone allocates.
+        let minimumBytes = info.compression == .byteOffset ? info.numberOfElements : 4 * min(info.numberOfElements, Int.max / 8)
+        guard info.binarySize >= minimumBytes else {
+            throw CBFError.corruptData(path: path, reason:
+                "X-Binary-Size \(info.binarySize) bytes cannot hold \(info.numberOfElements) pixels")
         }
         let header = try CBFHeader(lines: pilatusLines, path: path)
         return CBFFile(path: path, dataName: dataName, headerConvention: convention, header: header, binary: info)
@@ -261,7 +267,7 @@ public struct CBFFile: Sendable {
 
     /// Checks that the file is long enough to hold the declared binary section.
     func checkBinaryExtent(fileSize: Int) throws {
-        if binary.dataOffset + binary.binarySize > fileSize {
+        if binary.dataOffset > fileSize || binary.binarySize > fileSize - binary.dataOffset {
             throw CBFError.truncated(path: path, expectedBytes: binary.binarySize,
                                      availableBytes: max(0, fileSize - binary.dataOffset))
         }

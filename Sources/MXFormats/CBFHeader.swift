@@ -97,6 +97,13 @@ public struct CBFHeader: Equatable, Sendable {
                 }
                 return v
             }
+            func integer() throws -> Int {
+                let v = try number()
+                guard v.isFinite, abs(v) < 9e15 else {
+                    throw CBFError.badField(path: path, field: String(key), reason: "is out of range in \"\(text)\"")
+                }
+                return Int(v)
+            }
             switch key {
             case "Detector": detector = rest.joined(separator: " ")
             case "Pixel_size":
@@ -115,7 +122,7 @@ public struct CBFHeader: Equatable, Sendable {
             case "Exposure_time": exposureTime = try number()
             case "Exposure_period": exposurePeriod = try number()
             case "Tau": tau = try number()
-            case "Count_cutoff": countCutoff = Int(try number())
+            case "Count_cutoff": countCutoff = try integer()
             case "Threshold_setting": threshold = try number()
             case "Wavelength": wavelength = try number()
             case "Detector_distance": detectorDistance = try number() * 1000
@@ -135,7 +142,7 @@ public struct CBFHeader: Equatable, Sendable {
             case "Chi": chi = try number()
             case "Chi_increment": chiIncrement = try number()
             case "Oscillation_axis": oscillationAxis = rest.first
-            case "N_oscillations": nOscillations = Int(try number())
+            case "N_oscillations": nOscillations = try integer()
             default: otherLines.append(text)
             }
         }

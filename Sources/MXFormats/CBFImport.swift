@@ -241,7 +241,7 @@ public func pilatusEpoch(_ stamp: String) -> Double? {
         guard secParts[1].allSatisfy({ $0.isASCII && $0.isNumber }), let f = Double("0." + secParts[1]) else { return nil }
         fraction = f
     }
-    guard (1...12).contains(month), (1...31).contains(day), (0...23).contains(hour),
+    guard (1...9999).contains(year), (1...12).contains(month), (1...31).contains(day), (0...23).contains(hour),
           (0...59).contains(minute), (0...60).contains(sec) else { return nil }
     // Days since 1970-01-01 for a proleptic Gregorian date (H. Hinnant, "chrono-compatible
     // low-level date algorithms", days_from_civil).

@@ -52,6 +52,9 @@ final class CBFImportTests: XCTestCase {
         XCTAssertEqual(px.x, 497.8, accuracy: 1e-6)
         XCTAssertEqual(px.y, 479.8, accuracy: 1e-6)
 
+        // dials.show: "Max resolution (at corners): 1.725736".
+        XCTAssertEqual(e.detector.maxResolution(s0: e.beam.s0), 1.725736, accuracy: 1e-6)
+
         XCTAssertEqual(e.goniometer?.rotationAxis, Vec3(1, 0, 0))
         XCTAssertEqual(e.goniometer?.fixedRotation, .identity)
         let scan = try XCTUnwrap(e.scan)
