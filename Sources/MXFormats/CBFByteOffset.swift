@@ -13,14 +13,15 @@
 /// therefore writes differences modulo 2³² and needs the Int64 escape only
 /// for a difference of exactly 0x80000000 (the Int32 escape value itself).
 /// This matters for interchange: dxtbx's decoder (`dxtbx.ext.uncompress`)
-/// does not implement the Int64 escape, so a true 33-bit difference (e.g.
-/// Int32.min after 1048499) written in 15 bytes would decode wrongly there.
+/// does not implement the Int64 escape (it adds 0x80000000 as a delta and
+/// reads the next 8 bytes as further pixels), so a true 33-bit difference
+/// (e.g. Int32.min after 1048499) written in 15 bytes would decode wrongly there.
 public enum CBFByteOffset {
 
     /// Why a byte-offset stream could not be decoded.
     public enum DecodeError: Error, Equatable, CustomStringConvertible {
-        /// The stream ended in the middle of pixel `element` (0-based) after
-        /// `decoded` complete pixels, `expected` wanted.
+        /// The `bytes`-long stream ended after `decoded` complete pixels of the
+        /// `expected` ones (within or before pixel `decoded`, 0-based).
         case truncated(decoded: Int, expected: Int, bytes: Int)
 
         public var description: String {
