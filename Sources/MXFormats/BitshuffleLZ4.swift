@@ -16,7 +16,7 @@ public enum BitshuffleLZ4Error: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .truncated(let p, let n, let a):
-            return "bitshuffle-LZ4 chunk is truncated: \(p) needs \(n) bytes but \(a) remain"
+            return "bitshuffle-LZ4 chunk is truncated: \(p) takes \(n) bytes, only \(a) are left"
         case .badHeader(let r): return "bitshuffle-LZ4 chunk header is invalid: \(r)"
         case .sizeMismatch(let e, let h):
             return "bitshuffle-LZ4 chunk holds \(h) bytes, expected \(e)"

@@ -428,6 +428,18 @@ public final class HDF5Dataset: HDF5Object, HDF5Readable, @unchecked Sendable {
         H5Dread(id, memType, h5sAll, h5sAll, h5pDefault, buffer)
     }
 
+    /// Path of the file that actually holds the data (differs from
+    /// `file.path` when the dataset was reached through an external link).
+    public var storagePath: String {
+        hdf5Quiet()
+        let n = H5Fget_name(id, nil, 0)
+        guard n > 0 else { return file.path }
+        var buf = [CChar](repeating: 0, count: Int(n) + 1)
+        H5Fget_name(id, &buf, buf.count)
+        let name = String(cString: buf)
+        return name.hasPrefix("/") ? name : absolutePath(name)
+    }
+
     /// Chunk dimensions, or nil for a contiguous or compact dataset.
     public var chunkShape: [Int]? {
         hdf5Quiet()
