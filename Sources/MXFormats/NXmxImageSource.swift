@@ -44,7 +44,9 @@ public final class NXmxImageSource: ImageSource, @unchecked Sendable {
     /// Opens the sweep of the master file at `masterPath`.
     /// - Throws: `ImageReadError` naming the file and field (missing file, not
     ///   NXmx, missing external data file, frames of the wrong size).
-    public init(masterPath: String) throws {
+    /// - Parameter decodeInSwift: false sends every frame through HDF5's own
+    ///   filter pipeline (`H5Dread`), for comparison and as a fallback.
+    public init(masterPath: String, decodeInSwift: Bool = true) throws {
         let file = try HDF5File(readingAt: masterPath)
         let layout = try NXmxLayout.locate(file)
         self.file = file
@@ -68,7 +70,7 @@ public final class NXmxImageSource: ImageSource, @unchecked Sendable {
                 throw ImageReadError.badField(path: file.path, field: path, reason: "does not hold numbers")
             }
             let filters = d.filters
-            let raw = d.chunkShape == [1, shape[1], shape[2]] && !signed && (bytes == 4 || bytes == 2)
+            let raw = decodeInSwift && d.chunkShape == [1, shape[1], shape[2]] && !signed && (bytes == 4 || bytes == 2)
                 && filters.count == 1 && filters[0].id == BitshuffleLZ4.filterID
                 && (filters[0].clientData.count < 5 || filters[0].clientData[4] == 2)
                 && (filters[0].clientData.count < 3 || Int(filters[0].clientData[2]) == bytes)
