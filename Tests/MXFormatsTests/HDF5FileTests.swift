@@ -20,7 +20,7 @@ func nexusSharedDataDirectory(file: String = #filePath) -> String? {
 extension XCTestCase {
     /// A fresh temporary folder for one test, removed when the test ends.
     func nexusTemporaryDirectory(_ name: String) -> String {
-        let dir = NSTemporaryDirectory() + "mxflow-tests-\(getpid())-\(name)"
+        let dir = NSTemporaryDirectory() + "mxflow-nxmx-tests-\(getpid())-\(name)"
         try? FileManager.default.removeItem(atPath: dir)
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
