@@ -23,7 +23,10 @@ extension XCTestCase {
         let dir = NSTemporaryDirectory() + "mxflow-nxmx-tests-\(getpid())-\(name)"
         try? FileManager.default.removeItem(atPath: dir)
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
+        // NXMX_TEST_KEEP=1 keeps the files, e.g. to compare them with dials.import.
+        if ProcessInfo.processInfo.environment["NXMX_TEST_KEEP"] == nil {
+            addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
+        }
         return absolutePath(dir)
     }
 }

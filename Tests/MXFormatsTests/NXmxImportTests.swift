@@ -180,6 +180,9 @@ final class NXmxImportTests: XCTestCase {
         }
     }
 
+    /// `dials.import t_master.h5` on this file (kept with NXMX_TEST_KEEP=1)
+    /// gives origin (−10, −49.99999999999999, −86.60254037844388), slow axis
+    /// (0, −0.8660254037844387, 0.49999999999999994), oscillation (10, 0.5).
     func testSyntheticTwoThetaDetectorAndScan() throws {
         let dir = nexusTemporaryDirectory("import")
         let master = try TestNXmx().write(to: dir)
@@ -202,6 +205,8 @@ final class NXmxImportTests: XCTestCase {
         XCTAssertEqual(e.scan?.imageRange, 1...3)
     }
 
+    /// dials.import gives axes (1,0,0), (0,0,−1), (1,0,0), angles 20, 90, 10,
+    /// scan_axis 2 and fixed rotation (0, 0.9397, −0.3420, −1, 0, 0, 0, 0.3420, 0.9397).
     func testMultiAxisGoniometerTakesTheVaryingAxisAsScanAxis() throws {
         let dir = nexusTemporaryDirectory("multiaxis")
         let master = try TestNXmx(multiAxis: true).write(to: dir)
@@ -214,6 +219,9 @@ final class NXmxImportTests: XCTestCase {
         XCTAssertLessThan(g.axes[1].vector.maxAbsDifference(Vec3(0, 0, -1)), 1e-12)
         let expectedF = Mat3.rotation(axis: Vec3(0, 0, -1), angle: radians(90)) * Mat3.rotation(axis: Vec3(1, 0, 0), angle: radians(20))
         XCTAssertLessThan(g.fixedRotation.maxAbsDifference(expectedF), 1e-12)
+        let dxtbxF = Mat3(0, 0.9396926207859084, -0.3420201433256687, -1, 0, 0, 0, 0.3420201433256687, 0.9396926207859084)
+        XCTAssertLessThan(g.fixedRotation.maxAbsDifference(dxtbxF), 1e-12)
+        XCTAssertEqual(g.settingRotation, .identity)
     }
 
     /// μ pinned to cctbx's eltbx (`attenuation_coefficient.get_table(m).mu_at_angstrom(λ)/10`).
