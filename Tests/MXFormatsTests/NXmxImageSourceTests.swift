@@ -21,6 +21,7 @@ final class NXmxImageSourceTests: XCTestCase {
             ("bslz4_16", TestNXmx(frames: 5, sixteenBit: true)),
             ("deflate_32", TestNXmx(frames: 5, compression: .deflate(level: 4))),
             ("none_16", TestNXmx(frames: 5, sixteenBit: true, compression: .none)),
+            ("split_32", TestNXmx(frames: 5, framesPerFile: 2)),
         ]
         for (name, t) in cases {
             let dir = nexusTemporaryDirectory("src-" + name)
@@ -28,6 +29,7 @@ final class NXmxImageSourceTests: XCTestCase {
             XCTAssertEqual(source.frameCount, 5)
             XCTAssertEqual(source.frameSize.width, 24); XCTAssertEqual(source.frameSize.height, 16)
             XCTAssertEqual(source.blocks[0].rawChunks, t.compression == .bitshuffleLZ4, name)
+            XCTAssertEqual(source.blocks.map(\.frames), t.framesPerFile == nil ? [5] : [2, 2, 1], name)
             XCTAssertEqual(source.trustedMask.filter { $0 == 0 }.count, 17, name)  // gap column + one user-masked pixel
             for f in 0..<5 { XCTAssertEqual(try source.readFrame(f), expected(t, frame: f), "\(name) frame \(f)") }
             for threads in [1, 2, 3] {

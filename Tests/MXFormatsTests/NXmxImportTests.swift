@@ -16,6 +16,9 @@ struct TestNXmx {
     var writeDataFile = true
     /// Frame whose stored chunk is cut short.
     var truncatedFrame: Int? = nil
+    /// Frames per data file when the sweep is split over data_000001, data_000002, …
+    /// (Eiger style, no NXdata signal); nil for one linked `data`.
+    var framesPerFile: Int? = nil
 
     /// Pixel value of frame f at pixel i; column 5 is a module gap.
     func value(_ f: Int, _ i: Int) -> UInt32 {
@@ -25,22 +28,28 @@ struct TestNXmx {
     @discardableResult
     func write(to dir: String, name: String = "t") throws -> String {
         let master = dir + "/\(name)_master.h5"
-        let dataName = "\(name)_data_000001.h5"
-        if writeDataFile {
-            let w = try HDF5Writer(creatingAt: dir + "/" + dataName)
+        let perFile = framesPerFile ?? frames
+        let files = (frames + perFile - 1) / perFile
+        func dataName(_ k: Int) -> String {
+            let digits = String(k + 1)
+            return "\(name)_data_" + String(repeating: "0", count: 6 - digits.count) + digits + ".h5"
+        }
+        for k in 0..<files where writeDataFile {
+            let first = k * perFile, count = min(perFile, frames - first)
+            let w = try HDF5Writer(creatingAt: dir + "/" + dataName(k))
             try w.createGroup("/entry", nxClass: "NXentry")
             try w.createGroup("/entry/data", nxClass: "NXdata")
             let n = height * width
             if sixteenBit {
-                let fw = try w.createFrameDataset("/entry/data/data", frames: frames, height: height, width: width,
+                let fw = try w.createFrameDataset("/entry/data/data", frames: count, height: height, width: width,
                                                   of: UInt16.self, compression: compression)
-                for f in 0..<frames { try fw.write(frame: f, pixels: (0..<n).map { UInt16(value(f, $0)) }) }
+                for f in 0..<count { try fw.write(frame: f, pixels: (0..<n).map { UInt16(value(first + f, $0)) }) }
             } else {
-                let fw = try w.createFrameDataset("/entry/data/data", frames: frames, height: height, width: width,
+                let fw = try w.createFrameDataset("/entry/data/data", frames: count, height: height, width: width,
                                                   of: UInt32.self, compression: compression)
-                for f in 0..<frames {
-                    let px = (0..<n).map { value(f, $0) }
-                    if f == truncatedFrame {
+                for f in 0..<count {
+                    let px = (0..<n).map { value(first + f, $0) }
+                    if first + f == truncatedFrame {
                         let enc = BitshuffleLZ4.encode(px)
                         try fw.writeRawChunk(frame: f, bytes: Array(enc[..<(enc.count - 9)]))
                     } else {
@@ -53,8 +62,16 @@ struct TestNXmx {
         let w = try HDF5Writer(creatingAt: master)
         try w.createGroup("/entry", nxClass: "NXentry")
         try w.writeString("/entry/definition", "NXmx")
-        try w.createGroup("/entry/data", nxClass: "NXdata", attributes: ["signal": .string("data")])
-        try w.createExternalLink("/entry/data/data", file: dataName, object: "/entry/data/data")
+        if framesPerFile == nil {
+            try w.createGroup("/entry/data", nxClass: "NXdata", attributes: ["signal": .string("data")])
+            try w.createExternalLink("/entry/data/data", file: dataName(0), object: "/entry/data/data")
+        } else {
+            try w.createGroup("/entry/data", nxClass: "NXdata")
+            for k in 0..<files {
+                let link = String(dataName(k).dropFirst(name.count + 1).dropLast(3))  // data_00000k
+                try w.createExternalLink("/entry/data/" + link, file: dataName(k), object: "/entry/data/data")
+            }
+        }
         try w.createGroup("/entry/instrument", nxClass: "NXinstrument")
         try w.createGroup("/entry/instrument/beam", nxClass: "NXbeam")
         if let wl = wavelength {
@@ -203,6 +220,10 @@ final class NXmxImportTests: XCTestCase {
         XCTAssertEqual(e.scan?.oscillationWidthDegrees, 0.5)
         XCTAssertEqual(e.scan?.exposureTimes, [0.1, 0.1, 0.1])
         XCTAssertEqual(e.scan?.imageRange, 1...3)
+        // An Eiger-style split over data_000001…data_000003 gives one sweep.
+        let split = try importNXmx(masterPath: try TestNXmx(frames: 5, framesPerFile: 2).write(to: dir, name: "split"))
+        XCTAssertEqual(split.scan?.imageRange, 1...5)
+        XCTAssertEqual(split.imageSet?.singleFileIndices, [0, 1, 2, 3, 4])
     }
 
     /// dials.import gives axes (1,0,0), (0,0,−1), (1,0,0), angles 20, 90, 10,
