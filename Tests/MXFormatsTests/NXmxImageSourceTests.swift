@@ -12,7 +12,9 @@ final class NXmxImageSourceTests: XCTestCase {
     }
 
     func expected(_ t: TestNXmx, frame f: Int) -> [Int32] {
-        (0..<(t.width * t.height)).map { i in i % t.width == 5 ? -1 : Int32(t.value(f, i)) }
+        (0..<(t.width * t.height)).map { i in
+            i % t.width == 5 ? -1 : (t.readoutDepth != nil && i == 7 ? -2 : Int32(t.value(f, i)))
+        }
     }
 
     func testFramesMaskAndGapsFromSyntheticFiles() throws {
@@ -22,6 +24,9 @@ final class NXmxImageSourceTests: XCTestCase {
             ("deflate_32", TestNXmx(frames: 5, compression: .deflate(level: 4))),
             ("none_16", TestNXmx(frames: 5, sixteenBit: true, compression: .none)),
             ("split_32", TestNXmx(frames: 5, framesPerFile: 2)),
+            // dxtbx: with bit_depth_readout b, 2^b − 1 → −1 and 2^b − 2 → −2 (b = 32: 2^31).
+            ("readout_16", TestNXmx(frames: 5, sixteenBit: true, readoutDepth: 16)),
+            ("readout_32", TestNXmx(frames: 5, readoutDepth: 32)),
         ]
         for (name, t) in cases {
             let dir = nexusTemporaryDirectory("src-" + name)

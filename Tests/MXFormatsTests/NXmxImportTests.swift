@@ -20,9 +20,13 @@ struct TestNXmx {
     /// (Eiger style, no NXdata signal); nil for one linked `data`.
     var framesPerFile: Int? = nil
 
+    /// bit_depth_readout, when written; pixel 7 then holds 2^b − 2 (dead).
+    var readoutDepth: Int? = nil
+
     /// Pixel value of frame f at pixel i; column 5 is a module gap.
     func value(_ f: Int, _ i: Int) -> UInt32 {
-        i % width == 5 ? (sixteenBit ? 0xFFFF : 0xFFFF_FFFF) : UInt32((f * 7 + i * 3) % 50)
+        if let b = readoutDepth, i == 7 { return UInt32((UInt64(1) << UInt64(b == 32 ? 31 : b)) - 2) }
+        return i % width == 5 ? (sixteenBit ? 0xFFFF : 0xFFFF_FFFF) : UInt32((f * 7 + i * 3) % 50)
     }
 
     @discardableResult
@@ -85,6 +89,7 @@ struct TestNXmx {
         try w.writeScalar(det + "/sensor_thickness", 450.0, attributes: ["units": .string("um")])
         try w.writeScalar(det + "/frame_time", 0.1, attributes: ["units": .string("s")])
         try w.writeScalar(det + "/bit_depth_image", Int32(sixteenBit ? 16 : 32))
+        if let b = readoutDepth { try w.writeScalar(det + "/bit_depth_readout", Int32(b)) }
         var mask = [UInt32](repeating: 0, count: height * width)
         for i in stride(from: 5, to: mask.count, by: width) { mask[i] = 1 }
         mask[width * 2 + 9] = 8
