@@ -47,14 +47,14 @@ public enum AtomicFile {
         do {
             try body(writer)
             try writer.flush()
-            guard fsync(fd) == 0 else { throw AtomicFileError.writeFailed(path: path, reason: errnoText()) }
+            guard fsync(fd) == 0 else { throw AtomicFileError.writeFailed(path: path, reason: AtomicFile.errnoDescription()) }
             guard close(fd) == 0 else {
                 writer.closed = true
-                throw AtomicFileError.writeFailed(path: path, reason: errnoText())
+                throw AtomicFileError.writeFailed(path: path, reason: AtomicFile.errnoDescription())
             }
             writer.closed = true
             guard rename(temporary, path) == 0 else {
-                throw AtomicFileError.renameFailed(path: path, reason: errnoText())
+                throw AtomicFileError.renameFailed(path: path, reason: AtomicFile.errnoDescription())
             }
         } catch {
             if !writer.closed { _ = close(fd) }
@@ -105,7 +105,7 @@ public enum AtomicFile {
                 let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
                 if n < 0 {
                     if errno == EINTR { continue }
-                    throw AtomicFileError.writeFailed(path: path, reason: errnoText())
+                    throw AtomicFileError.writeFailed(path: path, reason: AtomicFile.errnoDescription())
                 }
                 offset += n
             }
@@ -129,7 +129,7 @@ public enum AtomicFile {
             let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
             if fd >= 0 { return (fd, temporary) }
             if errno != EEXIST {
-                let reason = errno == ENOENT ? "the folder \(directory) does not exist" : errnoText()
+                let reason = errno == ENOENT ? "the folder \(directory) does not exist" : AtomicFile.errnoDescription()
                 throw AtomicFileError.cannotCreate(path: path, reason: reason)
             }
         }
@@ -161,22 +161,24 @@ public enum AtomicFile {
     }
 }
 
-/// The C library's message for the current errno.
-func errnoText() -> String { String(cString: strerror(errno)) }
+extension AtomicFile {
+    /// The C library's message for the current errno.
+    static func errnoDescription() -> String { String(cString: strerror(errno)) }
 
-/// Reads a whole file into memory; nil when it cannot be opened or read.
-func readWholeFile(_ path: String) -> [UInt8]? {
-    guard let f = fopen(path, "rb") else { return nil }
-    defer { fclose(f) }
-    var out: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 1 << 16)
-    while true {
-        let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, f) }
-        if n > 0 { out.append(contentsOf: chunk[..<n]) }
-        if n < chunk.count {
-            if ferror(f) != 0 { return nil }
-            break
+    /// Reads a whole file into memory; nil when it cannot be opened or read.
+    public static func readAll(_ path: String) -> [UInt8]? {
+        guard let f = fopen(path, "rb") else { return nil }
+        defer { fclose(f) }
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, f) }
+            if n > 0 { out.append(contentsOf: chunk[..<n]) }
+            if n < chunk.count {
+                if ferror(f) != 0 { return nil }
+                break
+            }
         }
+        return out
     }
-    return out
 }

@@ -1,5 +1,10 @@
 // ExperimentListCodec: reading and writing `.expt` files in the dxtbx/DIALS JSON layout.
 import MXModel
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A problem reading or writing an experiment list, naming the file and the
 /// field (as a path into the document, e.g. `beam[0].wavelength`).
@@ -48,12 +53,12 @@ public enum ExperimentListError: Error, Equatable, CustomStringConvertible {
 public enum ExperimentListCodec {
     /// Reads an `.expt` file.
     public static func read(path: String) throws -> ExperimentList {
-        guard let bytes = readWholeFile(path) else {
+        guard let bytes = AtomicFile.readAll(path) else {
             throw ExperimentListError.unreadable(file: path, reason: "no such file, or it cannot be opened")
         }
         let directory = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
         return try decode(String(decoding: bytes, as: UTF8.self), file: path,
-                          baseDirectory: absolutePath(directory.isEmpty ? "/" : directory))
+                          baseDirectory: ExperimentListCodec.absolutePath(directory.isEmpty ? "/" : directory))
     }
 
     /// Parses an experiment list from JSON text. `file` names the source in
@@ -79,29 +84,25 @@ public enum ExperimentListCodec {
     }
 }
 
-/// `path` made absolute against the current folder (no symlink resolution,
-/// as `os.path.abspath` does it).
-func absolutePath(_ path: String) -> String {
-    if path.hasPrefix("/") { return normalisedPath(path) }
-    var buffer = [CChar](repeating: 0, count: 4096)
-    guard getcwd(&buffer, buffer.count) != nil else { return path }
-    let cwd = String(cString: buffer)
-    return normalisedPath(cwd + "/" + path)
-}
-
-/// Removes `.`, `..` and doubled slashes from an absolute path.
-func normalisedPath(_ path: String) -> String {
-    var parts: [Substring] = []
-    for c in path.split(separator: "/", omittingEmptySubsequences: true) {
-        if c == "." { continue }
-        if c == ".." { if !parts.isEmpty { parts.removeLast() }; continue }
-        parts.append(c)
+extension ExperimentListCodec {
+    /// `path` made absolute against the current folder (no symlink resolution,
+    /// as `os.path.abspath` does it).
+    public static func absolutePath(_ path: String) -> String {
+        if path.hasPrefix("/") { return normalisedPath(path) }
+        var buffer = [CChar](repeating: 0, count: 4096)
+        guard getcwd(&buffer, buffer.count) != nil else { return path }
+        let cwd = String(cString: buffer)
+        return normalisedPath(cwd + "/" + path)
     }
-    return "/" + parts.joined(separator: "/")
-}
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+    /// Removes `.`, `..` and doubled slashes from an absolute path.
+    public static func normalisedPath(_ path: String) -> String {
+        var parts: [Substring] = []
+        for c in path.split(separator: "/", omittingEmptySubsequences: true) {
+            if c == "." { continue }
+            if c == ".." { if !parts.isEmpty { parts.removeLast() }; continue }
+            parts.append(c)
+        }
+        return "/" + parts.joined(separator: "/")
+    }
+}

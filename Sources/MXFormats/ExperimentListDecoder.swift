@@ -315,7 +315,7 @@ struct ExperimentListDecoder {
                 reason: "image sets of type \"\(id)\" (stills or grids) are not supported; mxflow handles rotation sequences")
         }
         var template = try f.required("template").string()
-        if !template.hasPrefix("/"), let base = baseDirectory { template = normalisedPath(base + "/" + template) }
+        if !template.hasPrefix("/"), let base = baseDirectory { template = ExperimentListCodec.normalisedPath(base + "/" + template) }
         let indices = try f.optional("single_file_indices")?.ints()
         var set = ImageSetDescription(kind: indices == nil ? .fileSeries : .nexus, template: template,
                                       singleFileIndices: indices ?? [])
