@@ -41,6 +41,8 @@ public enum SpotFindingParameterDefinitions {
                             help: "Store each spot's pixels in the table, as DIALS does"),
         ParameterDefinition("spotfinder.mp.nproc", .int(min: 1), default: "1",
                             help: "Threads that decode and threshold images"),
+        ParameterDefinition("spotfinder.decode_only", .bool, default: "False",
+                            help: "Only decode the images and report images/s (a speed reference); writes nothing"),
         ParameterDefinition("output.reflections", .string, default: "strong.refl",
                             help: "Output reflection file"),
         ParameterDefinition("output.log", .string, default: "mxflow.find_spots.log", help: "Log file"),
