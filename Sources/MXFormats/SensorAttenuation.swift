@@ -79,6 +79,19 @@ public enum SensorAttenuation {
         return muRho * t.density / 10
     }
 
+    /// The material symbol dxtbx stores for a NeXus `sensor_material`
+    /// ("Silicon" → "Si"), or nil when unknown. (Kept from helper-nexus's
+    /// version of this file when both branches added it.)
+    public static func symbol(for material: String) -> String? {
+        switch material.nxTrimmed.lowercased() {
+        case "si", "silicon": return "Si"
+        case "ge", "germanium": return "Ge"
+        case "gaas", "gallium arsenide": return "GaAs"
+        case "cdte", "cadmium telluride": return "CdTe"
+        default: return nil
+        }
+    }
+
     /// μ in mm⁻¹ at wavelength `wavelength` (Å).
     public static func mu(material: String, wavelength: Double) -> Double? {
         mu(material: material, energyEV: hcEVAngstrom / wavelength)
