@@ -8,9 +8,9 @@ final class ShowCommandTests: XCTestCase {
     /// (85.62, 82.53) mm = (497.80, 479.80) px, cell 60.500 60.500 98.300 and
     /// U row 1 {-0.9499, -0.1417, 0.2787}.
     func testShowMatchesDialsShowOnCBFTruth() throws {
-        let path = sharedDataDirectory() + "/cbf_p4212/truth.expt"
+        let path = CLITest.sharedDataDirectory() + "/cbf_p4212/truth.expt"
         guard FileManager.default.fileExists(atPath: path) else { throw XCTSkip("no CBF truth.expt") }
-        let r = try runProcess(try mxflowBinary(), ["show", path], in: try temporaryFolder(self))
+        let r = try CLITest.runProcess(try CLITest.mxflowBinary(), ["show", path], in: try CLITest.temporaryFolder(self))
         XCTAssertEqual(r.status, 0, r.stderr)
         for expected in ["Max resolution (at corners): 1.725736 Å", "Max resolution (inscribed):  2.512219 Å",
                          "mm: (85.62,82.53)", "px: (497.80,479.80)", "wavelength: 0.9763 Å",
@@ -24,8 +24,8 @@ final class ShowCommandTests: XCTestCase {
 
     /// Multi-axis goniometer: the axes are listed and F is dxtbx's.
     func testShowListsGoniometerAxes() throws {
-        let path = packageRoot() + "/Tests/MXFormatsTests/Fixtures/multiaxis_hierarchy.expt"
-        let r = try runProcess(try mxflowBinary(), ["show", path], in: try temporaryFolder(self))
+        let path = CLITest.packageRoot() + "/Tests/MXFormatsTests/Fixtures/multiaxis_hierarchy.expt"
+        let r = try CLITest.runProcess(try CLITest.mxflowBinary(), ["show", path], in: try CLITest.temporaryFolder(self))
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stdout.contains("* OMEGA: {1,0,0} at -20°"), r.stdout)
         XCTAssertTrue(r.stdout.contains("Fixed rotation:  {0.977786,0.197635,0.0698251,"), r.stdout)
@@ -33,7 +33,7 @@ final class ShowCommandTests: XCTestCase {
     }
 
     func testShowOfMissingFileIsOneSentence() throws {
-        let r = try runProcess(try mxflowBinary(), ["show", "nothere.expt"], in: try temporaryFolder(self))
+        let r = try CLITest.runProcess(try CLITest.mxflowBinary(), ["show", "nothere.expt"], in: try CLITest.temporaryFolder(self))
         XCTAssertEqual(r.status, 1)
         XCTAssertEqual(r.stderr, "mxflow show: nothere.expt: cannot read the experiment list (no such file, or it cannot be opened)\n")
     }
