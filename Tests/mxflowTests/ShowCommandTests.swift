@@ -1,6 +1,9 @@
 // End-to-end tests of `mxflow show`, numbers pinned to `dials.show` on the same files.
 import Foundation
 import XCTest
+import MXFormats
+import MXMath
+import MXModel
 
 final class ShowCommandTests: XCTestCase {
     /// `dials.show /work/shared/data/cbf_p4212/truth.expt` (DIALS 3.12) prints
@@ -36,5 +39,23 @@ final class ShowCommandTests: XCTestCase {
         let r = try CLITest.runProcess(try CLITest.mxflowBinary(), ["show", "nothere.expt"], in: try CLITest.temporaryFolder(self))
         XCTAssertEqual(r.status, 1)
         XCTAssertEqual(r.stderr, "mxflow show: nothere.expt: cannot read the experiment list (no such file, or it cannot be opened)\n")
+    }
+
+    /// A reflection table: row count, identifiers, and per-column type and min / max / mean.
+    func testShowReflectionTable() throws {
+        var table = ReflectionTable()
+        table.set("xyzobs.px.value", .vec3([Vec3(1, 2, 3), Vec3(3, 4, 5)]))
+        table.set("flags", .size([32, 32]))
+        table.set("intensity.sum.value", .double([10, 30]))
+        table.experimentIdentifiers = [0: "abc"]
+        let work = try CLITest.temporaryFolder(self)
+        try ReflectionTableCodec.write(table, path: work + "/strong.refl")
+        let r = try CLITest.runProcess(try CLITest.mxflowBinary(), ["show", "strong.refl"], in: work)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("Reflection table strong.refl: 2 rows, 3 columns"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("experiment 0: abc"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("std::size_t             32 / 32 / 32"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("double                  10 / 30 / 20"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("(1 / 3 / 2) (2 / 4 / 3) (3 / 5 / 4)"), r.stdout)
     }
 }
