@@ -272,6 +272,32 @@ final class ExperimentListCodecTests: XCTestCase {
         XCTAssertNil(e.goniometer)
     }
 
+    /// Newer dxtbx writes the scan's per-image columns in a "properties" table.
+    func testReadsScanPropertiesTable() throws {
+        let text = """
+        {"experiment": [{"beam": 0, "detector": 0, "scan": 0}],
+         "beam": [{"direction": [0, 0, 1], "wavelength": 1.0}],
+         "detector": [{"panels": [{"fast_axis": [1, 0, 0], "slow_axis": [0, -1, 0], "origin": [0, 0, -100]}]}],
+         "scan": [{"image_range": [3, 5], "batch_offset": 2,
+                   "properties": {"epochs": [10.0, 10.5, 11.0], "exposure_time": [0.5, 0.5, 0.5],
+                                  "oscillation": [30.0, 30.25, 30.5]},
+                   "valid_image_ranges": {}},
+                  {"image_range": [1, 1], "batch_offset": 0,
+                   "properties": {"oscillation": [7.0], "oscillation_width": [0.1]}, "valid_image_ranges": {}}]}
+        """
+        let s = try XCTUnwrap(ExperimentListCodec.decode(text)[0].scan)
+        XCTAssertEqual(s.imageRange, 3...5)
+        XCTAssertEqual(s.oscillationStartDegrees, 30)
+        XCTAssertEqual(s.oscillationWidthDegrees, 0.25)
+        XCTAssertEqual(s.epochs, [10, 10.5, 11])
+        XCTAssertEqual(s.exposureTimes, [0.5, 0.5, 0.5])
+        XCTAssertEqual(s.batchOffset, 2)
+        let single = text.replacingOccurrences(of: "\"scan\": 0}", with: "\"scan\": 1}")
+        let one = try XCTUnwrap(ExperimentListCodec.decode(single)[0].scan)
+        XCTAssertEqual(one.oscillationWidthDegrees, 0.1)
+        XCTAssertEqual(one.oscillationStartDegrees, 7)
+    }
+
     // MARK: number formatting
 
     /// Python's repr layout (values checked with `python3 -c 'print(repr(x))'`).
