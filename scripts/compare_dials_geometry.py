@@ -86,6 +86,7 @@ def geometry(expt):
             # millimeter_to_pixel applies the panel's own strategy (parallax when set).
             rows.append((f"{p}.beam_centre (px)", tuple(panel.millimeter_to_pixel(hit_mm))))
         rows.append((f"{p}.px_mm_strategy", (panel.get_px_mm_strategy().name(),)))
+        rows.append((f"{p}.mask rectangles", (str([tuple(m) for m in panel.get_mask()]),)))
     gonio = expt.goniometer
     if gonio is not None:
         rows.append(("goniometer.rotation_axis", tuple(gonio.get_rotation_axis())))

@@ -271,10 +271,26 @@ struct ExperimentListDecoder {
         let rangeField = try f.required("image_range")
         let range = try rangeField.ints(count: 2)
         guard range[1] >= range[0] else { throw rangeField.bad("runs backwards (\(range[0]) to \(range[1]))") }
-        let osc = try f.required("oscillation").doubles(count: 2)
-        var scan = Scan(imageRange: range[0]...range[1], oscillationStartDegrees: osc[0], oscillationWidthDegrees: osc[1],
+        var scan: Scan
+        if let properties = try f.optional("properties") {
+            // dxtbx ≥ 3.13 keeps per-image columns in a properties table:
+            // "oscillation" holds each image's start angle (degrees), the
+            // width being the step between them, or "oscillation_width" for
+            // a single image.
+            let oscField = try properties.required("oscillation")
+            let starts = try oscField.doubles()
+            let n = range[1] - range[0] + 1
+            guard starts.count == n else { throw oscField.bad("has \(starts.count) angles for \(n) images") }
+            let width = n > 1 ? starts[1] - starts[0] : try properties.required("oscillation_width").doubles(count: 1)[0]
+            scan = Scan(imageRange: range[0]...range[1], oscillationStartDegrees: starts[0], oscillationWidthDegrees: width,
+                        exposureTimes: try properties.optional("exposure_time")?.doubles() ?? [],
+                        epochs: try properties.optional("epochs")?.doubles() ?? [])
+        } else {
+            let osc = try f.required("oscillation").doubles(count: 2)
+            scan = Scan(imageRange: range[0]...range[1], oscillationStartDegrees: osc[0], oscillationWidthDegrees: osc[1],
                         exposureTimes: try f.optional("exposure_time")?.doubles() ?? [],
                         epochs: try f.optional("epochs")?.doubles() ?? [])
+        }
         scan.batchOffset = try f.optional("batch_offset")?.int() ?? 0
         if let v = try f.optional("valid_image_ranges") {
             guard let members = v.value.objectValue else { throw v.wrongType("an object") }

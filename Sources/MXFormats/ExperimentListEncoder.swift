@@ -48,9 +48,12 @@ struct ExperimentListEncoder {
 
     // MARK: numbers (JSON has no NaN or infinity; dxtbx would write invalid JSON)
 
+    /// A finite real; −0 is written as 0 (frame conversions such as McStas →
+    /// imgCIF negate zeros, and the value is the same), so files match
+    /// what dxtbx writes for the same geometry.
     private func real(_ d: Double, _ key: String) throws -> JSONValue {
         guard d.isFinite else { throw ExperimentListError.cannotEncode(key: key, reason: "is \(d), which JSON cannot hold") }
-        return .double(d)
+        return .double(d == 0 ? 0 : d)
     }
     private func reals(_ ds: [Double], _ key: String) throws -> JSONValue { .array(try ds.map { try real($0, key) }) }
     private func vector(_ v: Vec3, _ key: String) throws -> JSONValue { try reals(v.array, key) }

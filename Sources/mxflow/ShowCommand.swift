@@ -23,26 +23,66 @@ struct ShowCommand: ParsableCommand {
     func run() throws {
         _ = try step.parameters(Self.parameters)
         let files = step.files
-        guard files.contains(where: { $0.hasSuffix(".expt") || $0.hasSuffix(".json") }) else {
-            throw ValidationError("name an experiment list to show (e.g. mxflow show imported.expt)")
+        guard !files.isEmpty else {
+            throw ValidationError("name an experiment list or reflection table to show (e.g. mxflow show imported.expt)")
         }
         try runStep("show") {
             for file in files {
                 if file.hasSuffix(".refl") {
-                    throw ShowError.reflectionsUnsupported(file)
+                    print(ReflectionTableSummary(try ReflectionTableCodec.read(path: file), file: file).text)
+                } else {
+                    print(ExperimentListSummary(try ExperimentListCodec.read(path: file)).text)
                 }
-                let list = try ExperimentListCodec.read(path: file)
-                print(ExperimentListSummary(list).text)
             }
         }
     }
 }
 
-enum ShowError: Error, CustomStringConvertible {
-    case reflectionsUnsupported(String)
-    var description: String {
-        switch self {
-        case .reflectionsUnsupported(let f): return "\(f): reflection tables cannot be shown yet (no .refl reader in this build)"
+/// What `mxflow show` prints for a reflection table: the row count, the
+/// experiment identifiers, and per column its DIALS type with min, max and
+/// mean of numeric columns (per component for vectors), as `dials.show`'s
+/// reflection summary does.
+struct ReflectionTableSummary {
+    let table: ReflectionTable
+    let file: String
+    init(_ table: ReflectionTable, file: String) { self.table = table; self.file = file }
+
+    var text: String {
+        var out = ["Reflection table \(file): \(table.count) rows, \(table.columnNames.count) columns"]
+        for (id, name) in table.experimentIdentifiers.sorted(by: { $0.key < $1.key }) {
+            out.append("  experiment \(id): \(name)")
+        }
+        let width = max(6, table.columnNames.map(\.count).max() ?? 0)
+        let header = "Column".padding(toLength: width, withPad: " ", startingAt: 0)
+        out.append("  \(header)  \("type".padding(toLength: 22, withPad: " ", startingAt: 0))  min / max / mean")
+        for name in table.columnNames {
+            guard let column = table[name] else { continue }
+            let label = name.padding(toLength: width, withPad: " ", startingAt: 0)
+            let type = column.typeName.padding(toLength: 22, withPad: " ", startingAt: 0)
+            out.append("  \(label)  \(type)  \(statistics(column))")
+        }
+        return out.joined(separator: "\n")
+    }
+
+    func statistics(_ column: ReflectionColumn) -> String {
+        func stats(_ v: [Double]) -> String {
+            guard let lo = v.min(), let hi = v.max() else { return "" }
+            let mean = v.reduce(0, +) / Double(v.count)
+            return String(format: "%.4g / %.4g / %.4g", lo, hi, mean)
+        }
+        func components(_ rows: [[Double]]) -> String {
+            guard let n = rows.first?.count else { return "" }
+            return (0..<n).map { k in "(" + stats(rows.map { $0[k] }) + ")" }.joined(separator: " ")
+        }
+        switch column {
+        case .double(let a): return stats(a)
+        case .int(let a): return stats(a.map { Double($0) })
+        case .size(let a): return stats(a.map { Double($0) })
+        case .vec2(let a): return components(a.map { [$0.x, $0.y] })
+        case .vec3(let a): return components(a.map { [$0.x, $0.y, $0.z] })
+        case .miller(let a): return components(a.map { [Double($0.h), Double($0.k), Double($0.l)] })
+        case .bool(let a): return "\(a.filter { $0 }.count) true"
+        default: return ""
         }
     }
 }

@@ -72,7 +72,7 @@ final class AtomicFileTests: XCTestCase {
     /// A failing experiment-list encode (NaN) never touches the target.
     func testExperimentListWriteFailureLeavesNoFile() throws {
         let path = folder + "/imported.expt"
-        var e = sampleExperiment()
+        var e = exptSampleExperiment()
         e.beam.wavelength = .infinity
         XCTAssertThrowsError(try ExperimentListCodec.write(.init([e]), to: path))
         XCTAssertEqual(try listing(), [])

@@ -4,32 +4,35 @@ import MXMath
 import MXModel
 @testable import MXFormats
 
-/// The package root, found by walking up from this file to Package.swift.
-func packageRoot(_ file: String = #filePath) -> String {
-    var dir = String(file[..<file.lastIndex(of: "/")!])
-    while !dir.isEmpty {
-        if FileManager.default.fileExists(atPath: dir + "/Package.swift") { return dir }
-        dir = String(dir[..<(dir.lastIndex(of: "/") ?? dir.startIndex)])
+/// Where this target's `.expt` tests find their data.
+enum ExptTestData {
+    /// The package root, found by walking up from this file to Package.swift.
+    static func packageRoot(_ file: String = #filePath) -> String {
+        var dir = String(file[..<file.lastIndex(of: "/")!])
+        while !dir.isEmpty {
+            if FileManager.default.fileExists(atPath: dir + "/Package.swift") { return dir }
+            dir = String(dir[..<(dir.lastIndex(of: "/") ?? dir.startIndex)])
+        }
+        return "."
     }
-    return "."
-}
 
-/// `../shared/data` beside the package (the shared sample sweeps); a git
-/// worktree one level deeper (`wt/<name>`) looks one more level up.
-func sharedDataDirectory() -> String {
-    let root = packageRoot()
-    for candidate in [root + "/../shared/data", root + "/../../shared/data"]
-    where FileManager.default.fileExists(atPath: candidate) {
-        return candidate
+    /// `../shared/data` beside the package (the shared sample sweeps); a git
+    /// worktree one level deeper (`wt/<name>`) looks one more level up.
+    static func sharedDataDirectory() -> String {
+        let root = packageRoot()
+        for candidate in [root + "/../shared/data", root + "/../../shared/data"]
+        where FileManager.default.fileExists(atPath: candidate) {
+            return candidate
+        }
+        return root + "/../shared/data"
     }
-    return root + "/../shared/data"
-}
 
-/// This target's committed fixtures.
-func fixture(_ name: String) -> String { packageRoot() + "/Tests/MXFormatsTests/Fixtures/" + name }
+    /// This target's committed fixtures.
+    static func fixture(_ name: String) -> String { packageRoot() + "/Tests/MXFormatsTests/Fixtures/" + name }
+}
 
 /// A fully populated experiment exercising every field the codec writes.
-func sampleExperiment(identifier: String = "a") -> Experiment {
+func exptSampleExperiment(identifier: String = "a") -> Experiment {
     var beam = Beam(wavelength: 1.0 / 3.0)
     beam.flux = 1.25e12
     var panel = Panel(name: "p", fastAxis: Vec3(1, 0, 0), slowAxis: Vec3(0, -1, 0),
@@ -58,7 +61,7 @@ final class ExperimentListCodecTests: XCTestCase {
     /// Every truth.expt (written by dxtbx's `as_json`) is read and written back
     /// byte for byte: key order, number forms and layout all match dxtbx.
     func testTruthFilesRoundTripByteForByte() throws {
-        let data = sharedDataDirectory()
+        let data = ExptTestData.sharedDataDirectory()
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: data) else {
             throw XCTSkip("shared data not found at \(data)")
         }
@@ -90,7 +93,7 @@ final class ExperimentListCodecTests: XCTestCase {
 
     /// Numbers pinned to the insulin truth.expt (values as dxtbx wrote them).
     func testReadsInsulinTruth() throws {
-        let path = sharedDataDirectory() + "/insulin_i213/truth.expt"
+        let path = ExptTestData.sharedDataDirectory() + "/insulin_i213/truth.expt"
         guard FileManager.default.fileExists(atPath: path) else { throw XCTSkip("no insulin data") }
         let list = try ExperimentListCodec.read(path: path)
         XCTAssertEqual(list.count, 1)
@@ -123,11 +126,11 @@ final class ExperimentListCodecTests: XCTestCase {
     /// single_file_indices and a UUID identifier) read and write back exactly.
     func testDialsImportedFilesRoundTrip() throws {
         for name in ["dials_imported_cbf.expt", "dials_imported_nxmx.expt"] {
-            let original = try text(fixture(name))
+            let original = try text(ExptTestData.fixture(name))
             let list = try ExperimentListCodec.decode(original, file: name)
             XCTAssertEqual(try ExperimentListCodec.encode(list), original, name)
         }
-        let cbf = try ExperimentListCodec.read(path: fixture("dials_imported_cbf.expt"))[0]
+        let cbf = try ExperimentListCodec.read(path: ExptTestData.fixture("dials_imported_cbf.expt"))[0]
         XCTAssertEqual(cbf.identifier, "329d602b-e108-bf68-76fa-821fe93c5335")
         XCTAssertEqual(cbf.imageSet?.kind, .fileSeries)
         XCTAssertEqual(cbf.imageSet?.template, "/work/shared/data/cbf_p4212/cbf_p4212_#####.cbf")
@@ -135,7 +138,7 @@ final class ExperimentListCodecTests: XCTestCase {
         XCTAssertEqual(cbf.detector[0].mask[0], Panel.MaskRectangle(x0: 487, y0: 0, x1: 494, y1: 1043))
         XCTAssertEqual(cbf.detector[0].pixelSize.fast, 0.17200000000000001)
         XCTAssertEqual(cbf.scan?.epochs.first, 1704067200.0)
-        let nx = try ExperimentListCodec.read(path: fixture("dials_imported_nxmx.expt"))[0]
+        let nx = try ExperimentListCodec.read(path: ExptTestData.fixture("dials_imported_nxmx.expt"))[0]
         XCTAssertEqual(nx.imageSet?.kind, .nexus)
         XCTAssertEqual(nx.imageSet?.singleFileIndices, Array(0..<90))
         XCTAssertNil(nx.crystal)
@@ -145,7 +148,7 @@ final class ExperimentListCodecTests: XCTestCase {
     /// (Fixtures/make_multiaxis_fixture.py); F and global panel frames are
     /// those dxtbx computed when reading the same file back.
     func testMultiAxisGoniometerAndHierarchy() throws {
-        let list = try ExperimentListCodec.read(path: fixture("multiaxis_hierarchy.expt"))
+        let list = try ExperimentListCodec.read(path: ExptTestData.fixture("multiaxis_hierarchy.expt"))
         let g = try XCTUnwrap(list[0].goniometer)
         XCTAssertEqual(g.axes.map(\.name), ["PHI", "KAPPA", "OMEGA"])
         XCTAssertEqual(g.scanAxisIndex, 2)
@@ -175,7 +178,7 @@ final class ExperimentListCodecTests: XCTestCase {
     // MARK: round trips of constructed models
 
     func testWriteReadRoundTripIsExact() throws {
-        var second = sampleExperiment(identifier: "b")
+        var second = exptSampleExperiment(identifier: "b")
         second.crystal?.mlHalfMosaicityDegrees = 0.1
         second.crystal?.mlDomainSizeAngstrom = 1500
         second.crystal?.mosaicityDegrees = nil
@@ -183,7 +186,7 @@ final class ExperimentListCodecTests: XCTestCase {
                                               .init(name: "omega", vector: Vec3(1, 0, 0), angleDegrees: 0)], scanAxis: 1)
         second.imageSet = ImageSetDescription(kind: .fileSeries, template: "/d/x_####.cbf")
         second.scan = nil
-        let list = ExperimentList([sampleExperiment(), second])
+        let list = ExperimentList([exptSampleExperiment(), second])
         let text = try ExperimentListCodec.encode(list)
         let back = try ExperimentListCodec.decode(text)
         XCTAssertEqual(back, list)
@@ -194,9 +197,9 @@ final class ExperimentListCodecTests: XCTestCase {
     /// Two experiments (two lattices of one sweep) share beam, detector,
     /// goniometer, scan and image set: each is written once, both refer to index 0.
     func testSharedModelsWrittenOnce() throws {
-        var other = sampleExperiment(identifier: "b")
+        var other = exptSampleExperiment(identifier: "b")
         other.crystal = Crystal(realSpaceA: Vec3(50, 0, 0), realSpaceB: Vec3(0, 60, 0), realSpaceC: Vec3(0, 0, 70))
-        let list = ExperimentList([sampleExperiment(), other])
+        let list = ExperimentList([exptSampleExperiment(), other])
         let doc = try JSONValue.parse(try ExperimentListCodec.encode(list))
         for key in ["beam", "detector", "goniometer", "scan", "imageset"] {
             XCTAssertEqual(doc[key]?.arrayValue?.count, 1, key)
@@ -217,7 +220,7 @@ final class ExperimentListCodecTests: XCTestCase {
     }
 
     func testMissingKeyIsNamed() throws {
-        var text = try String(contentsOfFile: fixture("dials_imported_cbf.expt"), encoding: .utf8)
+        var text = try String(contentsOfFile: ExptTestData.fixture("dials_imported_cbf.expt"), encoding: .utf8)
         text = text.replacingOccurrences(of: "\"wavelength\": 0.9763,", with: "")
         XCTAssertThrowsError(try ExperimentListCodec.decode(text, file: "x.expt")) { e in
             XCTAssertEqual(e as? ExperimentListError, .missingKey(file: "x.expt", key: "beam[0].wavelength"))
@@ -226,7 +229,7 @@ final class ExperimentListCodecTests: XCTestCase {
     }
 
     func testWrongTypeAndBadIndexAreNamed() throws {
-        let base = try String(contentsOfFile: fixture("dials_imported_cbf.expt"), encoding: .utf8)
+        let base = try String(contentsOfFile: ExptTestData.fixture("dials_imported_cbf.expt"), encoding: .utf8)
         let wrong = base.replacingOccurrences(of: "\"image_size\": [\n            981,\n            1043\n          ]",
                                               with: "\"image_size\": \"big\"")
         XCTAssertNotEqual(wrong, base)
@@ -269,6 +272,32 @@ final class ExperimentListCodecTests: XCTestCase {
         XCTAssertNil(e.goniometer)
     }
 
+    /// Newer dxtbx writes the scan's per-image columns in a "properties" table.
+    func testReadsScanPropertiesTable() throws {
+        let text = """
+        {"experiment": [{"beam": 0, "detector": 0, "scan": 0}],
+         "beam": [{"direction": [0, 0, 1], "wavelength": 1.0}],
+         "detector": [{"panels": [{"fast_axis": [1, 0, 0], "slow_axis": [0, -1, 0], "origin": [0, 0, -100]}]}],
+         "scan": [{"image_range": [3, 5], "batch_offset": 2,
+                   "properties": {"epochs": [10.0, 10.5, 11.0], "exposure_time": [0.5, 0.5, 0.5],
+                                  "oscillation": [30.0, 30.25, 30.5]},
+                   "valid_image_ranges": {}},
+                  {"image_range": [1, 1], "batch_offset": 0,
+                   "properties": {"oscillation": [7.0], "oscillation_width": [0.1]}, "valid_image_ranges": {}}]}
+        """
+        let s = try XCTUnwrap(ExperimentListCodec.decode(text)[0].scan)
+        XCTAssertEqual(s.imageRange, 3...5)
+        XCTAssertEqual(s.oscillationStartDegrees, 30)
+        XCTAssertEqual(s.oscillationWidthDegrees, 0.25)
+        XCTAssertEqual(s.epochs, [10, 10.5, 11])
+        XCTAssertEqual(s.exposureTimes, [0.5, 0.5, 0.5])
+        XCTAssertEqual(s.batchOffset, 2)
+        let single = text.replacingOccurrences(of: "\"scan\": 0}", with: "\"scan\": 1}")
+        let one = try XCTUnwrap(ExperimentListCodec.decode(single)[0].scan)
+        XCTAssertEqual(one.oscillationWidthDegrees, 0.1)
+        XCTAssertEqual(one.oscillationStartDegrees, 7)
+    }
+
     // MARK: number formatting
 
     /// Python's repr layout (values checked with `python3 -c 'print(repr(x))'`).
@@ -277,7 +306,7 @@ final class ExperimentListCodecTests: XCTestCase {
             (0, "0.0"), (-0.0, "-0.0"), (1, "1.0"), (0.1, "0.1"), (0.0001, "0.0001"), (0.00001, "1e-05"),
             (1e15, "1000000000000000.0"), (1e16, "1e+16"), (9.5e15, "9500000000000000.0"),
             (1.5e16, "1.5e+16"), (1704067200.1, "1704067200.1"), (0.35000000000000003, "0.35000000000000003"),
-            (-123.456, "-123.456"), (Double.leastNonzeroMagnitude, "5e-324"), (1e22, "1e+22"), (123456789.0, "123456789.0"),
+            (-123.456, "-123.456"), (Double.leastNormalMagnitude, "2.2250738585072014e-308"), (1e22, "1e+22"), (123456789.0, "123456789.0"),
             (2.5e-5, "2.5e-05"), (1.7976931348623157e308, "1.7976931348623157e+308"),
         ]
         for (d, s) in cases { XCTAssertEqual(pythonRepr(d), s, "\(d)") }
@@ -290,7 +319,7 @@ final class ExperimentListCodecTests: XCTestCase {
     }
 
     func testNonFiniteNumbersAreRefused() {
-        var e = sampleExperiment()
+        var e = exptSampleExperiment()
         e.beam.flux = .nan
         XCTAssertThrowsError(try ExperimentListCodec.encode(ExperimentList([e]))) { err in
             XCTAssertEqual("\(err)", "cannot write the experiment list: beam[0].flux is nan, which JSON cannot hold")
