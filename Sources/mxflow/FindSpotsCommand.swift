@@ -98,7 +98,7 @@ struct FindSpotsCommand: ParsableCommand {
     func decodeOnly(_ list: ExperimentList, threads: Int, logger: Logger) throws {
         for experiment in list.experiments {
             let source = try openSource(for: experiment)
-            let checksum = Checksum()
+            let checksum = DecodeChecksum()
             let start = DispatchTime.now()
             try source.forEachFrame(in: 0..<source.frameCount, threads: threads) { _, pixels in
                 // Touch every pixel so the decode cannot be skipped.
@@ -113,27 +113,27 @@ struct FindSpotsCommand: ParsableCommand {
         }
     }
 
-    /// The pixel reader for an experiment's image set.
+    /// The pixel reader for an experiment's image set; frame 0 is the scan's first image.
     func openSource(for experiment: Experiment) throws -> ImageSource {
         guard let imageSet = experiment.imageSet else { throw FindSpotsError.noImages(experiment: 0) }
-        switch imageSet.kind {
-        case .fileSeries:
-            return try CBFImageSource(experiment: experiment)
-        case .nexus:
-            throw FindSpotsError.readerMissing(imageSet.template)
+        let source = try openImageSource(imageSet, imageRange: experiment.scan?.imageRange)
+        if imageSet.kind == .nexus, let first = imageSet.singleFileIndices.first, first != 0 {
+            throw FindSpotsError.partialNexus(imageSet.template, first: first)
         }
+        return source
     }
 }
 
 enum FindSpotsError: Error, CustomStringConvertible {
     case noExperiments
     case noImages(experiment: Int)
-    case readerMissing(String)
+    case partialNexus(String, first: Int)
     var description: String {
         switch self {
         case .noExperiments: return "the experiment list holds no experiments"
         case .noImages(let i): return "experiment \(i) has no image set to search"
-        case .readerMissing(let p): return "\(p): this build cannot read NeXus images yet"
+        case .partialNexus(let p, let f):
+            return "\(p): the image set starts at frame \(f) of the file; spot finding reads sweeps that start at its first frame"
         }
     }
 }
@@ -154,7 +154,7 @@ final class LogFile: @unchecked Sendable {
 }
 
 /// A sum shared by worker threads.
-final class Checksum: @unchecked Sendable {
+private final class DecodeChecksum: @unchecked Sendable {
     private let lock = NSLock()
     private(set) var total: Int64 = 0
     func add(_ v: Int64) { lock.lock(); total &+= v; lock.unlock() }
