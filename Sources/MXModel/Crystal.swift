@@ -15,6 +15,10 @@ public struct Crystal: Equatable, Sendable {
     public var aAtScanPoints: [Mat3] = []
     /// Mosaicity estimate (degrees), when known.
     public var mosaicityDegrees: Double? = nil
+    /// Sauter (2014) maximum-likelihood half mosaicity (degrees) and domain
+    /// size (Å), as stills processing writes them (dxtbx "ML_*" keys).
+    public var mlHalfMosaicityDegrees: Double? = nil
+    public var mlDomainSizeAngstrom: Double? = nil
 
     public init(realSpaceA: Vec3, realSpaceB: Vec3, realSpaceC: Vec3, spaceGroupHall: String = " P 1") {
         self.realSpaceA = realSpaceA; self.realSpaceB = realSpaceB; self.realSpaceC = realSpaceC

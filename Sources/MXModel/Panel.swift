@@ -32,9 +32,18 @@ public struct Panel: Equatable, Sendable {
     public var mu: Double = 0
     public var gain: Double = 1
     public var pedestal: Double = 0
+    /// Rectangles of pixels known to be bad (module gaps, dxtbx "mask"):
+    /// fast range [x0, x1), slow range [y0, y1).
+    public var mask: [MaskRectangle] = []
     /// How pixel coordinates map to mm: plain scaling, or with the parallax
     /// of an absorbing sensor (dxtbx ParallaxCorrectedPxMmStrategy).
     public var pxMmStrategy: PxMmStrategy = .simple
+
+    /// A masked rectangle of pixels, as dxtbx stores it: (f0, s0, f1, s1).
+    public struct MaskRectangle: Equatable, Sendable {
+        public var x0: Int, y0: Int, x1: Int, y1: Int
+        public init(x0: Int, y0: Int, x1: Int, y1: Int) { self.x0 = x0; self.y0 = y0; self.x1 = x1; self.y1 = y1 }
+    }
 
     public enum PxMmStrategy: String, Equatable, Sendable {
         case simple = "SimplePxMmStrategy"
@@ -55,7 +64,7 @@ public struct Panel: Equatable, Sendable {
             && l.imageSize == r.imageSize && l.pixelSize == r.pixelSize && l.trustedRange == r.trustedRange
             && l.rawImageOffset == r.rawImageOffset && l.thickness == r.thickness
             && l.material == r.material && l.mu == r.mu && l.gain == r.gain && l.pedestal == r.pedestal
-            && l.pxMmStrategy == r.pxMmStrategy
+            && l.mask == r.mask && l.pxMmStrategy == r.pxMmStrategy
     }
 
     /// Unit normal of the panel, pointing away from the sample.

@@ -1,0 +1,277 @@
+// ReflectionTableCodec: reads and writes reflection tables as DIALS `.refl` files (msgpack layout, version 1).
+import Foundation
+import MXMath
+import MXModel
+
+/// A `.refl` file that cannot be read or written, naming the file and what is wrong.
+public enum ReflectionFileError: Error, Equatable, CustomStringConvertible {
+    case unreadable(path: String, reason: String)
+    case notAReflectionTable(path: String, reason: String)
+    case badColumn(path: String, column: String, reason: String)
+    case writeFailed(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .unreadable(let p, let r): return "\(p): cannot read the reflection file (\(r))"
+        case .notAReflectionTable(let p, let r): return "\(p): not a DIALS reflection table (\(r))"
+        case .badColumn(let p, let c, let r): return "\(p): column '\(c)' \(r)"
+        case .writeFailed(let p, let r): return "\(p): cannot write the reflection file (\(r))"
+        }
+    }
+}
+
+/// The DIALS `.refl` layout (dials/array_family/reflection_table_msgpack_adapter.h):
+/// `["dials::af::reflection_table", 1, {"identifiers": {id: uuid},
+/// "nrows": N, "data": {name: [type, [N, bytes]]}}]`, where `bytes` is the
+/// column's elements as raw little-endian values (vec3 = 3 doubles, int6 =
+/// 6 int32, Miller index = 3 int32, …) and a `Shoebox<>` column is one blob
+/// of per-row records (panel u32, bbox 6×i32, has-data u8, then float32
+/// data, int32 mask, float32 background).
+public enum ReflectionTableCodec {
+    static let fileType = "dials::af::reflection_table"
+
+    // MARK: files
+
+    /// Reads a `.refl` file.
+    public static func read(path: String) throws -> ReflectionTable {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            if !FileManager.default.fileExists(atPath: path) {
+                throw ReflectionFileError.unreadable(path: path, reason: "no such file")
+            }
+            throw ReflectionFileError.unreadable(path: path, reason: error.localizedDescription)
+        }
+        return try decode([UInt8](data), path: path)
+    }
+
+    /// Writes a `.refl` file: to a temporary name first, then renamed, so a
+    /// failure never leaves a half-written file under the final name.
+    public static func write(_ table: ReflectionTable, path: String) throws {
+        let bytes = encode(table)
+        let tmp = path + ".tmp-\(getpid())"
+        do {
+            try Data(bytes).write(to: URL(fileURLWithPath: tmp))
+            if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
+            try FileManager.default.moveItem(atPath: tmp, toPath: path)
+        } catch {
+            try? FileManager.default.removeItem(atPath: tmp)
+            throw ReflectionFileError.writeFailed(path: path, reason: error.localizedDescription)
+        }
+    }
+
+    // MARK: encoding
+
+    /// The msgpack bytes of `table`.
+    public static func encode(_ table: ReflectionTable) -> [UInt8] {
+        var w = MessagePackWriter(reservingCapacity: 64 + table.count * 200)
+        w.writeArrayHeader(3)
+        w.writeString(fileType)
+        w.writeUInt(1)
+        w.writeMapHeader(3)
+        w.writeString("identifiers")
+        w.writeMapHeader(table.experimentIdentifiers.count)
+        for (id, uuid) in table.experimentIdentifiers.sorted(by: { $0.key < $1.key }) {
+            w.writeInt(Int64(id))
+            w.writeString(uuid)
+        }
+        w.writeString("nrows")
+        w.writeUInt(UInt64(table.count))
+        w.writeString("data")
+        w.writeMapHeader(table.columns.count)
+        for name in table.columnNames {
+            let column = table[name]!
+            w.writeString(name)
+            w.writeArrayHeader(2)
+            w.writeString(column.typeName)
+            w.writeArrayHeader(2)
+            w.writeUInt(UInt64(column.count))
+            if case .string(let strings) = column {
+                // DIALS has no binary form for strings; an array of str is
+                // what its msgpack object converter can take element by element.
+                w.writeArrayHeader(strings.count)
+                for s in strings { w.writeString(s) }
+            } else {
+                let body = columnBytes(column)
+                w.writeBinaryHeader(body.count)
+                w.writeRaw(body)
+            }
+        }
+        return w.bytes
+    }
+
+    static func columnBytes(_ column: ReflectionColumn) -> [UInt8] {
+        var out = ByteSink()
+        switch column {
+        case .bool(let a): out.reserve(a.count); for v in a { out.u8(v ? 1 : 0) }
+        case .int(let a): out.reserve(4 * a.count); for v in a { out.i32(v) }
+        case .size(let a): out.reserve(8 * a.count); for v in a { out.u64(v) }
+        case .double(let a): out.reserve(8 * a.count); for v in a { out.f64(v) }
+        case .string: break
+        case .vec2(let a): out.reserve(16 * a.count); for v in a { out.f64(v.x); out.f64(v.y) }
+        case .vec3(let a): out.reserve(24 * a.count); for v in a { out.f64(v.x); out.f64(v.y); out.f64(v.z) }
+        case .mat3(let a): out.reserve(72 * a.count); for v in a { for e in v.elements { out.f64(e) } }
+        case .int6(let a):
+            out.reserve(24 * a.count)
+            for b in a { out.i32(b.x0); out.i32(b.x1); out.i32(b.y0); out.i32(b.y1); out.i32(b.z0); out.i32(b.z1) }
+        case .miller(let a): out.reserve(12 * a.count); for m in a { out.i32(m.h); out.i32(m.k); out.i32(m.l) }
+        case .shoebox(let a):
+            for s in a {
+                out.u32(s.panel)
+                let b = s.bbox
+                out.i32(b.x0); out.i32(b.x1); out.i32(b.y0); out.i32(b.y1); out.i32(b.z0); out.i32(b.z1)
+                if s.hasData {
+                    out.u8(1)
+                    for v in s.data { out.f32(v) }
+                    for v in s.mask { out.i32(v) }
+                    for v in s.background { out.f32(v) }
+                } else {
+                    out.u8(0)
+                }
+            }
+        }
+        return out.bytes
+    }
+
+    // MARK: decoding
+
+    /// Decodes a `.refl` file's bytes; `path` only names the file in errors.
+    public static func decode(_ bytes: [UInt8], path: String = "<memory>") throws -> ReflectionTable {
+        let root: MessagePackValue
+        do { root = try MessagePackReader.decode(bytes) } catch let e as MessagePackError {
+            throw ReflectionFileError.notAReflectionTable(path: path, reason: e.description)
+        }
+        guard let top = root.arrayValue, top.count == 3 else {
+            throw ReflectionFileError.notAReflectionTable(path: path, reason: "expected a 3-element msgpack array")
+        }
+        guard top[0].stringValue == fileType else {
+            throw ReflectionFileError.notAReflectionTable(path: path, reason: "file type is not \(fileType)")
+        }
+        guard top[1].integerValue == 1 else {
+            throw ReflectionFileError.notAReflectionTable(path: path, reason: "version \(top[1]) is not 1")
+        }
+        guard let header = top[2].mapValue else {
+            throw ReflectionFileError.notAReflectionTable(path: path, reason: "header is not a map")
+        }
+        guard let nrows = top[2]["nrows"]?.integerValue, nrows >= 0 else {
+            throw ReflectionFileError.notAReflectionTable(path: path, reason: "nrows is missing")
+        }
+        var table = ReflectionTable(count: nrows)
+        for pair in header {
+            switch pair.key.stringValue {
+            case "nrows": break
+            case "identifiers":
+                for p in pair.value.mapValue ?? [] {
+                    guard let id = p.key.integerValue, let uuid = p.value.stringValue else {
+                        throw ReflectionFileError.notAReflectionTable(path: path, reason: "bad experiment identifier entry")
+                    }
+                    table.experimentIdentifiers[id] = uuid
+                }
+            case "data":
+                guard let cols = pair.value.mapValue else {
+                    throw ReflectionFileError.notAReflectionTable(path: path, reason: "data is not a map")
+                }
+                for c in cols {
+                    guard let name = c.key.stringValue else {
+                        throw ReflectionFileError.notAReflectionTable(path: path, reason: "a column name is not a string")
+                    }
+                    table.set(name, try decodeColumn(c.value, name: name, nrows: nrows, path: path))
+                }
+            default:
+                throw ReflectionFileError.notAReflectionTable(path: path,
+                                                              reason: "unknown header key \(pair.key)")
+            }
+        }
+        return table
+    }
+
+    static func decodeColumn(_ v: MessagePackValue, name: String, nrows: Int, path: String) throws -> ReflectionColumn {
+        let bad = { (r: String) in ReflectionFileError.badColumn(path: path, column: name, reason: r) }
+        guard let pair = v.arrayValue, pair.count == 2, let type = pair[0].stringValue,
+              let payload = pair[1].arrayValue, payload.count == 2, let n = payload[0].integerValue else {
+            throw bad("is not a [type, [size, data]] entry")
+        }
+        guard n == nrows else { throw bad("has \(n) rows but the table has \(nrows)") }
+        if type == "std::string" {
+            guard let items = payload[1].arrayValue, items.count == n else { throw bad("strings are not an array of \(n)") }
+            return .string(try items.map { guard let s = $0.stringValue else { throw bad("holds a non-string") }; return s })
+        }
+        guard let body = payload[1].binaryValue else { throw bad("data is not binary") }
+        var src = ByteSource(body)
+        func need(_ size: Int) throws {
+            guard body.count == size * n else {
+                throw bad("holds \(body.count) bytes, expected \(size * n) for \(n) values of \(type)")
+            }
+        }
+        switch type {
+        case "bool": try need(1); return .bool((0..<n).map { _ in src.u8() != 0 })
+        case "int": try need(4); return .int((0..<n).map { _ in src.i32() })
+        case "std::size_t": try need(8); return .size((0..<n).map { _ in src.u64() })
+        case "double": try need(8); return .double((0..<n).map { _ in src.f64() })
+        case "vec2<double>": try need(16); return .vec2((0..<n).map { _ in Vec2(src.f64(), src.f64()) })
+        case "vec3<double>": try need(24); return .vec3((0..<n).map { _ in Vec3(src.f64(), src.f64(), src.f64()) })
+        case "mat3<double>":
+            try need(72); return .mat3((0..<n).map { _ in Mat3((0..<9).map { _ in src.f64() }) })
+        case "int6":
+            try need(24)
+            return .int6((0..<n).map { _ in
+                BoundingBox(x0: src.i32(), x1: src.i32(), y0: src.i32(), y1: src.i32(), z0: src.i32(), z1: src.i32())
+            })
+        case "cctbx::miller::index<>":
+            try need(12); return .miller((0..<n).map { _ in MillerIndex(src.i32(), src.i32(), src.i32()) })
+        case "Shoebox<>":
+            var out: [Shoebox] = []
+            out.reserveCapacity(n)
+            for _ in 0..<n {
+                guard src.remaining >= 29 else { throw bad("shoebox data ends early") }
+                let panel = src.u32()
+                let b = BoundingBox(x0: src.i32(), x1: src.i32(), y0: src.i32(), y1: src.i32(), z0: src.i32(), z1: src.i32())
+                guard b.x1 >= b.x0, b.y1 >= b.y0, b.z1 >= b.z0 else { throw bad("has a shoebox with an inverted bbox") }
+                var s = Shoebox(panel: panel, bbox: b)
+                if src.u8() != 0 {
+                    let m = b.volume
+                    guard src.remaining >= 12 * m else { throw bad("shoebox data ends early") }
+                    s.data = (0..<m).map { _ in src.f32() }
+                    s.mask = (0..<m).map { _ in src.i32() }
+                    s.background = (0..<m).map { _ in src.f32() }
+                }
+                out.append(s)
+            }
+            guard src.remaining == 0 else { throw bad("has bytes left after \(n) shoeboxes") }
+            return .shoebox(out)
+        default:
+            throw bad("has type '\(type)', which mxflow does not read")
+        }
+    }
+}
+
+/// Little-endian byte writer for column bodies.
+struct ByteSink {
+    var bytes: [UInt8] = []
+    mutating func reserve(_ n: Int) { bytes.reserveCapacity(n) }
+    mutating func u8(_ v: UInt8) { bytes.append(v) }
+    mutating func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+    mutating func i32(_ v: Int32) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+    mutating func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+    mutating func f32(_ v: Float) { u32(v.bitPattern) }
+    mutating func f64(_ v: Double) { u64(v.bitPattern) }
+}
+
+/// Little-endian byte reader for column bodies (callers check sizes first).
+struct ByteSource {
+    let bytes: [UInt8]
+    var offset = 0
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    var remaining: Int { bytes.count - offset }
+    mutating func u8() -> UInt8 { defer { offset += 1 }; return bytes[offset] }
+    mutating func u32() -> UInt32 {
+        defer { offset += 4 }
+        return bytes.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: UInt32.self)) }
+    }
+    mutating func i32() -> Int32 { Int32(bitPattern: u32()) }
+    mutating func u64() -> UInt64 {
+        defer { offset += 8 }
+        return bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) }
+    }
+    mutating func f32() -> Float { Float(bitPattern: u32()) }
+    mutating func f64() -> Double { Double(bitPattern: u64()) }
+}

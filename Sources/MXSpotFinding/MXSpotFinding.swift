@@ -1,1 +1,0 @@
-// MXSpotFinding: see ARCHITECTURE.md (module being built).

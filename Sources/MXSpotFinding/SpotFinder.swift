@@ -1,0 +1,293 @@
+// SpotFinder: streams a sweep's frames through thresholding and 3-D labelling into a strong-spot table.
+import Dispatch
+import Foundation
+import MXFormats
+import MXLogging
+import MXMath
+import MXModel
+
+/// Why spot finding could not run, naming what and where.
+public enum SpotFindingError: Error, Equatable, CustomStringConvertible {
+    case emptyFrameRange(requested: String, available: ClosedRange<Int>)
+    case imageSizeMismatch(expected: (Int, Int), found: (Int, Int), source: String)
+    case framesMissing(expected: Int, found: Int, source: String)
+    case noPanels
+
+    public var description: String {
+        switch self {
+        case .emptyFrameRange(let r, let a):
+            return "the frame range \(r) selects no images (the scan has images \(a.lowerBound)–\(a.upperBound))"
+        case .imageSizeMismatch(let e, let f, let s):
+            return "\(s): frames are \(f.0)×\(f.1) pixels but the detector model needs \(e.0)×\(e.1)"
+        case .framesMissing(let e, let f, let s):
+            return "\(s): the scan has \(e) images but only \(f) frames can be read"
+        case .noPanels: return "the detector model has no panels"
+        }
+    }
+
+    public static func == (a: SpotFindingError, b: SpotFindingError) -> Bool { a.description == b.description }
+}
+
+/// Counts for one frame, for the per-frame log table.
+public struct FrameSpotCount: Equatable, Sendable {
+    /// Image number (scan numbering, usually from 1).
+    public var image: Int
+    public var strongPixels: Int
+    /// Spots (after filtering) whose centroid lies on this frame.
+    public var spots: Int
+    /// True when the frame had too many strong pixels and was left out.
+    public var rejected: Bool
+}
+
+/// The outcome of spot finding: the table DIALS would write to strong.refl
+/// and the counts a log reports.
+public struct SpotFindingResult: Sendable {
+    public var reflections: ReflectionTable
+    public var frames: [FrameSpotCount]
+    public var componentCount: Int
+    public var filterCounts: SpotFilterCounts
+    public var minSpotSize: Int
+}
+
+/// Finds strong spots on a rotation sweep, streaming: frames are decoded and
+/// thresholded `blockSize` at a time on `nproc` threads, reduced at once to
+/// their strong pixels, and labelled in frame order; only the open spots and
+/// one block's strong pixels are held, never the images.
+public struct SpotFinder {
+    public var parameters: SpotFindingParameters
+    public var logger: Logger
+
+    public init(parameters: SpotFindingParameters, logger: Logger = .silent) {
+        self.parameters = parameters; self.logger = logger
+    }
+
+    /// Runs spot finding on `experiment`'s images read through `source`,
+    /// whose frame 0 is the scan's first image.
+    public func find(experiment: Experiment, source: ImageSource, sourceName: String = "images") throws
+        -> SpotFindingResult {
+        let p = parameters
+        let detector = experiment.detector
+        guard !detector.panels.isEmpty else { throw SpotFindingError.noPanels }
+        let raw = source.frameSize
+        var needW = 0, needH = 0
+        for panel in detector.panels {
+            needW = max(needW, panel.rawImageOffset.x + panel.imageSize.fast)
+            needH = max(needH, panel.rawImageOffset.y + panel.imageSize.slow)
+        }
+        guard raw.width >= needW && raw.height >= needH else {
+            throw SpotFindingError.imageSizeMismatch(expected: (needW, needH), found: (raw.width, raw.height),
+                                                     source: sourceName)
+        }
+        let scan = experiment.scan
+        let firstImage = scan?.imageRange.lowerBound ?? 1
+        let images = scan?.imageRange ?? 1...max(1, source.frameCount)
+        if let scan, source.frameCount < scan.numberOfImages {
+            throw SpotFindingError.framesMissing(expected: scan.numberOfImages, found: source.frameCount,
+                                                 source: sourceName)
+        }
+        let wanted = p.scanRange.map { $0.clamped(to: images) } ?? images
+        if let r = p.scanRange, r.clamped(to: images).isEmpty || !images.overlaps(r) {
+            throw SpotFindingError.emptyFrameRange(requested: "\(r.lowerBound)–\(r.upperBound)", available: images)
+        }
+        let frameRange = (wanted.lowerBound - firstImage)..<(wanted.upperBound - firstImage + 1)
+        guard !frameRange.isEmpty, frameRange.upperBound <= source.frameCount else {
+            throw SpotFindingError.emptyFrameRange(requested: "\(wanted.lowerBound)–\(wanted.upperBound)",
+                                                   available: images)
+        }
+        // z (array index) of source frame i.
+        let zOffset = firstImage - 1
+
+        let mask = spotFindingMask(trustedMask: source.trustedMask, rawSize: raw, detector: detector,
+                                   beam: experiment.beam, parameters: p)
+        let minSize = p.resolvedMinSpotSize(panelType: detector.panels[0].type)
+        let filter = SpotFilter(minSpotSize: minSize, maxSpotSize: p.maxSpotSize, maxSeparation: p.maxSeparation)
+        let totalPixels = detector.panels.reduce(0) { $0 + $1.imageSize.fast * $1.imageSize.slow }
+        let maxStrong = Int((p.maxStrongPixelFraction * Double(totalPixels)).rounded(.up))
+        logger.info("Finding strong spots on images \(wanted.lowerBound)–\(wanted.upperBound) "
+                    + "(\(p.algorithm.rawValue), \(2 * p.kernelSize.x + 1)×\(2 * p.kernelSize.y + 1) window, "
+                    + "σ_b \(p.sigmaBackground), σ_s \(p.sigmaStrong), gain \(p.gain), "
+                    + "min spot size \(minSize), \(p.nproc) thread\(p.nproc == 1 ? "" : "s"))")
+
+        let threads = max(1, p.nproc)
+        let blockSize = max(8, 4 * threads)
+        let pool = WorkspacePool(detector: detector)
+        var labeller = ConnectedComponents(width: raw.width)
+        var measurements: [SpotMeasurement] = []
+        var pixelLists: [[StrongPixel]] = []
+        var counts = SpotFilterCounts()
+        var components = 0
+        var frames: [FrameSpotCount] = []
+
+        func accept(_ groups: [[StrongPixel]]) {
+            for g in groups {
+                components += 1
+                guard filter.acceptsSize(g.count, counts: &counts) else { continue }
+                let panel = detector.panels[Int(g[0].panel)]
+                let m = SpotMeasurement(pixels: g, panelOffset: panel.rawImageOffset)
+                guard filter.acceptsShape(m, counts: &counts) else { continue }
+                measurements.append(m)
+                if p.storeShoeboxes { pixelLists.append(g) }
+            }
+        }
+
+        var blockStart = frameRange.lowerBound
+        while blockStart < frameRange.upperBound {
+            let block = blockStart..<min(frameRange.upperBound, blockStart + blockSize)
+            let results = FrameResults(count: block.count)
+            try source.forEachFrame(in: block, threads: threads) { index, pixels in
+                let ws = pool.take()
+                defer { pool.give(ws) }
+                let f = Self.strongPixels(frame: index + zOffset, pixels: pixels, rawWidth: raw.width, mask: mask,
+                                          detector: detector, parameters: p, workspaces: ws)
+                results.set(index - block.lowerBound, f)
+            }
+            for (offset, item) in results.items.enumerated() {
+                guard var f = item else { continue }
+                let image = firstImage + block.lowerBound + offset
+                let rejected = f.indices.count > maxStrong
+                frames.append(FrameSpotCount(image: image, strongPixels: f.indices.count, spots: 0, rejected: rejected))
+                if rejected {
+                    logger.warning("Image \(image): \(f.indices.count) strong pixels exceed the limit of \(maxStrong) "
+                                   + "(max_strong_pixel_fraction=\(p.maxStrongPixelFraction)); image left out")
+                    f = StrongPixelFrame(frame: f.frame, indices: [], values: [], panels: [])
+                }
+                accept(labeller.add(f))
+            }
+            blockStart = block.upperBound
+        }
+        accept(labeller.finish())
+
+        logger.info("Extracted \(components) spots")
+        logger.info("Removed \(counts.tooSmall) spots with size < \(minSize) pixels")
+        logger.info("Removed \(counts.tooLarge) spots with size > \(p.maxSpotSize) pixels")
+        if let d = p.maxSeparation {
+            logger.info("Removed \(counts.peakCentroidSeparation) spots with peak–centroid distance > \(d) px")
+        }
+
+        // Order spots by frame, then slow, then fast, for a reproducible table.
+        let order = measurements.indices.sorted { a, b in
+            let ca = measurements[a].centroid, cb = measurements[b].centroid
+            if ca.z != cb.z { return ca.z < cb.z }
+            if ca.y != cb.y { return ca.y < cb.y }
+            return ca.x < cb.x
+        }
+        let table = Self.table(measurements: order.map { measurements[$0] },
+                               pixels: p.storeShoeboxes ? order.map { pixelLists[$0] } : nil,
+                               experiment: experiment)
+        var byImage: [Int: Int] = [:]
+        for m in measurements { byImage[Int(m.centroid.z.rounded(.down)) - zOffset + firstImage, default: 0] += 1 }
+        for i in frames.indices { frames[i].spots = byImage[frames[i].image] ?? 0 }
+        return SpotFindingResult(reflections: table, frames: frames, componentCount: components,
+                                 filterCounts: counts, minSpotSize: minSize)
+    }
+
+    /// Thresholds every panel of one frame and lists its strong pixels in raw-image order.
+    static func strongPixels(frame: Int, pixels: UnsafeBufferPointer<Int32>, rawWidth: Int, mask: [UInt8],
+                             detector: Detector, parameters p: SpotFindingParameters,
+                             workspaces: [ThresholdWorkspace]) -> StrongPixelFrame {
+        var indices: [Int32] = [], values: [Int32] = [], panels: [Int16] = []
+        var local: [Int32] = []
+        mask.withUnsafeBufferPointer { m in
+            for (pi, panel) in detector.panels.enumerated() {
+                local.removeAll(keepingCapacity: true)
+                let start = panel.rawImageOffset.y * rawWidth + panel.rawImageOffset.x
+                // The panel's mask must be contiguous per panel row: copy it out when the raw image is wider.
+                let w = panel.imageSize.fast, h = panel.imageSize.slow
+                if w == rawWidth {
+                    DispersionThreshold.strongPixels(image: pixels.baseAddress! + start, rowStride: rawWidth,
+                                                     mask: m.baseAddress! + start, trusted: panel.trustedRange,
+                                                     parameters: p, workspace: workspaces[pi], strong: &local)
+                } else {
+                    var pm = [UInt8](repeating: 0, count: w * h)
+                    for y in 0..<h { for x in 0..<w { pm[y * w + x] = m[start + y * rawWidth + x] } }
+                    pm.withUnsafeBufferPointer { pmb in
+                        DispersionThreshold.strongPixels(image: pixels.baseAddress! + start, rowStride: rawWidth,
+                                                         mask: pmb.baseAddress!, trusted: panel.trustedRange,
+                                                         parameters: p, workspace: workspaces[pi], strong: &local)
+                    }
+                }
+                for k in local {
+                    let y = Int(k) / w, x = Int(k) - y * w
+                    let r = start + y * rawWidth + x
+                    indices.append(Int32(r)); values.append(pixels[r]); panels.append(Int16(pi))
+                }
+            }
+        }
+        if detector.panels.count > 1 {
+            let order = indices.indices.sorted { indices[$0] < indices[$1] }
+            indices = order.map { indices[$0] }; values = order.map { values[$0] }; panels = order.map { panels[$0] }
+        }
+        return StrongPixelFrame(frame: frame, indices: indices, values: values, panels: panels)
+    }
+
+    /// Builds the strong-spot reflection table with DIALS' columns.
+    static func table(measurements: [SpotMeasurement], pixels: [[StrongPixel]]?, experiment: Experiment)
+        -> ReflectionTable {
+        typealias N = ReflectionTable.Name
+        let n = measurements.count
+        var t = ReflectionTable(count: n)
+        t.set(N.id, .int(Array(repeating: 0, count: n)))
+        t.set(N.panel, .size(measurements.map { UInt64($0.panel) }))
+        t.set(N.flags, .size(Array(repeating: ReflectionFlags.strong.rawValue, count: n)))
+        t.set(N.bbox, .int6(measurements.map(\.bbox)))
+        t.set(N.xyzobsPxValue, .vec3(measurements.map(\.centroid)))
+        t.set(N.xyzobsPxVariance, .vec3(measurements.map(\.centroidVariance)))
+        t.set(N.intensitySumValue, .double(measurements.map(\.intensity)))
+        t.set(N.intensitySumVariance, .double(measurements.map(\.intensityVariance)))
+        t.set("n_signal", .int(measurements.map { Int32($0.pixelCount) }))
+        var mmValue: [Vec3] = [], mmVariance: [Vec3] = []
+        mmValue.reserveCapacity(n); mmVariance.reserveCapacity(n)
+        for m in measurements {
+            let c = centroidMillimetres(m.centroid, variance: m.centroidVariance,
+                                        panel: experiment.detector.panels[m.panel], scan: experiment.scan)
+            mmValue.append(c.value); mmVariance.append(c.variance)
+        }
+        t.set(N.xyzobsMmValue, .vec3(mmValue))
+        t.set(N.xyzobsMmVariance, .vec3(mmVariance))
+        if let pixels {
+            let boxes = zip(measurements, pixels).map { m, px -> Shoebox in
+                let b = m.bbox
+                let sx = Int(b.x1 - b.x0), sy = Int(b.y1 - b.y0), sz = Int(b.z1 - b.z0)
+                var data = [Float](repeating: 0, count: sx * sy * sz)
+                var mask = [Int32](repeating: 0, count: sx * sy * sz)
+                let panel = experiment.detector.panels[m.panel]
+                for q in px {
+                    let x = Int(q.x) - panel.rawImageOffset.x - Int(b.x0)
+                    let y = Int(q.y) - panel.rawImageOffset.y - Int(b.y0)
+                    let z = Int(q.z - b.z0)
+                    let k = (z * sy + y) * sx + x
+                    data[k] = Float(q.value)
+                    mask[k] = Shoebox.maskValid | Shoebox.maskForeground
+                }
+                return Shoebox(panel: UInt32(m.panel), bbox: b, data: data, mask: mask,
+                               background: [Float](repeating: 0, count: sx * sy * sz))
+            }
+            t.set(N.shoebox, .shoebox(boxes))
+        }
+        if !experiment.identifier.isEmpty { t.experimentIdentifiers[0] = experiment.identifier }
+        return t
+    }
+}
+
+/// Per-thread threshold workspaces (one per panel), handed out to whichever
+/// worker thread asks.
+final class WorkspacePool: @unchecked Sendable {
+    private let lock = NSLock()
+    private var free: [[ThresholdWorkspace]] = []
+    private let sizes: [(Int, Int)]
+    init(detector: Detector) { sizes = detector.panels.map { ($0.imageSize.fast, $0.imageSize.slow) } }
+    func take() -> [ThresholdWorkspace] {
+        lock.lock(); defer { lock.unlock() }
+        if let w = free.popLast() { return w }
+        return sizes.map { ThresholdWorkspace(width: $0.0, height: $0.1) }
+    }
+    func give(_ w: [ThresholdWorkspace]) { lock.lock(); free.append(w); lock.unlock() }
+}
+
+/// The strong pixels of one block's frames, filled from worker threads.
+final class FrameResults: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var items: [StrongPixelFrame?]
+    init(count: Int) { items = Array(repeating: nil, count: count) }
+    func set(_ i: Int, _ f: StrongPixelFrame) { lock.lock(); items[i] = f; lock.unlock() }
+}

@@ -1,0 +1,89 @@
+// Helpers for end-to-end tests that run the built mxflow binary.
+import Foundation
+import XCTest
+
+/// The result of running a program: exit status, stdout, stderr.
+struct ProcessResult {
+    let status: Int32
+    let stdout: String
+    let stderr: String
+}
+
+/// Locating the built binary and shared data, running programs, scratch folders.
+enum CLITest {
+    /// The package root, found by walking up from this file to Package.swift.
+    static func packageRoot(_ file: String = #filePath) -> String {
+        var dir = String(file[..<file.lastIndex(of: "/")!])
+        while !dir.isEmpty {
+            if FileManager.default.fileExists(atPath: dir + "/Package.swift") { return dir }
+            dir = String(dir[..<(dir.lastIndex(of: "/") ?? dir.startIndex)])
+        }
+        return "."
+    }
+
+    /// `../shared/data` beside the package; a git worktree one level deeper
+    /// (`wt/<name>`) looks one more level up.
+    static func sharedDataDirectory() -> String {
+        let root = packageRoot()
+        for candidate in [root + "/../shared/data", root + "/../../shared/data"]
+        where FileManager.default.fileExists(atPath: candidate) {
+            return candidate
+        }
+        return root + "/../shared/data"
+    }
+
+    /// The mxflow executable in the build products folder beside the test bundle.
+    static func mxflowBinary() throws -> String {
+        var candidates: [String] = []
+        for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
+            candidates.append((bundle.bundlePath as NSString).deletingLastPathComponent + "/mxflow")
+        }
+        candidates.append(Bundle.main.bundlePath + "/mxflow")
+        candidates.append((CommandLine.arguments[0] as NSString).deletingLastPathComponent + "/mxflow")
+        for c in candidates where FileManager.default.isExecutableFile(atPath: c) { return c }
+        throw XCTSkip("mxflow binary not found beside the test bundle (looked in \(candidates))")
+    }
+
+
+    /// Runs `executable` with `arguments` in `directory`, waiting for it to end.
+    static func runProcess(_ executable: String, _ arguments: [String], in directory: String,
+                    environment: [String: String]? = nil) throws -> ProcessResult {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: executable)
+        p.arguments = arguments
+        p.currentDirectoryURL = URL(fileURLWithPath: directory)
+        if let environment { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        // Read both pipes to the end before waiting, so a full pipe cannot block the child.
+        final class Box: @unchecked Sendable { var data = Data() }
+        let outBox = Box()
+        let group = DispatchGroup()
+        group.enter()
+        DispatchQueue.global().async { outBox.data = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        p.waitUntilExit()
+        return ProcessResult(status: p.terminationStatus, stdout: String(decoding: outBox.data, as: UTF8.self),
+                             stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// A fresh temporary folder, removed when the test ends.
+    static func temporaryFolder(_ test: XCTestCase) throws -> String {
+        let path = NSTemporaryDirectory() + "mxflow-test-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        test.addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+        return path
+    }
+
+    /// The path of `program` on PATH, or nil.
+    static func which(_ program: String) -> String? {
+        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
+            let candidate = "\(dir)/\(program)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,35 @@
+#!/bin/bash
+# Runs dials.find_spots and mxflow find-spots (nproc=2) back to back on every
+# sweep in ../shared/data, plus mxflow's decode-only pass, and scores both
+# tables against the truth with score_spots.py. Usage:
+#   scripts/compare_find_spots.sh WORKDIR [MXFLOW_BINARY]
+# Prints one line per sweep: images, wall seconds and images/s of each run,
+# mxflow peak memory, and the score JSON.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+work=${1:?work directory}
+mxflow=${2:-$here/.build/release/mxflow}
+data=$(cd "$here/../shared/data" 2>/dev/null && pwd || echo /work/shared/data)
+export LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libgomp.so.1
+export HDF5_PLUGIN_PATH=/usr/lib/python3/dist-packages/bitshuffle/plugin
+mkdir -p "$work"
+now() { date +%s.%N; }
+for d in "$data"/*/; do
+  n=$(basename "$d"); mkdir -p "$work/$n"; cd "$work/$n"
+  if [ ! -f imported.expt ]; then
+    if ls "$d"/*_master.h5 >/dev/null 2>&1; then dials.import "$d"/*_master.h5 >import.log 2>&1
+    else dials.import "$d"/*.cbf >import.log 2>&1; fi
+  fi
+  images=$(libtbx.python -c "from dxtbx.model.experiment_list import ExperimentListFactory as F; print(F.from_json_file('imported.expt', check_format=False)[0].scan.get_num_images())")
+  s=$(now); dials.find_spots imported.expt nproc=2 output.reflections=dials_strong.refl >dials_fs.log 2>&1; e=$(now)
+  tdials=$(echo "$e - $s" | bc)
+  s=$(now); "$mxflow" find-spots imported.expt nproc=2 output.reflections=mxflow_strong.refl >mxflow_fs.log 2>&1; e=$(now)
+  tmx=$(echo "$e - $s" | bc)
+  s=$(now); "$mxflow" find-spots imported.expt nproc=2 decode_only=True output.log=decode.log >decode.out 2>&1; e=$(now)
+  tdec=$(echo "$e - $s" | bc)
+  mem=$(grep -o "Peak memory.*" mxflow_fs.log | grep -o "[0-9.]* MB")
+  printf "%s images=%s dials=%.2fs(%.1f/s) mxflow=%.2fs(%.1f/s) decode=%.2fs(%.1f/s) speedup=%.2f mx/decode=%.2f mem=%s\n" \
+    "$n" "$images" "$tdials" "$(echo "$images / $tdials" | bc -l)" "$tmx" "$(echo "$images / $tmx" | bc -l)" \
+    "$tdec" "$(echo "$images / $tdec" | bc -l)" "$(echo "$tdials / $tmx" | bc -l)" "$(echo "$tmx / $tdec" | bc -l)" "$mem"
+  libtbx.python "$here/scripts/score_spots.py" "$d" imported.expt mxflow_strong.refl dials_strong.refl
+done
