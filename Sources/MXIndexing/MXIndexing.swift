@@ -1,0 +1,1 @@
+// MXIndexing: see ARCHITECTURE.md (module being built).

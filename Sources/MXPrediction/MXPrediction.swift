@@ -1,0 +1,1 @@
+// MXPrediction: see ARCHITECTURE.md (module being built).

@@ -1,0 +1,1 @@
+// MXRefinement: see ARCHITECTURE.md (module being built).
