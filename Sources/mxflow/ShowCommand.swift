@@ -18,10 +18,14 @@ struct ShowCommand: ParsableCommand {
 
     @OptionGroup var step: StepArguments
 
-    static let parameters: [ParameterDefinition] = []
+    static let parameters: [ParameterDefinition] = [
+        ParameterDefinition("show_scan_varying", .bool, default: "False",
+                            help: "Also print the unit cell at every scan point of a scan-varying crystal."),
+    ]
 
     func run() throws {
-        _ = try step.parameters(Self.parameters)
+        let params = try step.parameters(Self.parameters)
+        let scanVarying = params.bool("show_scan_varying") ?? false
         let files = step.files
         guard !files.isEmpty else {
             throw ValidationError("name an experiment list or reflection table to show (e.g. mxflow show imported.expt)")
@@ -31,7 +35,7 @@ struct ShowCommand: ParsableCommand {
                 if file.hasSuffix(".refl") {
                     print(ReflectionTableSummary(try ReflectionTableCodec.read(path: file), file: file).text)
                 } else {
-                    print(ExperimentListSummary(try ExperimentListCodec.read(path: file)).text)
+                    print(ExperimentListSummary(try ExperimentListCodec.read(path: file), scanVarying: scanVarying).text)
                 }
             }
         }
@@ -92,7 +96,9 @@ struct ReflectionTableSummary {
 /// goniometer and crystal, in `dials.show`'s order and with units.
 struct ExperimentListSummary {
     let list: ExperimentList
-    init(_ list: ExperimentList) { self.list = list }
+    /// Whether to list the cell at each scan point of scan-varying crystals.
+    var scanVarying = false
+    init(_ list: ExperimentList, scanVarying: Bool = false) { self.list = list; self.scanVarying = scanVarying }
 
     var text: String {
         var out: [String] = []
@@ -109,7 +115,7 @@ struct ExperimentListSummary {
             out += beam(e.beam, detector: e.detector)
             if let s = e.scan { out += scan(s) }
             if let g = e.goniometer { out += goniometer(g) }
-            if let c = e.crystal { out += crystal(c) }
+            if let c = e.crystal { out += crystal(c, scan: e.scan) }
             out.append("")
         }
         return out.joined(separator: "\n")
@@ -216,7 +222,7 @@ struct ExperimentListSummary {
         return out
     }
 
-    func crystal(_ c: Crystal) -> [String] {
+    func crystal(_ c: Crystal, scan: Scan?) -> [String] {
         let p = c.cellParameters
         let b = bMatrix(c)
         let u = c.A * (b.inverse ?? .identity)
@@ -233,7 +239,18 @@ struct ExperimentListSummary {
         if let m = c.mosaicityDegrees { out.append("    Mosaicity: \(fixed(m, 6))°") }
         if let h = c.mlHalfMosaicityDegrees { out.append("    ML half mosaicity: \(fixed(h, 6))°") }
         if let d = c.mlDomainSizeAngstrom { out.append("    ML domain size: \(fixed(d, 2)) Å") }
-        if !c.aAtScanPoints.isEmpty { out.append("    A sampled at \(c.aAtScanPoints.count) scan points") }
+        if !c.aAtScanPoints.isEmpty {
+            out.append("    A sampled at \(c.aAtScanPoints.count) scan points")
+            if scanVarying {
+                // Scan point k sits at the start of image first + k (the last one at the end of the scan).
+                out.append("    Cell at scan points (image, a, b, c, α, β, γ):")
+                for (k, a) in c.aAtScanPoints.enumerated() {
+                    guard let x = Crystal(A: a, spaceGroupHall: c.spaceGroupHall)?.cellParameters else { continue }
+                    let image = (scan?.imageRange.lowerBound ?? 1) + k
+                    out.append(String(format: "      %5d  %8.3f %8.3f %8.3f  %7.3f %7.3f %7.3f", image, x.a, x.b, x.c, x.alpha, x.beta, x.gamma))
+                }
+            }
+        }
         return out
     }
 

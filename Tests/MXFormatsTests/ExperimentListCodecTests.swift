@@ -144,6 +144,33 @@ final class ExperimentListCodecTests: XCTestCase {
         XCTAssertNil(nx.crystal)
     }
 
+    /// dials.refine scan_varying=True output (CBF sweep, DIALS 3.12): A at 31
+    /// scan points is read; B_covariance, which mxflow does not model, is
+    /// dropped, and everything else is written back unchanged.
+    func testDialsRefinedScanVaryingFile() throws {
+        let path = ExptTestData.fixture("dials_refined_scan_varying.expt")
+        let list = try ExperimentListCodec.read(path: path)
+        let c = try XCTUnwrap(list[0].crystal)
+        XCTAssertEqual(c.aAtScanPoints.count, 31)
+        XCTAssertEqual(c.spaceGroupHall, " P 1")
+        XCTAssertEqual(list[0].identifier, "b64d5a93-62e9-8a7a-34bd-c93f799ce87f")
+        // P4212 test crystal: a = b = 60.5, c = 98.3 Å (refined values, dials.show 60.504, 60.509, 98.309).
+        let cell = c.cellParameters
+        XCTAssertEqual(cell.a, 60.504, accuracy: 5e-4)
+        XCTAssertEqual(cell.b, 60.509, accuracy: 5e-4)
+        XCTAssertEqual(cell.c, 98.309, accuracy: 5e-4)
+        var original = try JSONValue.parse(try String(contentsOfFile: path, encoding: .utf8))
+        let written = try JSONValue.parse(try ExperimentListCodec.encode(list))
+        // Remove B_covariance from the original and the rest must match exactly.
+        if case .object(var top) = original, let k = top.firstIndex(where: { $0.0 == "crystal" }),
+           case .array(var crystals) = top[k].1, case .object(let members) = crystals[0] {
+            crystals[0] = .object(members.filter { $0.0 != "B_covariance" })
+            top[k].1 = .array(crystals)
+            original = .object(top)
+        }
+        XCTAssertEqual(written, original)
+    }
+
     /// A multi-axis goniometer and a two-level hierarchy, written by dxtbx
     /// (Fixtures/make_multiaxis_fixture.py); F and global panel frames are
     /// those dxtbx computed when reading the same file back.

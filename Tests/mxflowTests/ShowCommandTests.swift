@@ -35,6 +35,17 @@ final class ShowCommandTests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("Panel 1:"), r.stdout)
     }
 
+    /// A DIALS scan-varying refinement: the cell per scan point on request.
+    func testShowScanVaryingCell() throws {
+        let path = CLITest.packageRoot() + "/Tests/MXFormatsTests/Fixtures/dials_refined_scan_varying.expt"
+        let r = try CLITest.runProcess(try CLITest.mxflowBinary(), ["show", path, "show_scan_varying=True"],
+                                       in: try CLITest.temporaryFolder(self))
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("A sampled at 31 scan points"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("    1    60.509   60.521   98.317   89.992  90.000  90.001"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("a = 60.504 Å, b = 60.509 Å, c = 98.309 Å"), r.stdout)
+    }
+
     func testShowOfMissingFileIsOneSentence() throws {
         let r = try CLITest.runProcess(try CLITest.mxflowBinary(), ["show", "nothere.expt"], in: try CLITest.temporaryFolder(self))
         XCTAssertEqual(r.status, 1)
