@@ -78,8 +78,9 @@ public final class HDF5File: @unchecked Sendable {
     /// Folder of the file; relative external links resolve against it.
     public let directory: String
     let id: hid_t
-    /// Link-access property list carrying the external-link prefix.
+    /// Link- and dataset-access property lists carrying the external-link prefix.
     let lapl: hid_t
+    let dapl: hid_t
 
     /// Opens `path` read-only.
     /// - Throws: `ImageReadError.fileMissing` or `.notRecognised` (not HDF5, unreadable).
@@ -98,9 +99,13 @@ public final class HDF5File: @unchecked Sendable {
         let l = H5Pcreate(chdf5_p_link_access())
         _ = H5Pset_elink_prefix(l, directory + "/")
         self.lapl = l
+        let d = H5Pcreate(chdf5_p_dataset_access())
+        _ = H5Pset_elink_prefix(d, directory + "/")
+        self.dapl = d
     }
 
     deinit {
+        H5Pclose(dapl)
         H5Pclose(lapl)
         H5Fclose(id)
     }
@@ -183,7 +188,7 @@ public final class HDF5File: @unchecked Sendable {
         guard try kind(of: objectPath) == .dataset else {
             throw ImageReadError.badField(path: path, field: objectPath, reason: "is not a dataset")
         }
-        let did = H5Dopen2(id, objectPath, h5pDefault)
+        let did = H5Dopen2(id, objectPath, dapl)
         guard did >= 0 else {
             throw ImageReadError.badField(path: path, field: objectPath, reason: "cannot be opened as a dataset")
         }

@@ -8,7 +8,8 @@ import MXModel
 /// so decoding runs on many threads while HDF5 (one global lock) only reads
 /// bytes; other layouts and filters (deflate, none) go through `H5Dread`.
 /// Unsigned data become Int32 with the gap value 2^b − 1 (b the bit depth,
-/// e.g. 0xFFFFFFFF or 0xFFFF) as −1, as dxtbx presents them.
+/// e.g. 0xFFFFFFFF or 0xFFFF) as −1, and with bit_depth_readout also the dead
+/// value 2^b − 2 as −2, as dxtbx presents them.
 public final class NXmxImageSource: ImageSource, @unchecked Sendable {
     public let masterPath: String
     public let frameCount: Int
@@ -35,8 +36,8 @@ public final class NXmxImageSource: ImageSource, @unchecked Sendable {
         }
     }
     let blocks: [Block]
-    /// Unsigned value marking gaps (2^b − 1), shown as −1; nil when none applies.
-    let gapValue: UInt32?
+    /// Stored values replaced by markers (gap −1, dead −2), as dxtbx does.
+    let substitutions: [(UInt32, Int32)]
     /// Serialises every HDF5 call made for this source.
     private let hdf5Lock = DispatchSemaphore(value: 1)
     private let file: HDF5File
@@ -44,7 +45,9 @@ public final class NXmxImageSource: ImageSource, @unchecked Sendable {
     /// Opens the sweep of the master file at `masterPath`.
     /// - Throws: `ImageReadError` naming the file and field (missing file, not
     ///   NXmx, missing external data file, frames of the wrong size).
-    public init(masterPath: String) throws {
+    /// - Parameter decodeInSwift: false sends every frame through HDF5's own
+    ///   filter pipeline (`H5Dread`), for comparison and as a fallback.
+    public init(masterPath: String, decodeInSwift: Bool = true) throws {
         let file = try HDF5File(readingAt: masterPath)
         let layout = try NXmxLayout.locate(file)
         self.file = file
@@ -68,7 +71,7 @@ public final class NXmxImageSource: ImageSource, @unchecked Sendable {
                 throw ImageReadError.badField(path: file.path, field: path, reason: "does not hold numbers")
             }
             let filters = d.filters
-            let raw = d.chunkShape == [1, shape[1], shape[2]] && !signed && (bytes == 4 || bytes == 2)
+            let raw = decodeInSwift && d.chunkShape == [1, shape[1], shape[2]] && !signed && (bytes == 4 || bytes == 2)
                 && filters.count == 1 && filters[0].id == BitshuffleLZ4.filterID
                 && (filters[0].clientData.count < 5 || filters[0].clientData[4] == 2)
                 && (filters[0].clientData.count < 3 || Int(filters[0].clientData[2]) == bytes)
@@ -81,19 +84,27 @@ public final class NXmxImageSource: ImageSource, @unchecked Sendable {
         let (w, h) = size ?? (0, 0)
         self.frameSize = (w, h)
 
-        // Bit depth: dxtbx takes bit_depth_readout (else bit_depth_image); the
-        // all-ones value of that depth marks gaps.
-        var depth: Int? = nil
-        for name in ["bit_depth_readout", "bit_depth_image"] {
-            if let d = try layout.optional(layout.detector, name), let v = try? d.readInt64s().first {
-                depth = Int(v)
-                break
+        // Marker values. dxtbx (FormatNXmx) turns 2^b − 1 into −1 and 2^b − 2
+        // into −2 when bit_depth_readout b is given (2^31 for b = 32, after
+        // the cast to int32); without it, the all-ones value of bit_depth_image
+        // (else of the stored type) marks gaps as −1 (0xFFFFFFFF is −1 anyway).
+        var subs: [(UInt32, Int32)] = []
+        let storedBits = 8 * (blocks.first?.elementSize ?? 4)
+        if !(blocks.first?.signed ?? true) {
+            if let r = try layout.optional(layout.detector, "bit_depth_readout"),
+               let b = try? r.readInt64s().first, b > 1, b <= 32 {
+                let top: UInt64 = b == 32 ? 1 << 31 : 1 << UInt64(b)
+                subs = [(UInt32(top - 1), -1), (UInt32(top - 2), -2)]
+            } else {
+                var bits = storedBits
+                if let d = try layout.optional(layout.detector, "bit_depth_image"),
+                   let b = try? d.readInt64s().first, b > 0, b < storedBits {
+                    bits = Int(b)
+                }
+                subs = [(UInt32(truncatingIfNeeded: (UInt64(1) << UInt64(bits)) - 1), -1)]
             }
         }
-        let storedBits = 8 * (blocks.first?.elementSize ?? 4)
-        let bits = min(depth ?? storedBits, storedBits)
-        gapValue = (blocks.first?.signed ?? true) || bits <= 0 || bits > 32 ? nil
-            : UInt32(truncatingIfNeeded: (UInt64(1) << UInt64(bits)) - 1)
+        substitutions = subs.filter { $0.0 != 0xFFFF_FFFF && (storedBits == 32 || $0.0 <= 0xFFFF) }
 
         // Static mask: any non-zero pixel_mask bit (gap, dead, hot, user) is untrusted.
         var mask = [UInt8](repeating: 1, count: w * h)
@@ -218,21 +229,23 @@ public final class NXmxImageSource: ImageSource, @unchecked Sendable {
         }
     }
 
-    /// Converts decoded unsigned values to Int32 in `out`, gap values → −1.
-    /// 32-bit values are already in place (the bit pattern 0xFFFFFFFF is −1).
+    /// Converts decoded unsigned values to Int32 in `out`, marker values
+    /// (gap 2^b − 1 → −1, dead 2^b − 2 → −2) substituted. 32-bit values are
+    /// already in place (the bit pattern 0xFFFFFFFF is −1).
     private func convert(_ decoded: UnsafeMutableRawBufferPointer, elementSize: Int,
                          into out: UnsafeMutableBufferPointer<Int32>, count n: Int) {
-        if elementSize == 4 {
-            guard let gap = gapValue, gap != 0xFFFF_FFFF else { return }
-            let g = Int32(bitPattern: gap)
-            for i in 0..<n where out[i] == g { out[i] = -1 }
-        } else {
+        if elementSize == 2 {
             let src = decoded.bindMemory(to: UInt16.self)
-            let gap = gapValue.map { UInt16(truncatingIfNeeded: $0) } ?? 0xFFFF
-            for i in 0..<n {
-                let v = src[i]
-                out[i] = v == gap ? -1 : Int32(v)
-            }
+            for i in 0..<n { out[i] = Int32(src[i]) }
+        }
+        guard let first = substitutions.first else { return }
+        // One pass; a value that matches nothing is compared twice at most.
+        let (f1, t1) = (Int32(bitPattern: first.0), first.1)
+        let second = substitutions.count > 1 ? substitutions[1] : first
+        let (f2, t2) = (Int32(bitPattern: second.0), second.1)
+        for i in 0..<n {
+            let v = out[i]
+            if v == f1 { out[i] = t1 } else if v == f2 { out[i] = t2 }
         }
     }
 

@@ -101,3 +101,25 @@ final class BitshuffleLZ4Tests: XCTestCase {
         XCTAssertEqual(mine, theirs)
     }
 }
+
+extension BitshuffleLZ4Tests {
+    /// The word-wise unshuffle (8 k at a time) must equal the byte-wise
+    /// definition for every element size, including the k tail.
+    func testFastUnshuffleEqualsDefinition() {
+        for e in [1, 2, 4, 8] {
+            for count in [8, 64, 72, 8 * 77, 2048] {
+                let v = Self.pixels(count * e / 4 + 2, seed: UInt64(count * e))
+                let bytes = v.withUnsafeBytes { Array($0[0..<(count * e)]) }
+                var shuffled = [UInt8](repeating: 0, count: count * e)
+                var back = [UInt8](repeating: 0, count: count * e)
+                bytes.withUnsafeBytes { s in shuffled.withUnsafeMutableBytes { d in
+                    BitshuffleLZ4.bitShuffle(s.baseAddress!, d.baseAddress!, count: count, elementSize: e)
+                } }
+                shuffled.withUnsafeBytes { s in back.withUnsafeMutableBytes { d in
+                    BitshuffleLZ4.bitUnshuffle(s.baseAddress!, d.baseAddress!, count: count, elementSize: e)
+                } }
+                XCTAssertEqual(back, bytes, "element size \(e), count \(count)")
+            }
+        }
+    }
+}

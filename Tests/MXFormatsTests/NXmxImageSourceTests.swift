@@ -12,7 +12,9 @@ final class NXmxImageSourceTests: XCTestCase {
     }
 
     func expected(_ t: TestNXmx, frame f: Int) -> [Int32] {
-        (0..<(t.width * t.height)).map { i in i % t.width == 5 ? -1 : Int32(t.value(f, i)) }
+        (0..<(t.width * t.height)).map { i in
+            i % t.width == 5 ? -1 : (t.readoutDepth != nil && i == 7 ? -2 : Int32(t.value(f, i)))
+        }
     }
 
     func testFramesMaskAndGapsFromSyntheticFiles() throws {
@@ -21,6 +23,10 @@ final class NXmxImageSourceTests: XCTestCase {
             ("bslz4_16", TestNXmx(frames: 5, sixteenBit: true)),
             ("deflate_32", TestNXmx(frames: 5, compression: .deflate(level: 4))),
             ("none_16", TestNXmx(frames: 5, sixteenBit: true, compression: .none)),
+            ("split_32", TestNXmx(frames: 5, framesPerFile: 2)),
+            // dxtbx: with bit_depth_readout b, 2^b − 1 → −1 and 2^b − 2 → −2 (b = 32: 2^31).
+            ("readout_16", TestNXmx(frames: 5, sixteenBit: true, readoutDepth: 16)),
+            ("readout_32", TestNXmx(frames: 5, readoutDepth: 32)),
         ]
         for (name, t) in cases {
             let dir = nexusTemporaryDirectory("src-" + name)
@@ -28,6 +34,7 @@ final class NXmxImageSourceTests: XCTestCase {
             XCTAssertEqual(source.frameCount, 5)
             XCTAssertEqual(source.frameSize.width, 24); XCTAssertEqual(source.frameSize.height, 16)
             XCTAssertEqual(source.blocks[0].rawChunks, t.compression == .bitshuffleLZ4, name)
+            XCTAssertEqual(source.blocks.map(\.frames), t.framesPerFile == nil ? [5] : [2, 2, 1], name)
             XCTAssertEqual(source.trustedMask.filter { $0 == 0 }.count, 17, name)  // gap column + one user-masked pixel
             for f in 0..<5 { XCTAssertEqual(try source.readFrame(f), expected(t, frame: f), "\(name) frame \(f)") }
             for threads in [1, 2, 3] {

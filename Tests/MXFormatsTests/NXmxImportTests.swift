@@ -16,31 +16,44 @@ struct TestNXmx {
     var writeDataFile = true
     /// Frame whose stored chunk is cut short.
     var truncatedFrame: Int? = nil
+    /// Frames per data file when the sweep is split over data_000001, data_000002, …
+    /// (Eiger style, no NXdata signal); nil for one linked `data`.
+    var framesPerFile: Int? = nil
+
+    /// bit_depth_readout, when written; pixel 7 then holds 2^b − 2 (dead).
+    var readoutDepth: Int? = nil
 
     /// Pixel value of frame f at pixel i; column 5 is a module gap.
     func value(_ f: Int, _ i: Int) -> UInt32 {
-        i % width == 5 ? (sixteenBit ? 0xFFFF : 0xFFFF_FFFF) : UInt32((f * 7 + i * 3) % 50)
+        if let b = readoutDepth, i == 7 { return UInt32((UInt64(1) << UInt64(b == 32 ? 31 : b)) - 2) }
+        return i % width == 5 ? (sixteenBit ? 0xFFFF : 0xFFFF_FFFF) : UInt32((f * 7 + i * 3) % 50)
     }
 
     @discardableResult
     func write(to dir: String, name: String = "t") throws -> String {
         let master = dir + "/\(name)_master.h5"
-        let dataName = "\(name)_data_000001.h5"
-        if writeDataFile {
-            let w = try HDF5Writer(creatingAt: dir + "/" + dataName)
+        let perFile = framesPerFile ?? frames
+        let files = (frames + perFile - 1) / perFile
+        func dataName(_ k: Int) -> String {
+            let digits = String(k + 1)
+            return "\(name)_data_" + String(repeating: "0", count: 6 - digits.count) + digits + ".h5"
+        }
+        for k in 0..<files where writeDataFile {
+            let first = k * perFile, count = min(perFile, frames - first)
+            let w = try HDF5Writer(creatingAt: dir + "/" + dataName(k))
             try w.createGroup("/entry", nxClass: "NXentry")
             try w.createGroup("/entry/data", nxClass: "NXdata")
             let n = height * width
             if sixteenBit {
-                let fw = try w.createFrameDataset("/entry/data/data", frames: frames, height: height, width: width,
+                let fw = try w.createFrameDataset("/entry/data/data", frames: count, height: height, width: width,
                                                   of: UInt16.self, compression: compression)
-                for f in 0..<frames { try fw.write(frame: f, pixels: (0..<n).map { UInt16(value(f, $0)) }) }
+                for f in 0..<count { try fw.write(frame: f, pixels: (0..<n).map { UInt16(value(first + f, $0)) }) }
             } else {
-                let fw = try w.createFrameDataset("/entry/data/data", frames: frames, height: height, width: width,
+                let fw = try w.createFrameDataset("/entry/data/data", frames: count, height: height, width: width,
                                                   of: UInt32.self, compression: compression)
-                for f in 0..<frames {
-                    let px = (0..<n).map { value(f, $0) }
-                    if f == truncatedFrame {
+                for f in 0..<count {
+                    let px = (0..<n).map { value(first + f, $0) }
+                    if first + f == truncatedFrame {
                         let enc = BitshuffleLZ4.encode(px)
                         try fw.writeRawChunk(frame: f, bytes: Array(enc[..<(enc.count - 9)]))
                     } else {
@@ -53,8 +66,16 @@ struct TestNXmx {
         let w = try HDF5Writer(creatingAt: master)
         try w.createGroup("/entry", nxClass: "NXentry")
         try w.writeString("/entry/definition", "NXmx")
-        try w.createGroup("/entry/data", nxClass: "NXdata", attributes: ["signal": .string("data")])
-        try w.createExternalLink("/entry/data/data", file: dataName, object: "/entry/data/data")
+        if framesPerFile == nil {
+            try w.createGroup("/entry/data", nxClass: "NXdata", attributes: ["signal": .string("data")])
+            try w.createExternalLink("/entry/data/data", file: dataName(0), object: "/entry/data/data")
+        } else {
+            try w.createGroup("/entry/data", nxClass: "NXdata")
+            for k in 0..<files {
+                let link = String(dataName(k).dropFirst(name.count + 1).dropLast(3))  // data_00000k
+                try w.createExternalLink("/entry/data/" + link, file: dataName(k), object: "/entry/data/data")
+            }
+        }
         try w.createGroup("/entry/instrument", nxClass: "NXinstrument")
         try w.createGroup("/entry/instrument/beam", nxClass: "NXbeam")
         if let wl = wavelength {
@@ -68,6 +89,7 @@ struct TestNXmx {
         try w.writeScalar(det + "/sensor_thickness", 450.0, attributes: ["units": .string("um")])
         try w.writeScalar(det + "/frame_time", 0.1, attributes: ["units": .string("s")])
         try w.writeScalar(det + "/bit_depth_image", Int32(sixteenBit ? 16 : 32))
+        if let b = readoutDepth { try w.writeScalar(det + "/bit_depth_readout", Int32(b)) }
         var mask = [UInt32](repeating: 0, count: height * width)
         for i in stride(from: 5, to: mask.count, by: width) { mask[i] = 1 }
         mask[width * 2 + 9] = 8
@@ -180,6 +202,9 @@ final class NXmxImportTests: XCTestCase {
         }
     }
 
+    /// `dials.import t_master.h5` on this file (kept with NXMX_TEST_KEEP=1)
+    /// gives origin (−10, −49.99999999999999, −86.60254037844388), slow axis
+    /// (0, −0.8660254037844387, 0.49999999999999994), oscillation (10, 0.5).
     func testSyntheticTwoThetaDetectorAndScan() throws {
         let dir = nexusTemporaryDirectory("import")
         let master = try TestNXmx().write(to: dir)
@@ -200,8 +225,14 @@ final class NXmxImportTests: XCTestCase {
         XCTAssertEqual(e.scan?.oscillationWidthDegrees, 0.5)
         XCTAssertEqual(e.scan?.exposureTimes, [0.1, 0.1, 0.1])
         XCTAssertEqual(e.scan?.imageRange, 1...3)
+        // An Eiger-style split over data_000001…data_000003 gives one sweep.
+        let split = try importNXmx(masterPath: try TestNXmx(frames: 5, framesPerFile: 2).write(to: dir, name: "split"))
+        XCTAssertEqual(split.scan?.imageRange, 1...5)
+        XCTAssertEqual(split.imageSet?.singleFileIndices, [0, 1, 2, 3, 4])
     }
 
+    /// dials.import gives axes (1,0,0), (0,0,−1), (1,0,0), angles 20, 90, 10,
+    /// scan_axis 2 and fixed rotation (0, 0.9397, −0.3420, −1, 0, 0, 0, 0.3420, 0.9397).
     func testMultiAxisGoniometerTakesTheVaryingAxisAsScanAxis() throws {
         let dir = nexusTemporaryDirectory("multiaxis")
         let master = try TestNXmx(multiAxis: true).write(to: dir)
@@ -214,6 +245,9 @@ final class NXmxImportTests: XCTestCase {
         XCTAssertLessThan(g.axes[1].vector.maxAbsDifference(Vec3(0, 0, -1)), 1e-12)
         let expectedF = Mat3.rotation(axis: Vec3(0, 0, -1), angle: radians(90)) * Mat3.rotation(axis: Vec3(1, 0, 0), angle: radians(20))
         XCTAssertLessThan(g.fixedRotation.maxAbsDifference(expectedF), 1e-12)
+        let dxtbxF = Mat3(0, 0.9396926207859084, -0.3420201433256687, -1, 0, 0, 0, 0.3420201433256687, 0.9396926207859084)
+        XCTAssertLessThan(g.fixedRotation.maxAbsDifference(dxtbxF), 1e-12)
+        XCTAssertEqual(g.settingRotation, .identity)
     }
 
     /// μ pinned to cctbx's eltbx (`attenuation_coefficient.get_table(m).mu_at_angstrom(λ)/10`).
