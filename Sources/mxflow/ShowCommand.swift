@@ -5,6 +5,7 @@ import MXFormats
 import MXMath
 import MXModel
 import MXPipeline
+import MXSymmetry
 
 struct ShowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -231,7 +232,7 @@ struct ExperimentListSummary {
             "    Unit cell: a = \(fixed(p.a, 3)) Å, b = \(fixed(p.b, 3)) Å, c = \(fixed(p.c, 3)) Å, "
                 + "α = \(fixed(p.alpha, 3))°, β = \(fixed(p.beta, 3))°, γ = \(fixed(p.gamma, 3))°",
             "    Cell volume: \(fixed(c.volume, 1)) Å³",
-            "    Space group (Hall symbol): '\(c.spaceGroupHall)'",
+            "    Space group: \(spaceGroupName(hall: c.spaceGroupHall))",
         ]
         out += matrixBlock("U matrix:  ", u)
         out += matrixBlock("B matrix:  ", b)
@@ -252,6 +253,19 @@ struct ExperimentListSummary {
             }
         }
         return out
+    }
+
+    /// "P 4 21 2 (No. 90, Hall ' P 4ab 2ab')" from CCP4's syminfo.lib, matched on
+    /// the Hall symbol alone (a Hall symbol can read as a different
+    /// Hermann–Mauguin one: " P 2" is P 1 1 2, not P 1 2 1); the Hall symbol
+    /// by itself when the table is not installed or lacks it.
+    func spaceGroupName(hall: String) -> String {
+        func words(_ s: String) -> [Substring] { s.split(separator: " ") }
+        if let table = try? SpaceGroupTable.shared(),
+           let g = table.groups.first(where: { words($0.hall) == words(hall) }) {
+            return "\(g.xHM) (No. \(g.number), Hall '\(hall)')"
+        }
+        return "Hall '\(hall)'"
     }
 
     // MARK: geometry helpers
