@@ -325,26 +325,6 @@ final class ExperimentListCodecTests: XCTestCase {
         XCTAssertEqual(one.oscillationStartDegrees, 7)
     }
 
-    // MARK: number formatting
-
-    /// Python's repr layout (values checked with `python3 -c 'print(repr(x))'`).
-    func testPythonReprOfDoubles() {
-        let cases: [(Double, String)] = [
-            (0, "0.0"), (-0.0, "-0.0"), (1, "1.0"), (0.1, "0.1"), (0.0001, "0.0001"), (0.00001, "1e-05"),
-            (1e15, "1000000000000000.0"), (1e16, "1e+16"), (9.5e15, "9500000000000000.0"),
-            (1.5e16, "1.5e+16"), (1704067200.1, "1704067200.1"), (0.35000000000000003, "0.35000000000000003"),
-            (-123.456, "-123.456"), (Double.leastNormalMagnitude, "2.2250738585072014e-308"), (1e22, "1e+22"), (123456789.0, "123456789.0"),
-            (2.5e-5, "2.5e-05"), (1.7976931348623157e308, "1.7976931348623157e+308"),
-        ]
-        for (d, s) in cases { XCTAssertEqual(pythonRepr(d), s, "\(d)") }
-    }
-
-    func testJSONStringEscapesMatchPython() throws {
-        let v = JSONValue.object([("k", .string("a\"b\\c\n\u{1}é😀/"))])
-        XCTAssertEqual(v.pythonJSON(), "{\n  \"k\": \"a\\\"b\\\\c\\n\\u0001\\u00e9\\ud83d\\ude00/\"\n}")
-        XCTAssertEqual(try JSONValue.parse(v.pythonJSON()), v)
-    }
-
     func testNonFiniteNumbersAreRefused() {
         var e = exptSampleExperiment()
         e.beam.flux = .nan
