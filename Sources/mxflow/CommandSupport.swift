@@ -47,7 +47,7 @@ func runStep(_ name: String, _ body: () throws -> Void) throws {
     } catch let e as ExitCode {
         throw e
     } catch {
-        let message = (error as? CustomStringConvertible)?.description ?? "\(error)"
+        let message = String(describing: error)
         fputs("mxflow \(name): \(message)\n", stderr)
         throw ExitCode(1)
     }
