@@ -1,0 +1,1 @@
+// MXScaling: see ARCHITECTURE.md (module being built).
