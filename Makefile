@@ -27,7 +27,7 @@ bench: build
 	scripts/bench.sh $(BIN)
 
 testdata: build
-	scripts/make_testdata.sh $(BIN)
+	MXFLOW=$(abspath $(BIN)) scripts/make_testdata.sh
 
 clean:
 	rm -rf .build out
