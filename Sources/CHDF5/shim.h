@@ -25,3 +25,15 @@ static inline unsigned chdf5_f_acc_trunc(void) { return H5F_ACC_TRUNC; }
 static inline unsigned chdf5_f_acc_rdwr(void) { return H5F_ACC_RDWR; }
 /// Silences HDF5's automatic error-stack printing; mxflow reports errors itself.
 static inline void chdf5_silence_errors(void) { H5open(); H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
+static inline hid_t chdf5_p_dataset_xfer(void) { H5open(); return H5P_DATASET_XFER; }
+static inline hid_t chdf5_p_link_create(void) { H5open(); return H5P_LINK_CREATE; }
+static inline hid_t chdf5_p_file_create(void) { H5open(); return H5P_FILE_CREATE; }
+/// H5T_VARIABLE ((size_t)-1): the size of a variable-length string type.
+static inline size_t chdf5_variable(void) { return H5T_VARIABLE; }
+static inline unsigned chdf5_z_flag_optional(void) { return H5Z_FLAG_OPTIONAL; }
+static inline unsigned chdf5_z_flag_mandatory(void) { return H5Z_FLAG_MANDATORY; }
+static inline unsigned chdf5_f_acc_excl(void) { return H5F_ACC_EXCL; }
+/// Whether this libhdf5 was built thread-safe (one global lock around every call).
+static inline int chdf5_is_threadsafe(void) { hbool_t t = 0; H5is_library_threadsafe(&t); return t ? 1 : 0; }
+static inline hid_t chdf5_std_u16le(void) { H5open(); return H5T_STD_U16LE; }
+static inline hid_t chdf5_std_i64le(void) { H5open(); return H5T_STD_I64LE; }

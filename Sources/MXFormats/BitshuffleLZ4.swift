@@ -1,0 +1,311 @@
+// BitshuffleLZ4: the bitshuffle + LZ4 chunk codec of HDF5 filter 32008, in Swift over liblz4.
+import CLZ4
+
+/// A bitshuffle-LZ4 chunk that cannot be decoded (truncated, corrupt, or of
+/// the wrong size). Readers wrap it with the file and frame.
+public enum BitshuffleLZ4Error: Error, Equatable, CustomStringConvertible {
+    /// The chunk ends before the named part.
+    case truncated(part: String, needed: Int, available: Int)
+    /// The 12-byte header is inconsistent.
+    case badHeader(String)
+    /// The header's uncompressed size differs from what the caller expects.
+    case sizeMismatch(expectedBytes: Int, headerBytes: Int)
+    /// An LZ4 block does not decompress to its block size.
+    case corruptBlock(index: Int, reason: String)
+
+    public var description: String {
+        switch self {
+        case .truncated(let p, let n, let a):
+            return "bitshuffle-LZ4 chunk is truncated: \(p) needs \(n) bytes but \(a) remain"
+        case .badHeader(let r): return "bitshuffle-LZ4 chunk header is invalid: \(r)"
+        case .sizeMismatch(let e, let h):
+            return "bitshuffle-LZ4 chunk holds \(h) bytes, expected \(e)"
+        case .corruptBlock(let i, let r): return "bitshuffle-LZ4 block \(i) is corrupt: \(r)"
+        }
+    }
+}
+
+/// The bitshuffle-LZ4 codec (Masera et al. 2015, bitshuffle; HDF5 filter 32008
+/// with cd_values (0, 3, elementSize, 0, 2)).
+///
+/// Chunk layout: uncompressed byte count (UInt64, big-endian), block size in
+/// bytes (UInt32, big-endian), then for each block of `blockSize` elements a
+/// big-endian UInt32 compressed length and an LZ4 block of the bit-shuffled
+/// elements. The last block holds the remaining elements rounded down to a
+/// multiple of 8; the final n mod 8 elements follow uncompressed.
+/// Bit-shuffled block of m elements of E bytes: 8E bit-planes of m/8 bytes;
+/// in plane r, bit i of byte k is bit r of (little-endian) element 8k + i.
+public enum BitshuffleLZ4 {
+    /// bitshuffle's target block size: 8192 bytes (BSHUF_TARGET_BLOCK_SIZE_B).
+    public static let targetBlockBytes = 8192
+    /// The HDF5 filter id.
+    public static let filterID = 32008
+    /// cd_values as h5py/bitshuffle store them for `elementSize`-byte data:
+    /// version 0.3, element size, block size 0 (automatic), 2 = LZ4.
+    public static func filterClientData(elementSize: Int) -> [UInt32] { [0, 3, UInt32(elementSize), 0, 2] }
+
+    /// bitshuffle's automatic block size in elements: 8192 bytes' worth,
+    /// rounded down to a multiple of 8, at least 128.
+    public static func defaultBlockSize(elementSize: Int) -> Int {
+        max(128, (targetBlockBytes / elementSize) / 8 * 8)
+    }
+
+    /// Largest encoded size of `count` elements.
+    public static func maxEncodedSize(count: Int, elementSize: Int, blockSize: Int = 0) -> Int {
+        let bs = blockSize > 0 ? blockSize : defaultBlockSize(elementSize: elementSize)
+        let blocks = (count + bs - 1) / bs
+        return 12 + blocks * (4 + Int(LZ4_compressBound(Int32(bs * elementSize)))) + count % 8 * elementSize
+    }
+
+    // MARK: decode
+
+    /// Decodes one chunk from `source` into `destination`, whose size is the
+    /// expected uncompressed size. Never reads outside `source` or writes
+    /// outside `destination`.
+    /// - Throws: `BitshuffleLZ4Error` for truncated, inconsistent or corrupt input.
+    public static func decode(_ source: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer,
+                              elementSize: Int) throws {
+        precondition(elementSize > 0, "element size must be positive")
+        guard source.count >= 12 else {
+            throw BitshuffleLZ4Error.truncated(part: "the 12-byte header", needed: 12, available: source.count)
+        }
+        let src = source.baseAddress!
+        let total = Int(readBE64(src))
+        let blockBytes = Int(readBE32(src + 8))
+        guard total == destination.count else {
+            throw BitshuffleLZ4Error.sizeMismatch(expectedBytes: destination.count, headerBytes: total)
+        }
+        guard total % elementSize == 0 else {
+            throw BitshuffleLZ4Error.badHeader("size \(total) is not a multiple of the element size \(elementSize)")
+        }
+        guard blockBytes > 0, blockBytes % (8 * elementSize) == 0, blockBytes <= 1 << 30 else {
+            throw BitshuffleLZ4Error.badHeader("block size \(blockBytes) bytes is not a positive multiple of \(8 * elementSize)")
+        }
+        if total == 0 { return }
+        let dst = destination.baseAddress!
+        let count = total / elementSize
+        let blockSize = blockBytes / elementSize
+        let scratch = UnsafeMutableRawPointer.allocate(byteCount: blockBytes, alignment: 16)
+        defer { scratch.deallocate() }
+
+        var pos = 12
+        var done = 0
+        var blockIndex = 0
+        let shuffled = count - count % 8
+        while done < shuffled {
+            let m = min(blockSize, shuffled - done)
+            guard source.count - pos >= 4 else {
+                throw BitshuffleLZ4Error.truncated(part: "the length of block \(blockIndex)", needed: 4,
+                                                   available: source.count - pos)
+            }
+            let clen = Int(readBE32(src + pos))
+            pos += 4
+            guard clen <= source.count - pos else {
+                throw BitshuffleLZ4Error.truncated(part: "block \(blockIndex)", needed: clen,
+                                                   available: source.count - pos)
+            }
+            let want = m * elementSize
+            let got = LZ4_decompress_safe((src + pos).assumingMemoryBound(to: CChar.self),
+                                          scratch.assumingMemoryBound(to: CChar.self), Int32(clen), Int32(want))
+            guard got == Int32(want) else {
+                throw BitshuffleLZ4Error.corruptBlock(
+                    index: blockIndex,
+                    reason: got < 0 ? "LZ4 reports malformed data" : "it holds \(got) bytes instead of \(want)")
+            }
+            pos += clen
+            bitUnshuffle(UnsafeRawPointer(scratch), dst + done * elementSize, count: m, elementSize: elementSize)
+            done += m
+            blockIndex += 1
+        }
+        let rest = (count - shuffled) * elementSize
+        guard source.count - pos >= rest else {
+            throw BitshuffleLZ4Error.truncated(part: "the \(count - shuffled) trailing elements", needed: rest,
+                                               available: source.count - pos)
+        }
+        if rest > 0 { (dst + shuffled * elementSize).copyMemory(from: src + pos, byteCount: rest) }
+    }
+
+    /// Decodes a chunk held in an array; convenience for tests and small data.
+    public static func decode(_ source: [UInt8], count: Int, elementSize: Int) throws -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: count * elementSize)
+        try source.withUnsafeBytes { s in
+            try out.withUnsafeMutableBytes { try decode(s, into: $0, elementSize: elementSize) }
+        }
+        return out
+    }
+
+    // MARK: encode
+
+    /// Encodes `source` (a whole number of `elementSize`-byte elements) as
+    /// one bitshuffle-LZ4 chunk, `blockSize` elements per block (0: automatic).
+    public static func encode(_ source: UnsafeRawBufferPointer, elementSize: Int, blockSize: Int = 0) -> [UInt8] {
+        precondition(elementSize > 0 && source.count % elementSize == 0, "source is not whole elements")
+        let bs = blockSize > 0 ? blockSize : defaultBlockSize(elementSize: elementSize)
+        precondition(bs % 8 == 0, "block size must be a multiple of 8 elements")
+        let count = source.count / elementSize
+        let capacity = maxEncodedSize(count: count, elementSize: elementSize, blockSize: bs)
+        var out = [UInt8](repeating: 0, count: capacity)
+        let used = out.withUnsafeMutableBytes { o -> Int in
+            let dst = o.baseAddress!
+            writeBE64(UInt64(source.count), dst)
+            writeBE32(UInt32(bs * elementSize), dst + 8)
+            guard count > 0 else { return 12 }
+            let src = source.baseAddress!
+            let scratch = UnsafeMutableRawPointer.allocate(byteCount: bs * elementSize, alignment: 16)
+            defer { scratch.deallocate() }
+            var pos = 12
+            var done = 0
+            let shuffled = count - count % 8
+            while done < shuffled {
+                let m = min(bs, shuffled - done)
+                bitShuffle(src + done * elementSize, scratch, count: m, elementSize: elementSize)
+                let bound = Int(LZ4_compressBound(Int32(m * elementSize)))
+                let n = LZ4_compress_default(scratch.assumingMemoryBound(to: CChar.self),
+                                             (dst + pos + 4).assumingMemoryBound(to: CChar.self),
+                                             Int32(m * elementSize), Int32(bound))
+                precondition(n > 0, "LZ4 compression failed")
+                writeBE32(UInt32(n), dst + pos)
+                pos += 4 + Int(n)
+                done += m
+            }
+            let rest = (count - shuffled) * elementSize
+            if rest > 0 { (dst + pos).copyMemory(from: src + shuffled * elementSize, byteCount: rest) }
+            return pos + rest
+        }
+        out.removeLast(capacity - used)
+        return out
+    }
+
+    /// Encodes an array of fixed-width integers.
+    public static func encode<T: FixedWidthInteger>(_ values: [T], blockSize: Int = 0) -> [UInt8] {
+        values.withUnsafeBytes { encode($0, elementSize: MemoryLayout<T>.size, blockSize: blockSize) }
+    }
+
+    // MARK: bit transposes
+
+    /// Transposes the 8×8 bit matrix held in `x` (bit 8r + c is row r, column c)
+    /// with three mask-and-shift swaps (Warren, Hacker's Delight §7-3).
+    @inline(__always) static func transpose8x8(_ x: UInt64) -> UInt64 {
+        var x = x
+        var t = (x ^ (x >> 7)) & 0x00AA_00AA_00AA_00AA
+        x = x ^ t ^ (t << 7)
+        t = (x ^ (x >> 14)) & 0x0000_CCCC_0000_CCCC
+        x = x ^ t ^ (t << 14)
+        t = (x ^ (x >> 28)) & 0x0000_0000_F0F0_F0F0
+        x = x ^ t ^ (t << 28)
+        return x
+    }
+
+    /// Gathers byte k of the eight planes `first`…`first+7` (stride `plane`
+    /// bytes) into one word, plane `first + b` in byte b.
+    @inline(__always) static func gatherPlanes(_ src: UnsafeRawPointer, first: Int, plane: Int, k: Int) -> UInt64 {
+        let p = src + first * plane + k
+        var x = UInt64(p.load(as: UInt8.self))
+        x |= UInt64((p + plane).load(as: UInt8.self)) << 8
+        x |= UInt64((p + 2 * plane).load(as: UInt8.self)) << 16
+        x |= UInt64((p + 3 * plane).load(as: UInt8.self)) << 24
+        x |= UInt64((p + 4 * plane).load(as: UInt8.self)) << 32
+        x |= UInt64((p + 5 * plane).load(as: UInt8.self)) << 40
+        x |= UInt64((p + 6 * plane).load(as: UInt8.self)) << 48
+        x |= UInt64((p + 7 * plane).load(as: UInt8.self)) << 56
+        return x
+    }
+
+    /// Undoes the bit shuffle of `count` elements (a multiple of 8) from
+    /// `src` (8E planes) into `dst` (elements in order).
+    static func bitUnshuffle(_ src: UnsafeRawPointer, _ dst: UnsafeMutableRawPointer, count: Int, elementSize: Int) {
+        let plane = count / 8
+        switch elementSize {
+        case 4:
+            for k in 0..<plane {
+                // t_j byte i = byte j of element 8k + i.
+                let t0 = transpose8x8(gatherPlanes(src, first: 0, plane: plane, k: k))
+                let t1 = transpose8x8(gatherPlanes(src, first: 8, plane: plane, k: k))
+                let t2 = transpose8x8(gatherPlanes(src, first: 16, plane: plane, k: k))
+                let t3 = transpose8x8(gatherPlanes(src, first: 24, plane: plane, k: k))
+                // Interleave bytes: element i = t0[i] | t1[i]<<8 | t2[i]<<16 | t3[i]<<24.
+                let lo01 = interleaveLow(t0, t1), hi01 = interleaveHigh(t0, t1)
+                let lo23 = interleaveLow(t2, t3), hi23 = interleaveHigh(t2, t3)
+                let out = dst + 32 * k
+                // lo01 holds 16-bit halves of elements 0–3, lo23 their upper halves.
+                out.storeBytes(of: (lo01 & 0xFFFF) | (lo23 & 0xFFFF) << 16
+                               | ((lo01 >> 16) & 0xFFFF) << 32 | ((lo23 >> 16) & 0xFFFF) << 48, as: UInt64.self)
+                out.storeBytes(of: ((lo01 >> 32) & 0xFFFF) | ((lo23 >> 32) & 0xFFFF) << 16
+                               | (lo01 >> 48) << 32 | (lo23 >> 48) << 48, toByteOffset: 8, as: UInt64.self)
+                out.storeBytes(of: (hi01 & 0xFFFF) | (hi23 & 0xFFFF) << 16
+                               | ((hi01 >> 16) & 0xFFFF) << 32 | ((hi23 >> 16) & 0xFFFF) << 48,
+                               toByteOffset: 16, as: UInt64.self)
+                out.storeBytes(of: ((hi01 >> 32) & 0xFFFF) | ((hi23 >> 32) & 0xFFFF) << 16
+                               | (hi01 >> 48) << 32 | (hi23 >> 48) << 48, toByteOffset: 24, as: UInt64.self)
+            }
+        case 2:
+            for k in 0..<plane {
+                let t0 = transpose8x8(gatherPlanes(src, first: 0, plane: plane, k: k))
+                let t1 = transpose8x8(gatherPlanes(src, first: 8, plane: plane, k: k))
+                let out = dst + 16 * k
+                out.storeBytes(of: interleaveLow(t0, t1), as: UInt64.self)
+                out.storeBytes(of: interleaveHigh(t0, t1), toByteOffset: 8, as: UInt64.self)
+            }
+        default:
+            for k in 0..<plane {
+                for j in 0..<elementSize {
+                    let t = transpose8x8(gatherPlanes(src, first: 8 * j, plane: plane, k: k))
+                    for i in 0..<8 {
+                        (dst + (8 * k + i) * elementSize + j).storeBytes(of: UInt8(truncatingIfNeeded: t >> (8 * i)),
+                                                                         as: UInt8.self)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Bytes 0–3 of `a` and `b` interleaved: a0 b0 a1 b1 a2 b2 a3 b3.
+    @inline(__always) static func interleaveLow(_ a: UInt64, _ b: UInt64) -> UInt64 {
+        spread(a & 0xFFFF_FFFF) | spread(b & 0xFFFF_FFFF) << 8
+    }
+    /// Bytes 4–7 of `a` and `b` interleaved.
+    @inline(__always) static func interleaveHigh(_ a: UInt64, _ b: UInt64) -> UInt64 {
+        spread(a >> 32) | spread(b >> 32) << 8
+    }
+    /// Moves byte i of a 32-bit value to byte 2i.
+    @inline(__always) static func spread(_ x: UInt64) -> UInt64 {
+        var x = x
+        x = (x | (x << 16)) & 0x0000_FFFF_0000_FFFF
+        x = (x | (x << 8)) & 0x00FF_00FF_00FF_00FF
+        return x
+    }
+
+    /// Bit-shuffles `count` elements (a multiple of 8) from `src` into `dst`
+    /// (8E planes of count/8 bytes): the inverse of `bitUnshuffle`.
+    static func bitShuffle(_ src: UnsafeRawPointer, _ dst: UnsafeMutableRawPointer, count: Int, elementSize: Int) {
+        let plane = count / 8
+        for k in 0..<plane {
+            let base = src + 8 * k * elementSize
+            for j in 0..<elementSize {
+                // Byte i of x = byte j of element 8k + i; its transpose has plane 8j + b in byte b.
+                var x: UInt64 = 0
+                for i in 0..<8 { x |= UInt64((base + i * elementSize + j).load(as: UInt8.self)) << (8 * i) }
+                let t = transpose8x8(x)
+                for b in 0..<8 {
+                    (dst + (8 * j + b) * plane + k).storeBytes(of: UInt8(truncatingIfNeeded: t >> (8 * b)),
+                                                               as: UInt8.self)
+                }
+            }
+        }
+    }
+
+    // MARK: big-endian fields
+
+    @inline(__always) static func readBE32(_ p: UnsafeRawPointer) -> UInt32 {
+        UInt32(bigEndian: p.loadUnaligned(as: UInt32.self))
+    }
+    @inline(__always) static func readBE64(_ p: UnsafeRawPointer) -> UInt64 {
+        UInt64(bigEndian: p.loadUnaligned(as: UInt64.self))
+    }
+    @inline(__always) static func writeBE32(_ v: UInt32, _ p: UnsafeMutableRawPointer) {
+        p.storeBytes(of: v.bigEndian, as: UInt32.self)
+    }
+    @inline(__always) static func writeBE64(_ v: UInt64, _ p: UnsafeMutableRawPointer) {
+        p.storeBytes(of: v.bigEndian, as: UInt64.self)
+    }
+}
