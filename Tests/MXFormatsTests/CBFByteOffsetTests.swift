@@ -1,0 +1,85 @@
+// CBFByteOffsetTests: byte-offset encode/decode round trips, escape widths and corrupt input.
+import XCTest
+@testable import MXFormats
+
+final class CBFByteOffsetTests: XCTestCase {
+    func testRoundTripWithEveryEscapeWidth() throws {
+        // Deltas 0, ±1, ±127 (1 byte), ±128, ±32767 (3 bytes), ±32768 … (7 bytes),
+        // Int32.min → Int32.max (a delta of 2³²−1 needs the Int64 escape, 15 bytes).
+        let values: [Int32] = [0, 1, -1, 126, -1, 127, -128, 200, -32000, 32767, -32768, 70000,
+                               -2, Int32.max, Int32.min, Int32.max, 0, -1, -2, 5, 1_048_500]
+        let encoded = CBFByteOffset.encode(values)
+        XCTAssertEqual(encoded.count, values.withUnsafeBufferPointer { CBFByteOffset.encodedSize($0) })
+        XCTAssertEqual(try CBFByteOffset.decode(encoded, count: values.count), values)
+    }
+
+    func testKnownEncodings() {
+        // 5 → one byte 05; then +200 → 80 C8 00; then −200000 (delta −200205) → 80 00 80 + Int32 LE.
+        XCTAssertEqual(CBFByteOffset.encode([5]), [0x05])
+        XCTAssertEqual(CBFByteOffset.encode([5, 205]), [0x05, 0x80, 0xC8, 0x00])
+        let d = Int32(-200_000 - 205)
+        let le = withUnsafeBytes(of: d.littleEndian) { Array($0) }
+        XCTAssertEqual(CBFByteOffset.encode([5, 205, -200_000]), [0x05, 0x80, 0xC8, 0x00, 0x80, 0x00, 0x80] + le)
+        // −128 itself is the escape, so a delta of −128 takes 3 bytes.
+        XCTAssertEqual(CBFByteOffset.encode([-128]), [0x80, 0x80, 0xFF])
+        // Int32.min − 0 needs the Int32 form only if it is not the 0x80000000 escape: it is, so 15 bytes.
+        XCTAssertEqual(CBFByteOffset.encode([Int32.min]).count, 15)
+    }
+
+    func testInt64EscapeDecodesModulo32Bits() throws {
+        // A hand-made stream: Int64 delta 2³² + 7 followed by +1 → 7, 8 (wrap-around in Int32).
+        var s: [UInt8] = [0x80, 0x00, 0x80, 0x00, 0x00, 0x00, 0x80]
+        s += withUnsafeBytes(of: (Int64(1) << 32 + 7).littleEndian) { Array($0) }
+        s += [0x01]
+        XCTAssertEqual(try CBFByteOffset.decode(s, count: 2), [7, 8])
+    }
+
+    func testRandomRoundTripLongerThanFastPathMargin() throws {
+        var g = SplitMix(seed: 42)
+        let values: [Int32] = (0..<100_000).map { i in
+            switch i % 7 {
+            case 0: return Int32(truncatingIfNeeded: g.next())
+            case 1: return Int32(truncatingIfNeeded: g.next() % 70_000) - 35_000
+            default: return Int32(g.next() % 20)
+            }
+        }
+        let e = CBFByteOffset.encode(values)
+        XCTAssertEqual(try CBFByteOffset.decode(e, count: values.count), values)
+    }
+
+    func testTruncatedStreamThrowsAtEveryCut() {
+        let values: [Int32] = [1, 300, -70_000, Int32.max, Int32.min, 3, 4, 5]
+        let e = CBFByteOffset.encode(values)
+        for cut in 0..<e.count {
+            let part = Array(e[0..<cut])
+            XCTAssertThrowsError(try CBFByteOffset.decode(part, count: values.count), "cut at \(cut)") { err in
+                guard case CBFByteOffset.DecodeError.truncated = err else { return XCTFail("\(err)") }
+            }
+        }
+        // Asking for more pixels than encoded also throws (reads nothing past the end).
+        XCTAssertThrowsError(try CBFByteOffset.decode(e, count: values.count + 1))
+    }
+
+    func testGarbageNeverCrashes() {
+        var g = SplitMix(seed: 7)
+        for trial in 0..<200 {
+            let n = Int(g.next() % 64)
+            var bytes = (0..<n).map { _ in UInt8(truncatingIfNeeded: g.next()) }
+            if trial % 2 == 0 { bytes = bytes.map { $0 | 0x80 } }  // many escapes
+            _ = try? CBFByteOffset.decode(bytes, count: Int(g.next() % 40))
+        }
+    }
+}
+
+/// A small deterministic generator for test data (SplitMix64).
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E3779B97F4A7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
+        z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
+        return z ^ (z >> 31)
+    }
+}
