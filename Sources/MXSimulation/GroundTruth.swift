@@ -107,5 +107,17 @@ extension Simulation {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    private func f(_ x: Double, _ places: Int) -> String { MiniCBFEncoding.fixed(x, places) }
+    private func f(_ x: Double, _ places: Int) -> String { fixedPoint(x, places) }
+}
+
+/// Fixed-point text of x with `places` decimals, independent of locale.
+func fixedPoint(_ x: Double, _ places: Int) -> String {
+    let scale = (0..<places).reduce(1.0) { a, _ in a * 10 }
+    let r = (abs(x) * scale).rounded()
+    let whole = r / scale
+    let w = whole.rounded(.down)
+    let frac = Int(r - w * scale)
+    var f = String(frac)
+    while f.count < places { f = "0" + f }
+    return (x < 0 && r > 0 ? "-" : "") + String(Int(w)) + (places > 0 ? "." + f : "")
 }

@@ -343,7 +343,7 @@ public struct SimulationSpec: Equatable, Sendable {
     /// The values as JSON-ready objects (for truth.json), keys sorted.
     public var jsonObject: [String: Any] {
         var out: [String: Any] = [:]
-        for (k, v) in values {
+        for (k, v) in values where k != "nproc" { // threads never change the output
             switch v {
             case .number(let x): out[k] = x
             case .text(let s): out[k] = s

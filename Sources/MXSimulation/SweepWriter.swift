@@ -2,6 +2,7 @@
 // into a directory, all or nothing.
 import Dispatch
 import Foundation
+import MXFormats
 import MXLogging
 
 /// Timings of one `write` call, seconds.
@@ -26,7 +27,7 @@ public enum SweepWriter {
         let t0 = now()
         let sim = try Simulation(spec: spec)
         let t1 = now()
-        logger.info("simulate: \(sim.group.hermannMauguin) cell \(spec.unitCell.map { String($0) }.joined(separator: ", ")), \(sim.unique.count) unique reflections to \(MiniCBFEncoding.fixed(sim.dMin, 2)) Å, \(sim.spots.count) spots over \(spec.nImages) frames (setup \(MiniCBFEncoding.fixed(t1 - t0, 2)) s)")
+        logger.info("simulate: \(sim.group.hermannMauguin) cell \(spec.unitCell.map { String($0) }.joined(separator: ", ")), \(sim.unique.count) unique reflections to \(fixedPoint(sim.dMin, 2)) Å, \(sim.spots.count) spots over \(spec.nImages) frames (setup \(fixedPoint(t1 - t0, 2)) s)")
         let fm = FileManager.default
         let scratch = directory + "/.simulate-" + spec.name + ".partial"
         do {
@@ -58,7 +59,7 @@ public enum SweepWriter {
             } catch { throw SimulationError.outputFailed(path: dest, reason: error.localizedDescription) }
         }
         let timings = SweepTimings(setup: t1 - t0, frames: tf1 - tf0, frameCount: spec.nImages, total: now() - t0)
-        logger.info("simulate: wrote \(files.count) files to \(directory); \(MiniCBFEncoding.fixed(timings.perFrame * 1000, 1)) ms per frame on \(spec.nproc) threads")
+        logger.info("simulate: wrote \(files.count) files to \(directory); \(fixedPoint(timings.perFrame * 1000, 1)) ms per frame on \(spec.nproc) threads")
         return timings
     }
 
@@ -70,23 +71,16 @@ public enum SweepWriter {
             var d = String(i); while d.count < 5 { d = "0" + d }
             return "\(spec.name)_\(d).cbf"
         }
-        let headerPanel = sim.headerDetector[0]
-        let beamMm = headerPanel.rayIntersection(sim.beam.s0)!
-        let beamPx = headerPanel.pixel(fromMillimetre: beamMm)
-        let excluded = sim.pixelStatus.filter { $0 == 2 }.count
         try sim.renderFrames(0..<spec.nImages, threads: spec.nproc) { i, pixels in
-            let header = MiniCBFEncoding.Header(
-                dataName: String(names[i].dropLast(4)), pixelSizeMetres: spec.pixelSize * 1e-3,
-                sensorThicknessMetres: spec.sensorThickness * 1e-3, exposureTime: spec.exposureTime,
-                countCutoff: spec.saturation, wavelength: spec.wavelength, distanceMetres: spec.distance * 1e-3,
-                beamXY: (beamPx.x, beamPx.y), startAngle: sim.scan.startAngleDegrees(ofImage: i + 1),
-                angleIncrement: spec.oscWidth, polarization: spec.polarizationFraction, excludedPixels: excluded)
-            let bytes = MiniCBFEncoding.file(header: header, pixels: pixels, width: spec.detectorSize.fast,
-                                             height: spec.detectorSize.slow)
+            let header = CBFHeader(beam: sim.beam, panel: sim.headerDetector[0], scan: sim.scan, image: i + 1,
+                                   detectorName: "PILATUS 1M, S/N 10-0000 mxflow-simulate",
+                                   countCutoff: spec.saturation)
             let path = scratch + "/" + names[i]
-            do { try Data(bytes).write(to: URL(fileURLWithPath: path)) } catch {
-                throw SimulationError.outputFailed(path: path, reason: error.localizedDescription)
-            }
+            do {
+                try CBFWriter.write(path: path, pixels: pixels, width: spec.detectorSize.fast,
+                                    height: spec.detectorSize.slow, header: header,
+                                    dataName: String(names[i].dropLast(4)))
+            } catch { throw SimulationError.outputFailed(path: path, reason: "\(error)") }
         }
         return names
     }
