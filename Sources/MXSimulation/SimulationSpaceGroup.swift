@@ -27,15 +27,14 @@ public struct SimulationSpaceGroup: Sendable {
         return p
     }
 
-    /// The space group named `name` ("P43212", "P 43 21 2", "C2", "19");
-    /// the first table entry (the standard setting) wins for numbers.
-    public static func lookup(_ name: String) throws -> SimulationSpaceGroup {
+    /// A table entry: the group and every name it answers to (spaces removed, upper case).
+    struct Entry: Sendable { let group: SimulationSpaceGroup; let names: [String] }
+
+    /// Every entry of syminfo.lib, parsed once.
+    static let table: [Entry] = {
         guard let path = tablePaths.first(where: { FileManager.default.fileExists(atPath: $0) }),
-              let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw SimulationError.unknownSpaceGroup(name + " (no CCP4 syminfo.lib found)")
-        }
-        let wanted = name.replacingOccurrences(of: " ", with: "").uppercased()
-        let wantedNumber = Int(wanted)
+              let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
+        var entries: [Entry] = []
         for block in text.components(separatedBy: "begin_spacegroup").dropFirst() {
             var number = 0, hm = "", hall = "", laue = "", pgrp = ""
             var names: [String] = []
@@ -49,21 +48,34 @@ public struct SimulationSpaceGroup: Sendable {
                 if line.hasPrefix("symbol Hall") { hall = quoted.first ?? "" }
                 if line.hasPrefix("symbol laue") { laue = quoted.last ?? "" }
                 if line.hasPrefix("symbol pgrp") { pgrp = quoted.last ?? "" }
-                if line.hasPrefix("symop ") { symops.append(try parseOperation(String(line.dropFirst(6)))) }
-                if line.hasPrefix("cenop ") { cenops.append(try parseOperation(String(line.dropFirst(6))).t) }
+                if line.hasPrefix("symop "), let op = try? parseOperation(String(line.dropFirst(6))) { symops.append(op) }
+                if line.hasPrefix("cenop "), let op = try? parseOperation(String(line.dropFirst(6))) { cenops.append(op.t) }
                 if line.hasPrefix("end_spacegroup") { break }
             }
-            let matchesName = names.contains { $0.replacingOccurrences(of: " ", with: "").uppercased() == wanted }
-            let matchesNumber = wantedNumber != nil && wantedNumber == number
-            guard matchesName || matchesNumber else { continue }
+            // Short monoclinic symbols: "C 1 2 1" also answers to "C2".
+            let tokens = hm.split(separator: " ")
+            if tokens.count == 4, tokens.dropFirst().filter({ $0 == "1" }).count == 2 {
+                names.append(tokens.filter { $0 != "1" }.joined(separator: " "))
+            }
             var ops: [Operation] = []
             for c in cenops { for s in symops {
                 let t = s.t + c
                 ops.append(Operation(r: s.r, t: Vec3(t.x - floor(t.x), t.y - floor(t.y), t.z - floor(t.z))))
             } }
-            return SimulationSpaceGroup(number: number, hermannMauguin: hm, hall: hall, laueGroup: laue,
-                                        pointGroup: pgrp, operations: ops)
+            let g = SimulationSpaceGroup(number: number, hermannMauguin: hm, hall: hall, laueGroup: laue,
+                                         pointGroup: pgrp, operations: ops)
+            entries.append(Entry(group: g, names: names.map { $0.replacingOccurrences(of: " ", with: "").uppercased() }))
         }
+        return entries
+    }()
+
+    /// The space group named `name` ("P43212", "P 43 21 2", "C2", "19");
+    /// for numbers the first table entry (the standard setting) wins.
+    public static func lookup(_ name: String) throws -> SimulationSpaceGroup {
+        if table.isEmpty { throw SimulationError.unknownSpaceGroup(name + " (no CCP4 syminfo.lib found)") }
+        let wanted = name.replacingOccurrences(of: " ", with: "").uppercased()
+        if let n = Int(wanted), let e = table.first(where: { $0.group.number == n }) { return e.group }
+        if let e = table.first(where: { $0.names.contains(wanted) }) { return e.group }
         throw SimulationError.unknownSpaceGroup(name)
     }
 
