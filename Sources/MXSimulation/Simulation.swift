@@ -133,8 +133,13 @@ public struct Simulation: Sendable {
                                      anomalousCount: spec.anomalousAtoms, fPrime: spec.anomalousFp,
                                      fDoublePrime: spec.anomalousFdp, bFactor: spec.wilsonB, rng: &atomRng)
         let (uniqueHKL, uniqueD) = Self.uniqueReflections(group: group, b: b, dMin: dMin)
-        let s2 = uniqueD.map { DiffractionPhysics.s2(d: $0) }
-        let (fp, fm) = model.structureFactors(uniqueHKL, group: group, s2: s2, threads: spec.nproc)
+        // Structure factors of the present reflections only (absences are zero by symmetry).
+        let present = uniqueHKL.indices.filter { !group.isAbsent(uniqueHKL[$0]) }
+        let (fpPresent, fmPresent) = model.structureFactors(present.map { uniqueHKL[$0] }, group: group,
+                                                            s2: present.map { DiffractionPhysics.s2(d: uniqueD[$0]) },
+                                                            threads: spec.nproc)
+        var fp = [Double](repeating: 0, count: uniqueHKL.count), fm = fp
+        for (j, i) in present.enumerated() { fp[i] = fpPresent[j]; fm[i] = fmPresent[j] }
         var shell = 0.0, shellCount = 0
         for i in uniqueHKL.indices where uniqueD[i] >= 4 && uniqueD[i] <= 5 {
             shell += 0.5 * (fp[i] + fm[i]); shellCount += 1
