@@ -265,17 +265,18 @@ public struct Simulation: Sendable {
         let nx = panel.imageSize.fast, ny = panel.imageSize.slow
         var bg = [Float](repeating: 0, count: nx * ny)
         let k = s0.length, dist = panel.distance
+        let constant = spec.backgroundConstant, water = spec.backgroundWater, ice = spec.iceRings
         for y in 0..<ny { for x in 0..<nx {
             let lab = panel.labCoordinate(pixel: (Double(x) + 0.5, Double(y) + 0.5))
             let r = lab.length
             let q = (lab / r * k - s0).length // 1/d
             let cos3 = pow(dist / r, 3)
             let w = (q - 0.31) / 0.05
-            var v = spec.backgroundConstant + spec.backgroundWater * exp(-0.5 * w * w)
-            if spec.iceRings > 0 {
+            var v = constant + water * exp(-0.5 * w * w)
+            if ice > 0 {
                 for ring in iceRings {
                     let dq = (q - 1 / ring.d) / 0.0025
-                    v += spec.iceRings * ring.weight * exp(-0.5 * dq * dq)
+                    v += ice * ring.weight * exp(-0.5 * dq * dq)
                 }
             }
             bg[y * nx + x] = Float(v * cos3)
@@ -318,10 +319,12 @@ public struct Simulation: Sendable {
         let phiA = radians(spec.startAngle + Double(i) * spec.oscWidth)
         let phiB = phiA + radians(spec.oscWidth)
         var fx = [Double](), fy = [Double]()
+        // Spec values are table look-ups: read them once, not per pixel.
+        let partiality = spec.partiality, noise = spec.noise
         for si in spotsByFrame[i] {
             let s = spots[si]
             let r = s.reflection
-            let part = spec.partiality
+            let part = partiality
                 ? DiffractionPhysics.partiality(phiCentre: r.phi, sigma: s.sigmaPhi, from: phiA, to: phiB) : 1
             let total = s.photons * part * spotScale(frame: i, d: r.d)
             if total < 1e-3 { continue }
@@ -351,7 +354,7 @@ public struct Simulation: Sendable {
             default: break
             }
             let lam = Double(expected[p])
-            let v = spec.noise ? rng.poisson(lam) : Int(lam.rounded())
+            let v = noise ? rng.poisson(lam) : Int(lam.rounded())
             out[p] = v >= Int(sat) ? sat : Int32(v)
         }
         return out
