@@ -83,7 +83,7 @@ extension Simulation {
                 "n_unique": unique.count, "n_anomalous_differences": anomalousPairs,
             ] as [String: Any],
             "n_spots_rendered": spots.count,
-            "truth_intensities_note": "I = |F|^2 of the atom model (Wilson B included) normalised so <I> = 1 in 4-5 A; Laue-group representatives (largest equivalent hkl); excludes experimental effects (Lorentz, polarisation, scale, drift, absorption, decay).",
+            "truth_intensities_note": "I = |F|^2 of the atom model (Wilson B included) normalised so <I> = 1 in 4-5 A; unique reflections in the CCP4 reciprocal asymmetric unit (Iplus, Iminus: the Friedel mates, equal for centrics); excludes experimental effects (Lorentz, polarisation, scale, drift, absorption, decay).",
             "files": files,
             "spec": spec.jsonObject,
         ]

@@ -2,6 +2,7 @@
 // predicted spots, and frames rendered on demand, deterministically.
 import Dispatch
 import MXMath
+import MXSymmetry
 import MXModel
 #if canImport(Glibc)
 import Glibc
@@ -231,7 +232,7 @@ public struct Simulation: Sendable {
         (Int64(h.0 + 1024) << 22) | (Int64(h.1 + 1024) << 11) | Int64(h.2 + 1024)
     }
 
-    /// The Laue-group representatives with d ≥ dMin (absent ones included,
+    /// The CCP4-ASU representatives with d ≥ dMin (absent ones included,
     /// with zero intensity), sorted by index.
     static func uniqueReflections(group: SimulationSpaceGroup, b: Mat3, dMin: Double) -> ([(Int, Int, Int)], [Double]) {
         let o = b.inverse!.transposed // columns a, b, c: |a| bounds |h|

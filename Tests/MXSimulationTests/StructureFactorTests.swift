@@ -62,16 +62,21 @@ final class StructureFactorTests: XCTestCase {
         XCTAssertGreaterThan(abs(ip[4] - im[4]) + abs(ip[5] - im[5]), 1e-3 * (ip[4] + ip[5]))
     }
 
-    func testSpaceGroupLookupByNameAndNumber() throws {
+    func testSpaceGroupLookupAndCCP4AsymmetricUnit() throws {
         let a = try SimulationSpaceGroup.lookup("P43212"), b = try SimulationSpaceGroup.lookup("96")
         XCTAssertEqual(a.number, 96); XCTAssertEqual(b.hermannMauguin, "P 43 21 2")
         XCTAssertEqual(a.operations.count, 8)
         XCTAssertEqual(try SimulationSpaceGroup.lookup("C2").operations.count, 4)
         XCTAssertEqual(try SimulationSpaceGroup.lookup("I213").operations.count, 24)
         XCTAssertThrowsError(try SimulationSpaceGroup.lookup("P7"))
-        // Laue representative: (1,2,3), (−1,−2,3), (2,1,−3) are one class in 422/mmm.
-        let r = a.laueRepresentative(of: (1, 2, 3)).hkl
-        XCTAssertTrue(r == a.laueRepresentative(of: (-2, -1, -3)).hkl)
-        XCTAssertTrue(r == a.laueRepresentative(of: (2, -1, 3)).hkl)
+        // (1,2,3), (−2,−1,−3), (2,−1,3) are one class in 4/mmm; CCP4's ASU for
+        // 422 is h ≥ k ≥ 0, l ≥ 0, so all map to (2,1,3), the first by a Friedel
+        // inversion (I(−)) the others not.
+        let r = a.laueRepresentative(of: (1, 2, 3))
+        XCTAssertTrue(r.hkl == (2, 1, 3))
+        XCTAssertTrue(a.laueRepresentative(of: (-2, -1, -3)).hkl == (2, 1, 3))
+        XCTAssertTrue(a.laueRepresentative(of: (2, -1, 3)).hkl == (2, 1, 3))
+        XCTAssertTrue(a.laueRepresentative(of: (2, 1, 3)).plus)
+        XCTAssertFalse(a.laueRepresentative(of: (-2, -1, -3)).plus)
     }
 }
