@@ -4,6 +4,7 @@
 /// under a symmetry operation with rotation R the equivalent reflection is
 /// h·R (ITfC A §1.4), which `SymmetryOperation.apply(to:)` implements.
 public struct Miller: Hashable, Comparable, Sendable, CustomStringConvertible {
+    /// Indices along a*, b*, c*.
     public var h: Int
     public var k: Int
     public var l: Int

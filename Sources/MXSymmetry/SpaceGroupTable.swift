@@ -1,6 +1,7 @@
 // SpaceGroupTable: every space-group setting of CCP4's syminfo.lib, parsed
 // once, and lookup by number, Hermann–Mauguin or Hall symbol.
 import Foundation
+import MXModel
 
 /// The space groups of CCP4's `syminfo.lib` (all 230 types plus CCP4's
 /// alternative settings, 540 blocks in CCP4 8). The file is CCP4's
@@ -164,5 +165,15 @@ extension SpaceGroup {
     /// The standard setting of space-group number `number` (1–230).
     public init(number: Int) throws {
         self = try SpaceGroupTable.shared().spaceGroup(String(number))
+    }
+}
+
+extension Crystal {
+    /// The crystal's space group, looked up by its Hall symbol (as dxtbx
+    /// writes it, e.g. `" P 4nw 2abw"`; every standard-setting Hall symbol
+    /// of cctbx is in syminfo.lib).
+    /// - Throws: `SymmetryError.unknownSpaceGroup`, or the table's load error.
+    public func spaceGroup(in table: SpaceGroupTable? = nil) throws -> SpaceGroup {
+        try (table ?? SpaceGroupTable.shared()).spaceGroup(spaceGroupHall)
     }
 }

@@ -21,6 +21,13 @@ public struct UnitCell: Equatable, Sendable, CustomStringConvertible {
     public let a: Double, b: Double, c: Double
     /// Inter-axial angles, radians: α = ∠(b, c), β = ∠(c, a), γ = ∠(a, b).
     public let alpha: Double, beta: Double, gamma: Double
+    /// Orthogonalisation matrix O: Cartesian (Å) = O · fractional. Columns
+    /// are a, b, c with a along x and b in the xy plane (PDB/cctbx).
+    public let orthogonalisationMatrix: Mat3
+    /// Fractionalisation matrix F = O⁻¹; its rows are a*, b*, c* in the same frame.
+    public let fractionalisationMatrix: Mat3
+    /// Reciprocal metric tensor G* = F·Fᵀ = G⁻¹ (Å⁻²); 1/d² = hᵀ·G*·h.
+    public let reciprocalMetricTensor: Mat3
 
     /// A cell from lengths (Å) and angles (degrees).
     /// - Throws: `SymmetryError.invalidCell` when a length is not positive
@@ -33,11 +40,26 @@ public struct UnitCell: Equatable, Sendable, CustomStringConvertible {
         for (name, v) in [("alpha", alpha), ("beta", beta), ("gamma", gamma)] where !(v > 0 && v < 180) {
             throw SymmetryError.invalidCell("\(name) = \(v)° is outside (0°, 180°)")
         }
-        self.a = a; self.b = b; self.c = c
-        self.alpha = radians(alpha); self.beta = radians(beta); self.gamma = radians(gamma)
-        guard volumeFactorSquared > 1e-12 else {
+        let (ra, rb, rg) = (radians(alpha), radians(beta), radians(gamma))
+        let ca = cos(ra), cb = cos(rb), cg = cos(rg), sg = sin(rg)
+        // (V / abc)² = 1 − cos²α − cos²β − cos²γ + 2 cosα cosβ cosγ (ITfC B eq. 1.1.1.3)
+        let factor2 = 1 - ca * ca - cb * cb - cg * cg + 2 * ca * cb * cg
+        guard factor2 > 1e-12 else {
             throw SymmetryError.invalidCell("angles \(alpha)°, \(beta)°, \(gamma)° do not form a cell")
         }
+        let v = a * b * c * factor2.squareRoot()
+        self.a = a; self.b = b; self.c = c
+        self.alpha = ra; self.beta = rb; self.gamma = rg
+        self.volume = v
+        orthogonalisationMatrix = Mat3(a, b * cg, c * cb,
+                                       0, b * sg, c * (ca - cb * cg) / sg,
+                                       0, 0, v / (a * b * sg))
+        // Closed-form inverse of the upper-triangular O.
+        let f = Mat3(1 / a, -cg / (a * sg), b * c * (ca * cg - cb) / (v * sg),
+                     0, 1 / (b * sg), a * c * (cb * cg - ca) / (v * sg),
+                     0, 0, a * b * sg / v)
+        fractionalisationMatrix = f
+        reciprocalMetricTensor = f * f.transposed
     }
 
     /// A cell from `[a, b, c, α, β, γ]` (Å, degrees), the order of `.expt`, MTZ and PDB CRYST1.
@@ -75,23 +97,13 @@ public struct UnitCell: Equatable, Sendable, CustomStringConvertible {
     /// `[a, b, c, α, β, γ]` in Å and degrees.
     public var parameters: [Double] { [a, b, c, alphaDegrees, betaDegrees, gammaDegrees] }
 
-    /// 1 − cos²α − cos²β − cos²γ + 2 cosα cosβ cosγ = (V / abc)².
-    private var volumeFactorSquared: Double {
-        let ca = cos(alpha), cb = cos(beta), cg = cos(gamma)
-        return 1 - ca * ca - cb * cb - cg * cg + 2 * ca * cb * cg
-    }
     /// Cell volume, Å³ (ITfC B eq. 1.1.1.3).
-    public var volume: Double { a * b * c * volumeFactorSquared.squareRoot() }
+    public let volume: Double
 
     /// Metric tensor G = OᵀO, Gᵢⱼ = aᵢ·aⱼ (Å²).
     public var metricTensor: Mat3 {
         let ab = a * b * cos(gamma), ac = a * c * cos(beta), bc = b * c * cos(alpha)
         return Mat3(a * a, ab, ac, ab, b * b, bc, ac, bc, c * c)
-    }
-    /// Reciprocal metric tensor G* = G⁻¹ (Å⁻²); 1/d² = hᵀ·G*·h.
-    public var reciprocalMetricTensor: Mat3 {
-        let f = fractionalisationMatrix
-        return f * f.transposed
     }
     /// The reciprocal cell a*, b*, c* (Å⁻¹) and α*, β*, γ*.
     public var reciprocal: UnitCell {
@@ -101,22 +113,6 @@ public struct UnitCell: Equatable, Sendable, CustomStringConvertible {
 
     // MARK: frames
 
-    /// Orthogonalisation matrix O: Cartesian (Å) = O · fractional. Columns
-    /// are a, b, c with a along x and b in the xy plane (PDB/cctbx).
-    public var orthogonalisationMatrix: Mat3 {
-        let ca = cos(alpha), cb = cos(beta), cg = cos(gamma), sg = sin(gamma)
-        return Mat3(a, b * cg, c * cb,
-                    0, b * sg, c * (ca - cb * cg) / sg,
-                    0, 0, volume / (a * b * sg))
-    }
-    /// Fractionalisation matrix F = O⁻¹; its rows are a*, b*, c* in the same frame.
-    public var fractionalisationMatrix: Mat3 {
-        let ca = cos(alpha), cb = cos(beta), cg = cos(gamma), sg = sin(gamma), v = volume
-        // Closed-form inverse of the upper-triangular O.
-        return Mat3(1 / a, -cg / (a * sg), b * c * (ca * cg - cb) / (v * sg),
-                    0, 1 / (b * sg), a * c * (cb * cg - ca) / (v * sg),
-                    0, 0, a * b * sg / v)
-    }
     /// dxtbx/cctbx B matrix, Fᵀ: lower triangular, columns a*, b*, c* (Å⁻¹).
     /// With the setting matrix A = U·B the reciprocal-lattice vector of h is
     /// A·h (Busing & Levy 1967, in dxtbx's frame).
@@ -130,9 +126,9 @@ public struct UnitCell: Equatable, Sendable, CustomStringConvertible {
     // MARK: reflections
 
     /// 1/d² (Å⁻²) of reflection h: hᵀ·G*·h.
-    public func oneOverDSquared(_ m: Miller) -> Double {
-        let v = bMatrix * Vec3(Double(m.h), Double(m.k), Double(m.l))
-        return v.lengthSquared
+    @inlinable public func oneOverDSquared(_ m: Miller) -> Double {
+        let g = reciprocalMetricTensor, h = Double(m.h), k = Double(m.k), l = Double(m.l)
+        return h * h * g.m.0 + k * k * g.m.4 + l * l * g.m.8 + 2 * (h * k * g.m.1 + h * l * g.m.2 + k * l * g.m.5)
     }
     /// Interplanar spacing d (Å); +∞ for (0,0,0).
     public func dSpacing(_ m: Miller) -> Double {

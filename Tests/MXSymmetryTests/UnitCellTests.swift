@@ -111,4 +111,17 @@ final class UnitCellTests: XCTestCase {
             XCTAssertEqual(x, y, accuracy: 1e-9)
         }
     }
+
+    func testCrystalUAndBMatchDxtbx() throws {
+        // dxtbx: c = Crystal((10.1,0.2,-0.3), (-2.7,11.9,0.4), (-1.3,2.1,15.1), 'P 1'); c.get_U(); c.get_B()
+        let c = Crystal(realSpaceA: Vec3(10.1, 0.2, -0.3), realSpaceB: Vec3(-2.7, 11.9, 0.4), realSpaceC: Vec3(-1.3, 2.1, 15.1))
+        let u = Mat3(0.9993634159431263, -0.01897974952719563, 0.030208144305317996,
+                     0.01978937457313126, 0.9994467336565309, -0.026732138659226613,
+                     -0.029684061859696742, 0.02731292168876759, 0.9991860991728881)
+        let b = Mat3(0.09894687286565607, 0, 0,
+                     0.02048080147021456, 0.0836429053245788, 0,
+                     0.0077939943526570766, -0.014148136323201527, 0.06670089748397127)
+        XCTAssertLessThan(try XCTUnwrap(c.U).maxAbsDifference(u), 1e-13)
+        XCTAssertLessThan(try XCTUnwrap(c.B).maxAbsDifference(b), 1e-15)
+    }
 }
