@@ -37,3 +37,4 @@ static inline unsigned chdf5_f_acc_excl(void) { return H5F_ACC_EXCL; }
 static inline int chdf5_is_threadsafe(void) { hbool_t t = 0; H5is_library_threadsafe(&t); return t ? 1 : 0; }
 static inline hid_t chdf5_std_u16le(void) { H5open(); return H5T_STD_U16LE; }
 static inline hid_t chdf5_std_i64le(void) { H5open(); return H5T_STD_I64LE; }
+static inline hid_t chdf5_p_dataset_access(void) { H5open(); return H5P_DATASET_ACCESS; }

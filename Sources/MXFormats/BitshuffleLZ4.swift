@@ -16,7 +16,7 @@ public enum BitshuffleLZ4Error: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .truncated(let p, let n, let a):
-            return "bitshuffle-LZ4 chunk is truncated: \(p) needs \(n) bytes but \(a) remain"
+            return "bitshuffle-LZ4 chunk is truncated: \(p) takes \(n) bytes, only \(a) are left"
         case .badHeader(let r): return "bitshuffle-LZ4 chunk header is invalid: \(r)"
         case .sizeMismatch(let e, let h):
             return "bitshuffle-LZ4 chunk holds \(h) bytes, expected \(e)"
@@ -211,40 +211,101 @@ public enum BitshuffleLZ4 {
         return x
     }
 
+    /// Eight rows of an 8×8 byte matrix.
+    typealias Rows8 = (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64)
+
+    /// Swaps the off-diagonal blocks of width `shift` bits between rows a and c
+    /// (one step of the recursive matrix transpose).
+    @inline(__always) static func swapBlocks(_ a: inout UInt64, _ c: inout UInt64, _ shift: UInt64, _ mask: UInt64) {
+        let t = ((a >> shift) ^ c) & mask
+        c ^= t
+        a ^= t << shift
+    }
+
+    /// Loads byte k…k+7 of planes `first`…`first+7` and turns them into
+    /// eight words, one per k: word m byte i = byte (first/8) of element
+    /// 8(k+m) + i. An 8×8 byte transpose (three block swaps) gathers the
+    /// planes' bytes per k, then an 8×8 bit transpose per word splits them
+    /// into elements; this reads whole words instead of 64 single bytes.
+    @inline(__always) static func unshuffleRows(_ src: UnsafeRawPointer, first: Int, plane: Int, k: Int) -> Rows8 {
+        let p = src + first * plane + k
+        var r: Rows8 = (p.loadUnaligned(as: UInt64.self), (p + plane).loadUnaligned(as: UInt64.self),
+                        (p + 2 * plane).loadUnaligned(as: UInt64.self), (p + 3 * plane).loadUnaligned(as: UInt64.self),
+                        (p + 4 * plane).loadUnaligned(as: UInt64.self), (p + 5 * plane).loadUnaligned(as: UInt64.self),
+                        (p + 6 * plane).loadUnaligned(as: UInt64.self), (p + 7 * plane).loadUnaligned(as: UInt64.self))
+        byteTranspose(&r)
+        return (transpose8x8(r.0), transpose8x8(r.1), transpose8x8(r.2), transpose8x8(r.3),
+                transpose8x8(r.4), transpose8x8(r.5), transpose8x8(r.6), transpose8x8(r.7))
+    }
+
+    /// Writes eight 4-byte elements from words holding their bytes 0–3
+    /// (t_j byte i = byte j of element i).
+    @inline(__always) static func store8x4(_ out: UnsafeMutableRawPointer,
+                                           _ t0: UInt64, _ t1: UInt64, _ t2: UInt64, _ t3: UInt64) {
+        // lo01 holds the low 16-bit halves of elements 0–3, lo23 their high halves.
+        let lo01 = interleaveLow(t0, t1), hi01 = interleaveHigh(t0, t1)
+        let lo23 = interleaveLow(t2, t3), hi23 = interleaveHigh(t2, t3)
+        out.storeBytes(of: (lo01 & 0xFFFF) | (lo23 & 0xFFFF) << 16
+                       | ((lo01 >> 16) & 0xFFFF) << 32 | ((lo23 >> 16) & 0xFFFF) << 48, as: UInt64.self)
+        out.storeBytes(of: ((lo01 >> 32) & 0xFFFF) | ((lo23 >> 32) & 0xFFFF) << 16
+                       | (lo01 >> 48) << 32 | (lo23 >> 48) << 48, toByteOffset: 8, as: UInt64.self)
+        out.storeBytes(of: (hi01 & 0xFFFF) | (hi23 & 0xFFFF) << 16
+                       | ((hi01 >> 16) & 0xFFFF) << 32 | ((hi23 >> 16) & 0xFFFF) << 48,
+                       toByteOffset: 16, as: UInt64.self)
+        out.storeBytes(of: ((hi01 >> 32) & 0xFFFF) | ((hi23 >> 32) & 0xFFFF) << 16
+                       | (hi01 >> 48) << 32 | (hi23 >> 48) << 48, toByteOffset: 24, as: UInt64.self)
+    }
+
     /// Undoes the bit shuffle of `count` elements (a multiple of 8) from
     /// `src` (8E planes) into `dst` (elements in order).
     static func bitUnshuffle(_ src: UnsafeRawPointer, _ dst: UnsafeMutableRawPointer, count: Int, elementSize: Int) {
         let plane = count / 8
+        var k = 0
         switch elementSize {
         case 4:
-            for k in 0..<plane {
-                // t_j byte i = byte j of element 8k + i.
-                let t0 = transpose8x8(gatherPlanes(src, first: 0, plane: plane, k: k))
-                let t1 = transpose8x8(gatherPlanes(src, first: 8, plane: plane, k: k))
-                let t2 = transpose8x8(gatherPlanes(src, first: 16, plane: plane, k: k))
-                let t3 = transpose8x8(gatherPlanes(src, first: 24, plane: plane, k: k))
-                // Interleave bytes: element i = t0[i] | t1[i]<<8 | t2[i]<<16 | t3[i]<<24.
-                let lo01 = interleaveLow(t0, t1), hi01 = interleaveHigh(t0, t1)
-                let lo23 = interleaveLow(t2, t3), hi23 = interleaveHigh(t2, t3)
+            while k + 8 <= plane {
+                let a = unshuffleRows(src, first: 0, plane: plane, k: k)
+                let b = unshuffleRows(src, first: 8, plane: plane, k: k)
+                let c = unshuffleRows(src, first: 16, plane: plane, k: k)
+                let d = unshuffleRows(src, first: 24, plane: plane, k: k)
                 let out = dst + 32 * k
-                // lo01 holds 16-bit halves of elements 0–3, lo23 their upper halves.
-                out.storeBytes(of: (lo01 & 0xFFFF) | (lo23 & 0xFFFF) << 16
-                               | ((lo01 >> 16) & 0xFFFF) << 32 | ((lo23 >> 16) & 0xFFFF) << 48, as: UInt64.self)
-                out.storeBytes(of: ((lo01 >> 32) & 0xFFFF) | ((lo23 >> 32) & 0xFFFF) << 16
-                               | (lo01 >> 48) << 32 | (lo23 >> 48) << 48, toByteOffset: 8, as: UInt64.self)
-                out.storeBytes(of: (hi01 & 0xFFFF) | (hi23 & 0xFFFF) << 16
-                               | ((hi01 >> 16) & 0xFFFF) << 32 | ((hi23 >> 16) & 0xFFFF) << 48,
-                               toByteOffset: 16, as: UInt64.self)
-                out.storeBytes(of: ((hi01 >> 32) & 0xFFFF) | ((hi23 >> 32) & 0xFFFF) << 16
-                               | (hi01 >> 48) << 32 | (hi23 >> 48) << 48, toByteOffset: 24, as: UInt64.self)
+                store8x4(out, a.0, b.0, c.0, d.0); store8x4(out + 32, a.1, b.1, c.1, d.1)
+                store8x4(out + 64, a.2, b.2, c.2, d.2); store8x4(out + 96, a.3, b.3, c.3, d.3)
+                store8x4(out + 128, a.4, b.4, c.4, d.4); store8x4(out + 160, a.5, b.5, c.5, d.5)
+                store8x4(out + 192, a.6, b.6, c.6, d.6); store8x4(out + 224, a.7, b.7, c.7, d.7)
+                k += 8
+            }
+            while k < plane {
+                store8x4(dst + 32 * k, transpose8x8(gatherPlanes(src, first: 0, plane: plane, k: k)),
+                         transpose8x8(gatherPlanes(src, first: 8, plane: plane, k: k)),
+                         transpose8x8(gatherPlanes(src, first: 16, plane: plane, k: k)),
+                         transpose8x8(gatherPlanes(src, first: 24, plane: plane, k: k)))
+                k += 1
             }
         case 2:
-            for k in 0..<plane {
+            while k + 8 <= plane {
+                let a = unshuffleRows(src, first: 0, plane: plane, k: k)
+                let b = unshuffleRows(src, first: 8, plane: plane, k: k)
+                let out = dst + 16 * k
+                withUnsafeBytes(of: a) { ab in
+                    withUnsafeBytes(of: b) { bb in
+                        for m in 0..<8 {
+                            let x = ab.load(fromByteOffset: 8 * m, as: UInt64.self)
+                            let y = bb.load(fromByteOffset: 8 * m, as: UInt64.self)
+                            out.storeBytes(of: interleaveLow(x, y), toByteOffset: 16 * m, as: UInt64.self)
+                            out.storeBytes(of: interleaveHigh(x, y), toByteOffset: 16 * m + 8, as: UInt64.self)
+                        }
+                    }
+                }
+                k += 8
+            }
+            while k < plane {
                 let t0 = transpose8x8(gatherPlanes(src, first: 0, plane: plane, k: k))
                 let t1 = transpose8x8(gatherPlanes(src, first: 8, plane: plane, k: k))
                 let out = dst + 16 * k
                 out.storeBytes(of: interleaveLow(t0, t1), as: UInt64.self)
                 out.storeBytes(of: interleaveHigh(t0, t1), toByteOffset: 8, as: UInt64.self)
+                k += 1
             }
         default:
             for k in 0..<plane {
@@ -275,23 +336,94 @@ public enum BitshuffleLZ4 {
         return x
     }
 
+    /// The 8×8 byte transpose of `r` (row b byte m ↔ row m byte b), by three
+    /// rounds of block swaps.
+    @inline(__always) static func byteTranspose(_ r: inout Rows8) {
+        let m1: UInt64 = 0x00FF_00FF_00FF_00FF, m2: UInt64 = 0x0000_FFFF_0000_FFFF, m4: UInt64 = 0x0000_0000_FFFF_FFFF
+        swapBlocks(&r.0, &r.1, 8, m1); swapBlocks(&r.2, &r.3, 8, m1)
+        swapBlocks(&r.4, &r.5, 8, m1); swapBlocks(&r.6, &r.7, 8, m1)
+        swapBlocks(&r.0, &r.2, 16, m2); swapBlocks(&r.1, &r.3, 16, m2)
+        swapBlocks(&r.4, &r.6, 16, m2); swapBlocks(&r.5, &r.7, 16, m2)
+        swapBlocks(&r.0, &r.4, 32, m4); swapBlocks(&r.1, &r.5, 32, m4)
+        swapBlocks(&r.2, &r.6, 32, m4); swapBlocks(&r.3, &r.7, 32, m4)
+    }
+
+    /// Element `i` (of `e` ≤ 8 bytes) at `p`, zero-extended.
+    @inline(__always) static func loadElement(_ p: UnsafeRawPointer, _ i: Int, _ e: Int) -> UInt64 {
+        switch e {
+        case 4: return UInt64(p.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))
+        case 2: return UInt64(p.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
+        case 8: return p.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)
+        default: return UInt64(p.load(fromByteOffset: i, as: UInt8.self))
+        }
+    }
+
     /// Bit-shuffles `count` elements (a multiple of 8) from `src` into `dst`
-    /// (8E planes of count/8 bytes): the inverse of `bitUnshuffle`.
+    /// (8E planes of count/8 bytes): the inverse of `bitUnshuffle`. For each
+    /// group of 8 elements, a byte transpose splits them into E words of one
+    /// byte each, a bit transpose turns each into 8 plane bytes; eight groups'
+    /// plane bytes are byte-transposed again so each plane gets a whole word.
     static func bitShuffle(_ src: UnsafeRawPointer, _ dst: UnsafeMutableRawPointer, count: Int, elementSize: Int) {
         let plane = count / 8
-        for k in 0..<plane {
-            let base = src + 8 * k * elementSize
-            for j in 0..<elementSize {
-                // Byte i of x = byte j of element 8k + i; its transpose has plane 8j + b in byte b.
-                var x: UInt64 = 0
-                for i in 0..<8 { x |= UInt64((base + i * elementSize + j).load(as: UInt8.self)) << (8 * i) }
-                let t = transpose8x8(x)
-                for b in 0..<8 {
-                    (dst + (8 * j + b) * plane + k).storeBytes(of: UInt8(truncatingIfNeeded: t >> (8 * b)),
-                                                               as: UInt8.self)
+        let e = elementSize
+        guard e <= 8 else {
+            bitShuffleBytewise(src, dst, count: count, elementSize: e)
+            return
+        }
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 64) { t in
+            var k = 0
+            while k + 8 <= plane {
+                // t[8j + m] byte b = plane 8j + b, byte k + m.
+                for m in 0..<8 {
+                    let base = src + (8 * (k + m)) * e
+                    var r: Rows8 = (loadElement(base, 0, e), loadElement(base, 1, e), loadElement(base, 2, e),
+                                    loadElement(base, 3, e), loadElement(base, 4, e), loadElement(base, 5, e),
+                                    loadElement(base, 6, e), loadElement(base, 7, e))
+                    byteTranspose(&r)  // row j: byte j of the 8 elements
+                    withUnsafeBytes(of: r) { rb in
+                        for j in 0..<e { t[8 * j + m] = transpose8x8(rb.load(fromByteOffset: 8 * j, as: UInt64.self)) }
+                    }
                 }
+                for j in 0..<e {
+                    var r: Rows8 = (t[8 * j], t[8 * j + 1], t[8 * j + 2], t[8 * j + 3],
+                                    t[8 * j + 4], t[8 * j + 5], t[8 * j + 6], t[8 * j + 7])
+                    byteTranspose(&r)  // row b: plane 8j + b, bytes k…k+7
+                    withUnsafeBytes(of: r) { rb in
+                        for b in 0..<8 {
+                            (dst + (8 * j + b) * plane + k).storeBytes(
+                                of: rb.load(fromByteOffset: 8 * b, as: UInt64.self), as: UInt64.self)
+                        }
+                    }
+                }
+                k += 8
+            }
+            if k < plane {
+                // The last k < 8 groups, byte by byte.
+                for kk in k..<plane { shuffleGroup(src, dst, k: kk, plane: plane, elementSize: e) }
             }
         }
+    }
+
+    /// Shuffles the 8 elements of group k into byte k of each plane.
+    @inline(__always) static func shuffleGroup(_ src: UnsafeRawPointer, _ dst: UnsafeMutableRawPointer,
+                                               k: Int, plane: Int, elementSize e: Int) {
+        let base = src + 8 * k * e
+        for j in 0..<e {
+            // Byte i of x = byte j of element 8k + i; its transpose has plane 8j + b in byte b.
+            var x: UInt64 = 0
+            for i in 0..<8 { x |= UInt64((base + i * e + j).load(as: UInt8.self)) << (8 * i) }
+            let t = transpose8x8(x)
+            for b in 0..<8 {
+                (dst + (8 * j + b) * plane + k).storeBytes(of: UInt8(truncatingIfNeeded: t >> (8 * b)), as: UInt8.self)
+            }
+        }
+    }
+
+    /// The definition of the shuffle, one byte at a time (any element size;
+    /// the reference the word-wise paths are tested against).
+    static func bitShuffleBytewise(_ src: UnsafeRawPointer, _ dst: UnsafeMutableRawPointer, count: Int,
+                                   elementSize: Int) {
+        for k in 0..<(count / 8) { shuffleGroup(src, dst, k: k, plane: count / 8, elementSize: elementSize) }
     }
 
     // MARK: big-endian fields

@@ -78,8 +78,9 @@ public final class HDF5File: @unchecked Sendable {
     /// Folder of the file; relative external links resolve against it.
     public let directory: String
     let id: hid_t
-    /// Link-access property list carrying the external-link prefix.
+    /// Link- and dataset-access property lists carrying the external-link prefix.
     let lapl: hid_t
+    let dapl: hid_t
 
     /// Opens `path` read-only.
     /// - Throws: `ImageReadError.fileMissing` or `.notRecognised` (not HDF5, unreadable).
@@ -98,9 +99,13 @@ public final class HDF5File: @unchecked Sendable {
         let l = H5Pcreate(chdf5_p_link_access())
         _ = H5Pset_elink_prefix(l, directory + "/")
         self.lapl = l
+        let d = H5Pcreate(chdf5_p_dataset_access())
+        _ = H5Pset_elink_prefix(d, directory + "/")
+        self.dapl = d
     }
 
     deinit {
+        H5Pclose(dapl)
         H5Pclose(lapl)
         H5Fclose(id)
     }
@@ -136,6 +141,11 @@ public final class HDF5File: @unchecked Sendable {
                     throw ImageReadError.badField(
                         path: path, field: prefix,
                         reason: "is an external link to \(target):\(object), but \(resolved) does not exist")
+                }
+                guard H5Fis_hdf5(resolved) > 0 else {
+                    throw ImageReadError.badField(
+                        path: path, field: prefix,
+                        reason: "is an external link to \(target):\(object), but \(resolved) is not an HDF5 file")
                 }
                 guard H5Oexists_by_name(id, prefix, lapl) > 0 else {
                     throw ImageReadError.badField(
@@ -183,7 +193,7 @@ public final class HDF5File: @unchecked Sendable {
         guard try kind(of: objectPath) == .dataset else {
             throw ImageReadError.badField(path: path, field: objectPath, reason: "is not a dataset")
         }
-        let did = H5Dopen2(id, objectPath, h5pDefault)
+        let did = H5Dopen2(id, objectPath, dapl)
         guard did >= 0 else {
             throw ImageReadError.badField(path: path, field: objectPath, reason: "cannot be opened as a dataset")
         }
@@ -426,6 +436,18 @@ public final class HDF5Dataset: HDF5Object, HDF5Readable, @unchecked Sendable {
     public func _spaceID() -> hid_t { H5Dget_space(id) }
     public func _read(memType: hid_t, into buffer: UnsafeMutableRawPointer) -> herr_t {
         H5Dread(id, memType, h5sAll, h5sAll, h5pDefault, buffer)
+    }
+
+    /// Path of the file that actually holds the data (differs from
+    /// `file.path` when the dataset was reached through an external link).
+    public var storagePath: String {
+        hdf5Quiet()
+        let n = H5Fget_name(id, nil, 0)
+        guard n > 0 else { return file.path }
+        var buf = [CChar](repeating: 0, count: Int(n) + 1)
+        H5Fget_name(id, &buf, buf.count)
+        let name = String(cString: buf)
+        return name.hasPrefix("/") ? name : absolutePath(name)
     }
 
     /// Chunk dimensions, or nil for a contiguous or compact dataset.

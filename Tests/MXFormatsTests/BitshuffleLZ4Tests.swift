@@ -19,7 +19,7 @@ final class BitshuffleLZ4Tests: XCTestCase {
         values[9] = 1 | 1 << 17
         var planes = [UInt8](repeating: 0, count: 64)
         values.withUnsafeBytes { s in planes.withUnsafeMutableBytes { d in
-            BitshuffleLZ4.bitShuffle(s.baseAddress!, d.baseAddress!, count: 16, elementSize: 4)
+            BitshuffleLZ4.bitShuffleBytewise(s.baseAddress!, d.baseAddress!, count: 16, elementSize: 4)
         } }
         var expected = [UInt8](repeating: 0, count: 64)
         expected[0 * 2 + 1] = 0b10
@@ -99,5 +99,32 @@ final class BitshuffleLZ4Tests: XCTestCase {
             try data.readHyperslab(start: [3, 0, 0], count: [1, shape[1], shape[2]], memType: chdf5_native_uint32(), into: $0)
         }
         XCTAssertEqual(mine, theirs)
+    }
+}
+
+extension BitshuffleLZ4Tests {
+    /// The word-wise shuffle and unshuffle (8 k at a time) must equal the
+    /// byte-wise definition for every element size, including the k tail.
+    func testFastUnshuffleEqualsDefinition() {
+        for e in [1, 2, 4, 8] {
+            for count in [8, 64, 72, 8 * 77, 2048] {
+                let v = Self.pixels(count * e / 4 + 2, seed: UInt64(count * e))
+                let bytes = v.withUnsafeBytes { Array($0[0..<(count * e)]) }
+                var shuffled = [UInt8](repeating: 0, count: count * e)
+                var back = [UInt8](repeating: 0, count: count * e)
+                bytes.withUnsafeBytes { s in shuffled.withUnsafeMutableBytes { d in
+                    BitshuffleLZ4.bitShuffleBytewise(s.baseAddress!, d.baseAddress!, count: count, elementSize: e)
+                } }
+                var fast = [UInt8](repeating: 0, count: count * e)
+                bytes.withUnsafeBytes { s in fast.withUnsafeMutableBytes { d in
+                    BitshuffleLZ4.bitShuffle(s.baseAddress!, d.baseAddress!, count: count, elementSize: e)
+                } }
+                XCTAssertEqual(fast, shuffled, "word-wise shuffle, element size \(e), count \(count)")
+                shuffled.withUnsafeBytes { s in back.withUnsafeMutableBytes { d in
+                    BitshuffleLZ4.bitUnshuffle(s.baseAddress!, d.baseAddress!, count: count, elementSize: e)
+                } }
+                XCTAssertEqual(back, bytes, "element size \(e), count \(count)")
+            }
+        }
     }
 }

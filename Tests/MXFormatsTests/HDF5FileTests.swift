@@ -1,5 +1,6 @@
 // Tests of the HDF5 reader and writer: a NeXus-like file written, then read back field by field.
 import CHDF5
+import Foundation
 import XCTest
 @testable import MXFormats
 
@@ -16,11 +17,18 @@ func nexusSharedDataDirectory(file: String = #filePath) -> String? {
     return nil
 }
 
-/// A fresh temporary folder for one test.
-func nexusTemporaryDirectory(_ name: String) -> String {
-    let dir = "/tmp/mxflow-tests-\(getpid())-\(name)"
-    _ = mkdir(dir, 0o755)
-    return dir
+extension XCTestCase {
+    /// A fresh temporary folder for one test, removed when the test ends.
+    func nexusTemporaryDirectory(_ name: String) -> String {
+        let dir = NSTemporaryDirectory() + "mxflow-nxmx-tests-\(getpid())-\(name)"
+        try? FileManager.default.removeItem(atPath: dir)
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        // NXMX_TEST_KEEP=1 keeps the files, e.g. to compare them with dials.import.
+        if ProcessInfo.processInfo.environment["NXMX_TEST_KEEP"] == nil {
+            addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
+        }
+        return absolutePath(dir)
+    }
 }
 
 final class HDF5FileTests: XCTestCase {
