@@ -1,6 +1,7 @@
 // Simulation: a synthetic rotation sweep — models, true intensities,
 // predicted spots, and frames rendered on demand, deterministically.
 import Dispatch
+import MXFormats
 import MXMath
 import MXSymmetry
 import MXModel
@@ -86,12 +87,11 @@ public struct Simulation: Sendable {
             p.material = "Si"
             if spec.sensorThickness > 0 {
                 // Spots land where photons are absorbed, deeper in the sensor for
-                // oblique rays; model it as dxtbx does (ParallaxCorrectedPxMmStrategy)
-                // so that DIALS' geometry and ours agree. μ(Si) ≈ 3.92 mm⁻¹ at
-                // 0.9763 Å (dxtbx's table), scaled as λ^2.8 (photoabsorption ∝ λ³,
-                // softened by Compton).
+                // oblique rays; model it as dxtbx does (ParallaxCorrectedPxMmStrategy,
+                // μ of silicon from NIST's tables) so DIALS' geometry and ours agree.
                 p.pxMmStrategy = .parallaxCorrected
-                p.mu = 3.9226 * pow(spec.wavelength / 0.9763, 2.8)
+                p.mu = SensorAttenuation.mu(material: "Si", wavelength: spec.wavelength)
+                    ?? 3.9226 * pow(spec.wavelength / 0.9763, 3)
             }
             return p
         }

@@ -103,5 +103,17 @@ final class SimulationTests: XCTestCase {
         let master = try HDF5File(readingAt: dir + "/nx/n_master.h5")
         XCTAssertEqual(try master.dataset("/entry/instrument/beam/incident_wavelength").readDouble(), 0.9763)
         XCTAssertEqual(try master.dataset("/entry/sample/transformations/omega").readDoubles(), [0, 1, 2])
+        // mxflow's own NXmx import sees the header geometry the simulator meant.
+        let sim2 = try Simulation(spec: nxSpec)
+        let e = try importNXmx(masterPath: dir + "/nx/n_master.h5")
+        let p = e.detector[0], q = sim2.headerDetector[0]
+        XCTAssertLessThan(p.origin.maxAbsDifference(q.origin), 1e-9)
+        XCTAssertLessThan(p.fastAxis.maxAbsDifference(q.fastAxis), 1e-12)
+        XCTAssertLessThan(p.slowAxis.maxAbsDifference(q.slowAxis), 1e-12)
+        XCTAssertEqual(p.imageSize.fast, 128)
+        XCTAssertEqual(e.beam.wavelength, 0.9763, accuracy: 1e-12)
+        XCTAssertLessThan(e.goniometer!.rotationAxis.maxAbsDifference(sim2.goniometer.rotationAxis), 1e-12)
+        XCTAssertEqual(e.scan!.oscillationWidthDegrees, 1, accuracy: 1e-12)
+        XCTAssertEqual(e.scan!.imageRange, 1...3)
     }
 }
