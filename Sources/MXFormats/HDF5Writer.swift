@@ -47,6 +47,10 @@ public final class HDF5Writer {
     public let path: String
     private var id: hid_t
     private let lcpl: hid_t
+    // Object creation lists with modification-time tracking off, so that the
+    // same content gives byte-identical files (HDF5 stamps times by default).
+    private let gcpl: hid_t
+    private let plainDcpl: hid_t
 
     /// Creates (or truncates) the file at `path`.
     public init(creatingAt path: String) throws {
@@ -59,6 +63,10 @@ public final class HDF5Writer {
         let l = H5Pcreate(chdf5_p_link_create())
         H5Pset_create_intermediate_group(l, 1)
         self.lcpl = l
+        gcpl = H5Pcreate(H5P_CLS_GROUP_CREATE_ID_g)
+        H5Pset_obj_track_times(gcpl, false)
+        plainDcpl = H5Pcreate(chdf5_p_dataset_create())
+        H5Pset_obj_track_times(plainDcpl, false)
     }
 
     deinit { close() }
@@ -67,6 +75,8 @@ public final class HDF5Writer {
     public func close() {
         guard id >= 0 else { return }
         H5Pclose(lcpl)
+        H5Pclose(gcpl)
+        H5Pclose(plainDcpl)
         H5Fclose(id)
         id = -1
     }
@@ -82,7 +92,7 @@ public final class HDF5Writer {
                             attributes: [String: HDF5AttributeValue] = [:]) throws {
         let f = try fid()
         if H5Lexists(f, groupPath, h5pDefault) <= 0 {
-            let g = H5Gcreate2(f, groupPath, lcpl, h5pDefault, h5pDefault)
+            let g = H5Gcreate2(f, groupPath, lcpl, gcpl, h5pDefault)
             guard g >= 0 else { throw HDF5WriteError.failed(path: path, object: groupPath, action: "create group") }
             H5Gclose(g)
         }
@@ -99,7 +109,7 @@ public final class HDF5Writer {
         defer { H5Tclose(type) }
         let space = H5Screate(H5S_SCALAR)
         defer { H5Sclose(space) }
-        let d = H5Dcreate2(f, datasetPath, type, space, lcpl, h5pDefault, h5pDefault)
+        let d = H5Dcreate2(f, datasetPath, type, space, lcpl, plainDcpl, h5pDefault)
         guard d >= 0 else { throw HDF5WriteError.failed(path: path, object: datasetPath, action: "create dataset") }
         defer { H5Dclose(d) }
         var bytes = Array(value.utf8)
@@ -125,7 +135,7 @@ public final class HDF5Writer {
         var hd = dims.map { hsize_t($0) }
         let space = dims.isEmpty ? H5Screate(H5S_SCALAR) : H5Screate_simple(Int32(hd.count), &hd, nil)
         defer { H5Sclose(space) }
-        let d = H5Dcreate2(f, datasetPath, T.hdf5Type, space, lcpl, h5pDefault, h5pDefault)
+        let d = H5Dcreate2(f, datasetPath, T.hdf5Type, space, lcpl, plainDcpl, h5pDefault)
         guard d >= 0 else { throw HDF5WriteError.failed(path: path, object: datasetPath, action: "create dataset") }
         defer { H5Dclose(d) }
         let rc = values.withUnsafeBytes { H5Dwrite(d, T.hdf5Type, h5sAll, h5sAll, h5pDefault, $0.baseAddress) }
@@ -210,6 +220,7 @@ public final class HDF5Writer {
         let dcpl = H5Pcreate(chdf5_p_dataset_create())
         defer { H5Pclose(dcpl) }
         H5Pset_chunk(dcpl, 3, &chunk)
+        H5Pset_obj_track_times(dcpl, false)
         switch compression {
         case .bitshuffleLZ4:
             // The bitshuffle plugin's set_local callback prepends (major, minor,

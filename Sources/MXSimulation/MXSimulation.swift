@@ -1,1 +1,0 @@
-// MXSimulation: see ARCHITECTURE.md (module being built).
