@@ -195,6 +195,10 @@ public enum LatticeSymmetry {
             let x = Vec3(Double(u[0]), Double(u[1]), Double(u[2])), y = Vec3(Double(v[0]), Double(v[1]), Double(v[2]))
             return acos(max(-1, min(1, x.dot(g * y) / (length2(u) * length2(v)).squareRoot()))) * 180 / .pi
         }
+        // Lengths quantised so that equal lengths compare equal, letting the
+        // tie-breakers (fewest negative coefficients, as cctbx's choices tend to be) decide.
+        let scale = pow(reducedCell.volume, 2.0 / 3.0)
+        func quantised(_ x: Double) -> Double { (x / scale * 1e6).rounded() }
         let orders = h.map(rotationOrder)
         let twofolds = h.filter(isTwofold)
         switch h.count {
@@ -206,7 +210,7 @@ public enum LatticeSymmetry {
             let axis = rotationAxis(r)
             let plane = shortVectors(limit: 3).filter { apply(r, $0) == $0.map { -$0 } }
                 .sorted { length2($0) < length2($1) }.prefix(16)
-            var best: (score: (Double, Int, Int, Double), lattice: BravaisLattice, basis: [Int])?
+            var best: (score: (Double, Int, Int, Double, Int), lattice: BravaisLattice, basis: [Int])?
             for a in plane {
                 for c in plane { for b in [axis, axis.map { -$0 }] {
                     guard gcd3(cross(a, c)) == 1 else { continue }
@@ -225,7 +229,8 @@ public enum LatticeSymmetry {
                     guard beta >= 90 - 1e-9 else { continue }
                     // β nearest 90° first (best_monoclinic_beta), then C before I, then a ≤ c, then short.
                     let score = (((beta - 90) * 1000).rounded(), lattice == .mI ? 1 : 0,
-                                 length2(a) <= length2(c) * (1 + 1e-9) ? 0 : 1, length2(a) + length2(c))
+                                 length2(a) <= length2(c) * (1 + 1e-9) ? 0 : 1, quantised(length2(a) + length2(c)),
+                                 negatives(basis))
                     if best == nil || score < best!.score { best = (score, lattice, basis) }
                 } }
             }
@@ -248,13 +253,10 @@ public enum LatticeSymmetry {
                     case "F": lattice = .oF
                     default: continue
                     }
-                    let score = [length2(a), length2(b), length2(c)]
-                    if lattice != .oC, !(score[0] <= score[1] * (1 + 1e-9) && score[1] <= score[2] * (1 + 1e-9)) { continue }
-                    if lattice == .oC, !(score[0] <= score[1] * (1 + 1e-9)) { continue }
-                    // Prefer the identity-like choice (positive signs, input order) among equals.
-                    let tiebreak = Double(perm[0] * 100 + perm[1] * 10 + perm[2]) * 1e-12
-                        + Double(signs.filter { $0 < 0 }.count) * 1e-13
-                    let key = score + [tiebreak]
+                    let score = [quantised(length2(a)), quantised(length2(b)), quantised(length2(c))]
+                    if lattice != .oC, !(score[0] <= score[1] && score[1] <= score[2]) { continue }
+                    if lattice == .oC, !(score[0] <= score[1]) { continue }
+                    let key = score + [Double(negatives(basis)), Double(perm[0] * 100 + perm[1] * 10 + perm[2])]
                     if best == nil || key.lexicographicallyPrecedes(best!.score) { best = (key, lattice, basis) }
                 }
             }
@@ -263,17 +265,20 @@ public enum LatticeSymmetry {
             // Tetragonal: c along the fourfold, a along a twofold, b = R₄·a.
             let r4 = h.first { rotationOrder($0) == 4 }!
             let c = rotationAxis(r4)
-            return axialSetting(h: h, c: c, turn: r4, wanted: [1: .tP, 2: .tI], allowed: ["P", "I"], length2: length2)
+            return axialSetting(h: h, c: c, turn: r4, wanted: [1: .tP, 2: .tI], allowed: ["P", "I"],
+                                length2: { quantised(length2($0)) })
         case 6 where orders.contains(3) && twofolds.count == 3:
             // Rhombohedral (hexagonal axes, obverse): c along the threefold, a along a twofold, b = R₃·a.
             let r3 = h.first { rotationOrder($0) == 3 }!
             let c = rotationAxis(r3)
-            return axialSetting(h: h, c: c, turn: r3, wanted: [3: .hR], allowed: ["R"], length2: length2)
+            return axialSetting(h: h, c: c, turn: r3, wanted: [3: .hR], allowed: ["R"],
+                                length2: { quantised(length2($0)) })
         case 12 where orders.contains(6):
             // Hexagonal: c along the sixfold, a along a twofold, b = R₃·a (γ = 120°).
             let r3 = h.first { rotationOrder($0) == 3 }!
             let c = rotationAxis(r3)
-            return axialSetting(h: h, c: c, turn: r3, wanted: [1: .hP], allowed: ["P"], length2: length2)
+            return axialSetting(h: h, c: c, turn: r3, wanted: [1: .hP], allowed: ["P"],
+                                length2: { quantised(length2($0)) })
         case 24:
             // Cubic: axes along the three fourfolds.
             var axes: [[Int]] = []
@@ -282,36 +287,39 @@ public enum LatticeSymmetry {
                 if !axes.contains(u) { axes.append(u) }
             }
             guard axes.count == 3 else { return nil }
+            var best: (Int, BravaisLattice, [Int])?
             for perm in permutations3 {
                 for signs in signCombinations {
                     let basis = columns(axes[perm[0]].map { $0 * signs[0] }, axes[perm[1]].map { $0 * signs[1] },
                                         axes[perm[2]].map { $0 * signs[2] })
                     guard det(basis) > 0 else { continue }
+                    let lattice: BravaisLattice
                     switch centringType(basis) {
-                    case "P": return (.cP, basis)
-                    case "I": return (.cI, basis)
-                    case "F": return (.cF, basis)
+                    case "P": lattice = .cP
+                    case "I": lattice = .cI
+                    case "F": lattice = .cF
                     default: continue
                     }
+                    if best == nil || negatives(basis) < best!.0 { best = (negatives(basis), lattice, basis) }
                 }
             }
-            return nil
+            return best.map { ($0.1, $0.2) }
         default:
             return nil
         }
     }
 
     /// Settings with c along a rotation axis, a along one of H's twofolds
-    /// perpendicular to it and b = turn·a (or turn⁻¹·a): the first choice
-    /// whose volume ratio and centring are wanted, shortest a first.
+    /// perpendicular to it and b = turn·a (or turn⁻¹·a): among choices whose
+    /// volume ratio and centring are wanted, the smallest volume, then the
+    /// shortest a, then the fewest negative coefficients.
     private static func axialSetting(h: [LatticeRotation], c: [Int], turn: LatticeRotation,
                                      wanted: [Int: BravaisLattice], allowed: Set<Character>,
                                      length2: ([Int]) -> Double) -> (BravaisLattice, [Int])? {
         let candidates = h.filter(isTwofold).map(rotationAxis).filter { $0 != c && $0 != c.map { -$0 } }
             .sorted { length2($0) < length2($1) }
         let inverseTurn = closure([turn], limit: 24)!.first { multiply($0, turn) == identity }!
-        var bestDet = Int.max
-        var best: (BravaisLattice, [Int])?
+        var best: (key: [Double], lattice: BravaisLattice, basis: [Int])?
         for a0 in candidates {
             for sa in [1, -1] {
                 let a = a0.map { $0 * sa }
@@ -321,15 +329,19 @@ public enum LatticeSymmetry {
                         let basis = columns(a, b, c.map { $0 * sc })
                         let d = det(basis)
                         guard d > 0, let lattice = wanted[d], allowed.contains(centringType(basis)) else { continue }
-                        if d < bestDet { bestDet = d; best = (lattice, basis) }
+                        let key = [Double(d), length2(a), Double(negatives(basis))]
+                        if best == nil || key.lexicographicallyPrecedes(best!.key) { best = (key, lattice, basis) }
                     }
                 }
             }
         }
-        return best
+        return best.map { ($0.lattice, $0.basis) }
     }
 
     // MARK: integer helpers
+
+    /// Number of negative coefficients in a basis matrix (tie-breaker towards "a,b,c"-like operators).
+    static func negatives(_ m: [Int]) -> Int { m.filter { $0 < 0 }.count }
 
     static let identity: LatticeRotation = [1, 0, 0, 0, 1, 0, 0, 0, 1]
     static let permutations3 = [[0, 1, 2], [1, 2, 0], [2, 0, 1], [0, 2, 1], [2, 1, 0], [1, 0, 2]]
