@@ -90,6 +90,10 @@ public struct MetricConstraints: Sendable {
         return try UnitCell(metricTensor: g)
     }
 
+    /// dxtbx's B matrix for the parameters (B = Fᵀ, lower triangular, Bᵀ·B = G*).
+    /// - Throws: `SymmetryError.invalidCell` when G* is not positive definite.
+    public func bMatrix(from parameters: [Double]) throws -> Mat3 { try unitCell(from: parameters).bMatrix }
+
     /// G* averaged over the group, (1/n)·Σ R·G*·Rᵀ: a compliant tensor near G*.
     /// (`UnitCell.symmetrized(by:)` averages the direct metric instead, as
     /// cctbx's `average_unit_cell`; the two differ at second order in the distortion.)

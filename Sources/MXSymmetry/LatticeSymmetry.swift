@@ -1,6 +1,7 @@
 // LatticeSymmetry: metric symmetry of a lattice by Le Page's method and the
 // list of Bravais settings dials.refine_bravais_settings considers.
 import MXMath
+import MXModel
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -427,5 +428,33 @@ public enum LatticeSymmetry {
         case [[0, 0, 0], [twoThirds, third, third], [third, twoThirds, twoThirds]]: return "R"
         default: return "?"
         }
+    }
+}
+
+extension Crystal {
+    /// This (triclinic) crystal re-expressed in a Bravais setting, as
+    /// dials.refine_bravais_settings does before refining each candidate:
+    /// the basis is changed by `setting.changeOfBasis` (predictions kept),
+    /// the space group becomes the lattice's lowest-symmetry group, and
+    /// with `idealise` the cell is replaced by `setting.bestCell` keeping the
+    /// orientation U = A·B⁻¹ of the re-expressed crystal (A′ = U·B_ideal).
+    /// Scan-point A matrices are dropped (they belong to the old model).
+    /// - Throws: `SymmetryError` when the crystal is degenerate or the group is not in the table.
+    public func inBravaisSetting(_ setting: BravaisSetting, idealise: Bool = true,
+                                 table: SpaceGroupTable? = nil) throws -> Crystal {
+        var p1 = self
+        p1.spaceGroupHall = " P 1"
+        p1.aAtScanPoints = []
+        var out = try p1.changedBasis(setting.changeOfBasis)
+        out.spaceGroupHall = try setting.spaceGroup(table: table).hall
+        guard idealise else { return out }
+        guard let u = out.U, let ideal = Crystal(A: u * setting.bestCell.bMatrix, spaceGroupHall: out.spaceGroupHall) else {
+            throw SymmetryError.invalidCell("crystal with cell \(String(describing: unitCell)) is degenerate")
+        }
+        var result = ideal
+        result.mosaicityDegrees = mosaicityDegrees
+        result.mlHalfMosaicityDegrees = mlHalfMosaicityDegrees
+        result.mlDomainSizeAngstrom = mlDomainSizeAngstrom
+        return result
     }
 }

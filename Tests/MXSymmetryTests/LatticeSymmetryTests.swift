@@ -2,6 +2,7 @@
 import Foundation
 import XCTest
 import MXMath
+import MXModel
 @testable import MXSymmetry
 
 /// Conventional → primitive operators by centring (cctbx's z2p choices up to a unimodular change).
@@ -155,5 +156,47 @@ final class LatticeSymmetryTests: XCTestCase {
         XCTAssertEqual(axes.count, 3)
         XCTAssertEqual(axes.map(\.deltaDegrees).max()!, 1, accuracy: 0.05)
         XCTAssertEqual(axes.map(\.deltaDegrees).min()!, 0, accuracy: 1e-9)
+    }
+}
+
+final class BravaisSettingCrystalTests: XCTestCase {
+    /// Indexing gives cells with errors of ~0.1–0.3 %; the true lattice must still be found.
+    func testNoisyCellsFindTheirLattice() throws {
+        var rng = SplitMix(seed: 2024)
+        let truths: [([Double], Character, BravaisLattice)] = [
+            ([78, 78, 78, 90, 90, 90], "I", .cI), ([79.1, 79.1, 37.9, 90, 90, 90], "P", .tP),
+            ([47, 78, 87, 90, 90, 90], "P", .oP), ([60, 60, 150, 90, 90, 120], "R", .hR),
+            ([60, 60, 90, 90, 90, 120], "P", .hP), ([50, 60, 70, 90, 90, 90], "F", .oF),
+        ]
+        for (p, centring, lattice) in truths {
+            for _ in 0..<3 {
+                // Noise on the lattice itself (0.2 % on lengths, 0.2° on angles), then a random basis.
+                let noisyConventional = p.enumerated().map { i, x in
+                    x + (i < 3 ? x * 0.002 : 0.2) * Double.random(in: -1...1, using: &rng) }
+                let noisy = try primitiveCell(noisyConventional, centring, &rng)
+                let settings = try LatticeSymmetry.bravaisSettings(of: noisy)
+                // The hR cell is also pseudo-cubic (cF at δ ≈ 1.1°), so look below 0.6°.
+                let top = try XCTUnwrap(settings.first { $0.maxDeltaDegrees < 0.6 })
+                XCTAssertEqual(top.lattice, lattice, "\(p)")
+            }
+        }
+    }
+
+    func testCrystalInBravaisSettingKeepsPredictions() throws {
+        var rng = SplitMix(seed: 8)
+        let cell = try primitiveCell([57.8, 57.8, 150.2, 90, 90, 90], "P", &rng)
+        let u = Mat3.rotation(axis: Vec3(0.3, -1, 0.2).normalized, angle: 1.1)
+        let crystal = try XCTUnwrap(Crystal(cell: cell, U: u))
+        let setting = try XCTUnwrap(try LatticeSymmetry.bravaisSettings(of: cell).first)
+        guard let table = try? requireTable() else { return }
+        let tetragonal = try crystal.inBravaisSetting(setting, table: table)
+        XCTAssertEqual(tetragonal.spaceGroupHall, try table.spaceGroup("P 4").hall)
+        let newCell = try XCTUnwrap(tetragonal.unitCell)
+        XCTAssertLessThan(newCell.maxParameterDifference(try UnitCell(parameters: [57.8, 57.8, 150.2, 90, 90, 90])).length, 1e-6)
+        for h in [Miller(1, 2, 3), Miller(-3, 1, 5), Miller(0, 4, -2)] {
+            let hp = try XCTUnwrap(setting.changeOfBasis.apply(to: h))
+            let (a, b, c) = h.components, (ap, bp, cp) = hp.components
+            XCTAssertLessThan((crystal.A * Vec3(a, b, c)).maxAbsDifference(tetragonal.A * Vec3(ap, bp, cp)), 1e-9)
+        }
     }
 }
