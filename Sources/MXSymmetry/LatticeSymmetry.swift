@@ -49,6 +49,14 @@ public struct BravaisSetting: Sendable {
     }
 }
 
+/// The order of a Bravais settings list.
+public enum BravaisSettingOrder: Sendable {
+    /// `dials.refine_bravais_settings`' table, top row first.
+    case dials
+    /// cctbx `metric_subgroups.result_groups`: highest symmetry first, aP last.
+    case cctbx
+}
+
 /// Le Page's search for the metric symmetry of a lattice.
 public enum LatticeSymmetry {
     /// DIALS' default angular tolerance for `refine_bravais_settings` (lepage_max_delta), degrees.
@@ -118,14 +126,20 @@ public enum LatticeSymmetry {
     }
 
     /// The Bravais settings of the lattice of `cell` within `maxDeltaDegrees`,
-    /// as `dials.refine_bravais_settings` lists them (cctbx
-    /// `lattice_symmetry.metric_subgroups` with best_monoclinic_beta): every
-    /// subgroup of the lattice point group that is itself the point group of
-    /// a lattice, highest symmetry first; the last is always aP.
+    /// as `dials.refine_bravais_settings` lists them (rstbx/cctbx
+    /// `metric_subgroups` with best_monoclinic_beta): every subgroup of the
+    /// lattice point group that is itself the point group of a lattice.
     /// `cell` may be in any setting; each change of basis starts from it.
+    /// As in DIALS the aP setting is the input cell itself ("a,b,c"), so pass
+    /// a reduced cell (indexing does) to get a reduced aP cell.
+    /// With `ordering: .dials` (default) the list is in DIALS' table order
+    /// (top row first: largest δ first, δ within 0.01° ordered by higher
+    /// symmetry); `.cctbx` gives cctbx's metric_subgroups order (highest
+    /// symmetry first, aP last).
     /// - Throws: `SymmetryError.invalidCell` when the cell cannot be reduced.
     public static func bravaisSettings(of cell: UnitCell,
-                                       maxDeltaDegrees: Double = refineBravaisSettingsMaxDelta) throws -> [BravaisSetting] {
+                                       maxDeltaDegrees: Double = refineBravaisSettingsMaxDelta,
+                                       ordering: BravaisSettingOrder = .dials) throws -> [BravaisSetting] {
         let reduction = try cell.niggliReduction()
         let reduced = reduction.reducedCell
         let group = latticeGroup(of: reduced, maxDeltaDegrees: maxDeltaDegrees)
@@ -141,15 +155,18 @@ public enum LatticeSymmetry {
         for h in subgroups {
             guard let (lattice, basis) = conventionalBasis(of: h, reducedCell: reduced) else { continue }
             let toConventional = try ChangeOfBasis(basisIntegers: basis)
-            var op = toConventional * reduction.changeOfBasis
+            // DIALS keeps the input cell for aP (cctbx's best cell for P-1 is the identity).
+            var op = lattice == .aP ? .identity : toConventional * reduction.changeOfBasis
             let unidealised = try cell.changeBasis(op)
             let conventionalRotations = h.compactMap { r -> LatticeRotation? in
                 (toConventional.coordinateMatrix * RationalMatrix3(integers: r) * toConventional.basis).integerElements
             }
             // Like cctbx: keep the identity operator when the input cell already is this
             // conventional cell and the operator maps the lattice's point group onto itself.
-            if !op.isIdentity, unidealised.maxParameterDifference(cell).length < 1e-3 * max(cell.a, cell.b, cell.c),
-               unidealised.maxParameterDifference(cell).angleDegrees < 0.01 {
+            // Similarity as cctbx's unit_cell.is_similar_to defaults: 1 % on lengths, 1° on angles.
+            if !op.isIdentity, zip(unidealised.parameters.prefix(3), cell.parameters.prefix(3))
+                .allSatisfy({ abs($0 - $1) <= 0.01 * $1 }),
+               unidealised.maxParameterDifference(cell).angleDegrees <= 1 {
                 let back = op.inverse
                 let moved = Set(conventionalRotations.compactMap {
                     (back.coordinateMatrix * RationalMatrix3(integers: $0) * back.basis).integerElements })
@@ -165,7 +182,46 @@ public enum LatticeSymmetry {
         }
         // cctbx orders by the order of the (primitive-basis) subgroup·1000 plus the number of the
         // acentric lattice group, descending: cI, cF, cP, hP, hR, tI, tP, oI, oF, oC, oP, mC, mP, aP.
-        return out.enumerated().sorted { ($0.element.key, -$0.offset) > ($1.element.key, -$1.offset) }.map(\.element.setting)
+        let cctbxOrder = out.enumerated().sorted { ($0.element.key, -$0.offset) > ($1.element.key, -$1.offset) }
+            .map(\.element.setting)
+        return ordering == .cctbx ? cctbxOrder : dialsOrdered(cctbxOrder)
+    }
+
+    /// DIALS' table order (rstbx `lepage.bestcmp` applied by Python's list
+    /// sort): a before b when their δ differ by 0.01° or more and a's is
+    /// larger, or when they are within 0.01° and a's lattice has the higher
+    /// holohedry number. That relation is not transitive, so the sort is
+    /// replayed as CPython does it for short lists (initial run, then binary
+    /// insertion) starting from cctbx's order.
+    public static func dialsOrdered(_ settings: [BravaisSetting]) -> [BravaisSetting] {
+        func less(_ a: BravaisSetting, _ b: BravaisSetting) -> Bool {
+            if abs(a.maxDeltaDegrees - b.maxDeltaDegrees) < 0.01 {
+                return a.lattice.holohedryNumber > b.lattice.holohedryNumber
+            }
+            return a.maxDeltaDegrees > b.maxDeltaDegrees
+        }
+        var a = settings
+        guard a.count > 1 else { return a }
+        // count_run: a strictly descending run is reversed; otherwise a non-descending run is kept.
+        var run = 2
+        if less(a[1], a[0]) {
+            while run < a.count, less(a[run], a[run - 1]) { run += 1 }
+            a[0..<run].reverse()
+        } else {
+            while run < a.count, !less(a[run], a[run - 1]) { run += 1 }
+        }
+        // binarysort over the rest.
+        for start in run..<a.count {
+            let pivot = a[start]
+            var l = 0, r = start
+            while l < r {
+                let p = l + (r - l) / 2
+                if less(pivot, a[p]) { r = p } else { l = p + 1 }
+            }
+            a.remove(at: start)
+            a.insert(pivot, at: l)
+        }
+        return a
     }
 
     /// The cell averaged over `rotations` (fractional, x′ = R·x): G ← mean of Rᵀ·G·R.

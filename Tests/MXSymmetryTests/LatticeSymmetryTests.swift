@@ -95,7 +95,8 @@ final class LatticeSymmetryTests: XCTestCase {
         for (name, p, centring, lattice) in truths {
             for _ in 0..<3 {
                 let cell = try primitiveCell(p, centring, &rng)
-                let best = try XCTUnwrap(try LatticeSymmetry.bravaisSettings(of: cell).first { $0.maxDeltaDegrees < 0.1 })
+                let best = try XCTUnwrap(try LatticeSymmetry.bravaisSettings(of: cell, ordering: .cctbx)
+                    .first { $0.maxDeltaDegrees < 0.1 })
                 XCTAssertEqual(best.lattice, lattice, name)
                 if lattice != .aP {
                     let truth = try UnitCell(parameters: p)
@@ -107,7 +108,7 @@ final class LatticeSymmetryTests: XCTestCase {
         // beam_offset_c2: C2 (117, 62, 48, β = 112°); DIALS (best_monoclinic_beta) reports the I2
         // setting (48, 62, 108.56, β = 92.20°), the same lattice: unique axis 62 Å, same volume.
         let c2 = try UnitCell(parameters: [117, 62, 48, 90, 112, 90])
-        let best = try XCTUnwrap(try LatticeSymmetry.bravaisSettings(of: try primitiveCell(c2.parameters, "C", &rng))
+        let best = try XCTUnwrap(try LatticeSymmetry.bravaisSettings(of: try primitiveCell(c2.parameters, "C", &rng), ordering: .cctbx)
             .first { $0.maxDeltaDegrees < 0.1 })
         XCTAssertEqual(best.lattice, .mI)
         XCTAssertEqual(best.bestCell.b, 62, accuracy: 1e-6)
@@ -139,6 +140,44 @@ final class LatticeSymmetryTests: XCTestCase {
         let reduced = try UnitCell(parameters: [47, 78, 87, 90, 90, 90])
         XCTAssertTrue(try LatticeSymmetry.bravaisSettings(of: reduced).last!.changeOfBasis.isIdentity)
         XCTAssertTrue(try LatticeSymmetry.bravaisSettings(of: reduced).first!.changeOfBasis.isIdentity)
+    }
+
+    /// dials.refine_bravais_settings (DIALS 3.12) on simulated sweeps indexed by dials.index; the
+    /// input is the P1 crystal of indexed.expt, printed with
+    /// `ExperimentListFactory.from_json_file('indexed.expt')[0].crystal.get_unit_cell().parameters()`,
+    /// and the rows are bravais_summary.json's lattice, max_angular_difference and cb_op,
+    /// top row first (the refined cells there come from constrained refinement, not compared).
+    func testTableMatchesDialsRefineBravaisSettings() throws {
+        let cases: [([Double], [(BravaisLattice, Double, String)])] = [
+            ([48.08027119744659, 62.05219811490457, 67.75823772597384, 117.24974954664482, 112.65309653058718,
+              90.0091601865274],
+             [(.oI, 2.1751, "a,b,a+b+2*c"), (.mI, 2.1751, "b,-a,a+b+2*c"), (.mI, 2.1751, "-a,-a-b-2*c,-b"),
+              (.mI, 0.0095, "a,b,a+b+2*c"), (.aP, 0, "a,b,c")]),
+            ([37.90768286369723, 79.10828213248534, 79.11324358651544, 89.99714890830803, 89.99020645261591,
+              89.99600050720349],
+             [(.tP, 0.0106, "b,c,a"), (.oC, 0.0106, "b-c,b+c,a"), (.oP, 0.0106, "a,b,c"), (.mC, 0.0104, "b-c,b+c,a"),
+              (.mC, 0.0054, "b+c,-b+c,a"), (.mP, 0.0106, "-b,-a,-c"), (.mP, 0.0049, "a,b,c"), (.mP, 0.0102, "-a,-c,-b"),
+              (.aP, 0, "a,b,c")]),
+        ]
+        for (p, rows) in cases {
+            let settings = try LatticeSymmetry.bravaisSettings(of: try UnitCell(parameters: p))
+            XCTAssertEqual(settings.map(\.lattice), rows.map(\.0), "\(p)")
+            // Rows of one lattice type may come in another order (DIALS' sort is not a total order and
+            // starts from cctbx's subgroup enumeration), and an operator may differ by a symmetry of the
+            // lattice: match each DIALS row to one of ours by lattice, δ and conventional cell.
+            var unused = settings
+            for row in rows {
+                let dials = try UnitCell(parameters: p).changeBasis(try ChangeOfBasis(parsing: row.2))
+                let match = unused.firstIndex { s in
+                    s.lattice == row.0 && abs(s.maxDeltaDegrees - row.1) < 6e-5
+                        && ((try? dials.symmetrized(byRotations: s.rotations))?.maxParameterDifference(s.bestCell).length ?? 1) < 1e-3
+                }
+                XCTAssertNotNil(match, "\(row)")
+                if let m = match { unused.remove(at: m) }
+            }
+            XCTAssertEqual(settings.filter { $0.changeOfBasis.description == "a,b,c" }.count,
+                           rows.filter { $0.2 == "a,b,c" }.count, "\(p)")
+        }
     }
 
     func testToleranceSelectsAxes() throws {
@@ -174,7 +213,7 @@ final class BravaisSettingCrystalTests: XCTestCase {
                 let noisyConventional = p.enumerated().map { i, x in
                     x + (i < 3 ? x * 0.002 : 0.2) * Double.random(in: -1...1, using: &rng) }
                 let noisy = try primitiveCell(noisyConventional, centring, &rng)
-                let settings = try LatticeSymmetry.bravaisSettings(of: noisy)
+                let settings = try LatticeSymmetry.bravaisSettings(of: noisy, ordering: .cctbx)
                 // The hR cell is also pseudo-cubic (cF at δ ≈ 1.1°), so look below 0.6°.
                 let top = try XCTUnwrap(settings.first { $0.maxDeltaDegrees < 0.6 })
                 XCTAssertEqual(top.lattice, lattice, "\(p)")
@@ -187,7 +226,7 @@ final class BravaisSettingCrystalTests: XCTestCase {
         let cell = try primitiveCell([57.8, 57.8, 150.2, 90, 90, 90], "P", &rng)
         let u = Mat3.rotation(axis: Vec3(0.3, -1, 0.2).normalized, angle: 1.1)
         let crystal = try XCTUnwrap(Crystal(cell: cell, U: u))
-        let setting = try XCTUnwrap(try LatticeSymmetry.bravaisSettings(of: cell).first)
+        let setting = try XCTUnwrap(try LatticeSymmetry.bravaisSettings(of: cell, ordering: .cctbx).first)
         guard let table = try? requireTable() else { return }
         let tetragonal = try crystal.inBravaisSetting(setting, table: table)
         XCTAssertEqual(tetragonal.spaceGroupHall, try table.spaceGroup("P 4").hall)
