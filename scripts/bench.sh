@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# `make bench`: measures mxflow's speed (and DIALS' on the same data in the
+# same run, where DIALS is installed) and writes docs/PERFORMANCE.md, each
+# figure beside the command that produced it. Benchmarks, not tests: the
+# numbers vary with the machine's load, so ratios from one run are what count.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+mxflow="${1:-$root/.build/release/mxflow}"
+case "$mxflow" in /*) ;; *) mxflow="$root/$mxflow" ;; esac
+data="${MXFLOW_SHARED_DATA:-$root/../shared/data}"
+work="${BENCH_WORK:-$root/out/bench}"
+doc="$root/docs/PERFORMANCE.md"
+mkdir -p "$work" "$root/docs"
+tmp="$doc.tmp"
+have_dials=false; command -v dials.find_spots >/dev/null 2>&1 && have_dials=true
+have_h5py=false; /usr/bin/python3 -c "import h5py" >/dev/null 2>&1 && have_h5py=true
+
+{
+echo "# mxflow performance"
+echo
+echo "Written by \`make bench\` (scripts/bench.sh) on $(date -u +%Y-%m-%d), $(nproc) cores,"
+echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg). Release build. The machine is"
+echo "shared and noisy: compare figures within one run (ratios), not across runs."
+echo
+} > "$tmp"
+
+# 1. Frame decode: mxflow's raw-chunk + Swift bitshuffle-LZ4 path vs h5py + the HDF5 plugin.
+{
+echo "## Frame decode (bitshuffle-LZ4 NXmx)"
+echo
+echo "MB are decoded 32-bit pixels (10^6 bytes); best of 3 passes over every frame."
+echo
+echo "| sweep | frames | mxflow 1 thread | mxflow 2 threads | h5py + plugin, 1 thread | mxflow/h5py per thread |"
+echo "|---|---|---|---|---|---|"
+} >> "$tmp"
+for master in "$data"/*/*_master.h5; do
+  [ -f "$master" ] || continue
+  name=$(basename "$(dirname "$master")")
+  out=$("$mxflow" benchmark read "$master" threads=1,2 repeats=3)
+  n=$(echo "$out" | head -1 | sed -E 's/.*: ([0-9]+) frames.*/\1/')
+  t1=$(echo "$out" | grep '^threads=1 ' | sed -E 's/.* ([0-9.]+) frames\/s +([0-9.]+) MB\/s/\1 fr\/s, \2 MB\/s/')
+  t2=$(echo "$out" | grep '^threads=2 ' | sed -E 's/.* ([0-9.]+) frames\/s +([0-9.]+) MB\/s/\1 fr\/s, \2 MB\/s/')
+  mb1=$(echo "$out" | grep '^threads=1 ' | sed -E 's/.* ([0-9.]+) MB\/s/\1/')
+  if $have_h5py; then
+    h=$(/usr/bin/python3 "$root/scripts/bench_read_h5py.py" "$master" 3 | tail -1)
+    hmb=$(echo "$h" | sed -E 's/.* ([0-9.]+) MB\/s/\1/')
+    hfr=$(echo "$h" | sed -E 's/.* ([0-9.]+) frames\/s.*/\1/')
+    ratio=$(echo "scale=2; $mb1 / $hmb" | bc)
+    echo "| $name | $n | $t1 | $t2 | $hfr fr/s, $hmb MB/s | ${ratio}× |" >> "$tmp"
+  else
+    echo "| $name | $n | $t1 | $t2 | (h5py absent) | |" >> "$tmp"
+  fi
+done
+{
+echo
+echo "Commands: \`mxflow benchmark read DATA_master.h5 threads=1,2 repeats=3\` and"
+echo "\`/usr/bin/python3 scripts/bench_read_h5py.py DATA_master.h5 3\`."
+echo
+} >> "$tmp"
+
+# 2. Spot finding: mxflow vs dials.find_spots (nproc=2), and vs mxflow's decode-only pass.
+if $have_dials; then
+  {
+  echo "## Spot finding"
+  echo
+  echo "Wall time of \`mxflow find-spots imported.expt nproc=2\` and \`dials.find_spots imported.expt nproc=2\`"
+  echo "on the same imported.expt, back to back, plus mxflow's decode-only pass over the same frames"
+  echo "(\`decode_only=True\`). Recall and centroid error against the truth come from"
+  echo "\`scripts/score_spots.py\`. Command: \`scripts/compare_find_spots.sh out/bench/spots\`."
+  echo
+  echo '```'
+  "$root/scripts/compare_find_spots.sh" "$work/spots" "$mxflow" 2>&1 || true
+  echo '```'
+  echo
+  } >> "$tmp"
+fi
+
+# 3. Simulation speed: a 1-megapixel x 180-frame sweep.
+if [ -f "$root/scripts/bench_simulate.sh" ]; then
+  {
+  echo "## Simulation"
+  echo
+  "$root/scripts/bench_simulate.sh" "$mxflow" "$work/sim" 2>&1 || true
+  echo
+  } >> "$tmp"
+fi
+
+mv "$tmp" "$doc"
+echo "wrote $doc"
