@@ -10,7 +10,9 @@ public final class ThresholdWorkspace {
     var sumValue: [Int32]
     var isCore: [UInt8]
     var columnCount: [Int32]
-    var columnSum: [Int64]
+    /// Column sums over the window rows: count, counts (< 7·2^24 fits Int32 for
+    /// the default window; wider windows are limited so it always fits), counts².
+    var columnSum: [Int32]
     var columnSumSq: [Int64]
     var dispersive: [Int32] = []
     /// Summed-area tables ((width+1)×(height+1)) for the wider background mean.
@@ -25,8 +27,8 @@ public final class ThresholdWorkspace {
         sumCount = [Int32](repeating: 0, count: width * height)
         sumValue = sumCount
         columnCount = [Int32](repeating: 0, count: width)
-        columnSum = [Int64](repeating: 0, count: width)
-        columnSumSq = columnSum
+        columnSum = [Int32](repeating: 0, count: width)
+        columnSumSq = [Int64](repeating: 0, count: width)
     }
 }
 
@@ -82,63 +84,64 @@ public enum DispersionThreshold {
         ws.columnSum.withUnsafeMutableBufferPointer { cS in
         ws.columnSumSq.withUnsafeMutableBufferPointer { cQ in
         bound.withUnsafeBufferPointer { bound in
-            // Valid pixels (static mask, low < v < high) and what enters the sums.
-            for y in 0..<h {
+            let mcB = mc.baseAddress!, mvB = mv.baseAddress!, cNB = cN.baseAddress!, cSB = cS.baseAddress!
+            let cQB = cQ.baseAddress!, validB = valid.baseAddress!, boundB = bound.baseAddress!
+            // Classify row y: valid (static mask, low < v < high) and what
+            // enters the sums (valid and below 2^24), done as the row enters
+            // the window so the image is read once.
+            @inline(__always) func classify(_ y: Int) {
                 let row = image + y * rowStride
                 let base = y * w
                 for x in 0..<w {
                     let v = row[x]
                     let ok: Bool = mask[base + x] != 0 && v > lowI && v < highI
-                    valid[base + x] = ok ? 1 : 0
+                    validB[base + x] = ok ? 1 : 0
                     let inSum: Int32 = (ok && v < big) ? 1 : 0
-                    mc[base + x] = inSum
-                    mv[base + x] = v * inSum
+                    mcB[base + x] = inSum
+                    mvB[base + x] = v & (0 &- inSum)
                 }
             }
-            for x in 0..<w { cN[x] = 0; cS[x] = 0; cQ[x] = 0 }
-            let mcB = mc.baseAddress!, mvB = mv.baseAddress!, cNB = cN.baseAddress!, cSB = cS.baseAddress!
-            let cQB = cQ.baseAddress!, validB = valid.baseAddress!, boundB = bound.baseAddress!
+            for x in 0..<w { cNB[x] = 0; cSB[x] = 0; cQB[x] = 0 }
             // Column sums over the rows [y − ky, y + ky], updated one row at a time:
             // the entering row added and the leaving row taken away in one pass.
             for y in 0..<min(ky, h) {
+                classify(y)
                 let a = y * w
                 for x in 0..<w {
-                    let v = Int64(mvB[a + x])
-                    cNB[x] &+= mcB[a + x]; cSB[x] &+= v; cQB[x] &+= v &* v
+                    let v = mvB[a + x]
+                    cNB[x] &+= mcB[a + x]; cSB[x] &+= v; cQB[x] &+= Int64(v) &* Int64(v)
                 }
             }
             for y in 0..<h {
                 let enter = y + ky < h ? (y + ky) * w : -1
                 let leave = y - ky - 1 >= 0 ? (y - ky - 1) * w : -1
+                if enter >= 0 { classify(y + ky) }
                 if enter >= 0 && leave >= 0 {
                     for x in 0..<w {
-                        let v1 = Int64(mvB[enter + x]), v0 = Int64(mvB[leave + x])
+                        let v1 = mvB[enter + x], v0 = mvB[leave + x]
                         cNB[x] &+= mcB[enter + x] &- mcB[leave + x]
                         cSB[x] &+= v1 &- v0
-                        cQB[x] &+= v1 &* v1 &- v0 &* v0
+                        cQB[x] &+= Int64(v1) &* Int64(v1) &- Int64(v0) &* Int64(v0)
                     }
                 } else if enter >= 0 {
                     for x in 0..<w {
-                        let v = Int64(mvB[enter + x])
-                        cNB[x] &+= mcB[enter + x]; cSB[x] &+= v; cQB[x] &+= v &* v
+                        let v = mvB[enter + x]
+                        cNB[x] &+= mcB[enter + x]; cSB[x] &+= v; cQB[x] &+= Int64(v) &* Int64(v)
                     }
                 } else if leave >= 0 {
                     for x in 0..<w {
-                        let v = Int64(mvB[leave + x])
-                        cNB[x] &-= mcB[leave + x]; cSB[x] &-= v; cQB[x] &-= v &* v
+                        let v = mvB[leave + x]
+                        cNB[x] &-= mcB[leave + x]; cSB[x] &-= v; cQB[x] &-= Int64(v) &* Int64(v)
                     }
                 }
                 let row = image + y * rowStride
                 let base = y * w
                 var n: Int32 = 0, s: Int64 = 0, q: Int64 = 0
-                for x in 0..<kx { n &+= cNB[x]; s &+= cSB[x]; q &+= cQB[x] }
-                // Slide along the row: x0 = first column entering, x1 = leaving.
-                for x in 0..<w {
-                    if x + kx < w { n &+= cNB[x + kx]; s &+= cSB[x + kx]; q &+= cQB[x + kx] }
-                    if x >= kx + 1 { n &-= cNB[x - kx - 1]; s &-= cSB[x - kx - 1]; q &-= cQB[x - kx - 1] }
+                for x in 0..<kx { n &+= cNB[x]; s &+= Int64(cSB[x]); q &+= cQB[x] }
+                @inline(__always) func test(_ x: Int) {
                     // Index-of-dispersion test multiplied through by n·(n−1)·mean:
-                    // n·Σv² − (Σv)² > g·Σv·(n − 1 + σ_b·sqrt(2(n−1))). n·Σv² and
-                    // (Σv)² are exact in Int64 (n ≤ 49·…, v < 2^24).
+                    // n·Σv² − (Σv)² > g·Σv·(n − 1 + σ_b·sqrt(2(n−1))); both products
+                    // are exact in Int64 for v < 2^24.
                     let a = Double(Int64(n) &* q &- s &* s)
                     let sx = Double(s)
                     if a > gain * sx * boundB[Int(n)] && validB[base + x] != 0 && n >= minCount && s >= 0 {
@@ -152,6 +155,24 @@ public enum DispersionThreshold {
                             }
                         }
                     }
+                }
+                // Slide along the row in three spans so the middle one has no edge tests.
+                let leftEnd = min(w, kx + 1), rightStart = max(leftEnd, w - kx)
+                for x in 0..<leftEnd {
+                    if x + kx < w { n &+= cNB[x + kx]; s &+= Int64(cSB[x + kx]); q &+= cQB[x + kx] }
+                    test(x)
+                }
+                var x = leftEnd
+                while x < rightStart {
+                    n &+= cNB[x + kx] &- cNB[x - kx - 1]
+                    s &+= Int64(cSB[x + kx] &- cSB[x - kx - 1])
+                    q &+= cQB[x + kx] &- cQB[x - kx - 1]
+                    test(x)
+                    x += 1
+                }
+                for x in rightStart..<w {
+                    if x - kx - 1 >= 0 { n &-= cNB[x - kx - 1]; s &-= Int64(cSB[x - kx - 1]); q &-= cQB[x - kx - 1] }
+                    test(x)
                 }
             }
         }}}}}}}
@@ -209,9 +230,38 @@ public enum DispersionThreshold {
         }
         if core.isEmpty { return }
         // Mean over the wider window of background pixels (in the sums and
-        // not a core), from summed-area tables of their count and counts, so
-        // each core costs four look-ups (Crow 1984).
+        // not a core). Cores are few (a few thousand on a 1M-pixel frame), so
+        // each window is summed directly; when they are many, summed-area
+        // tables of the background count and counts give four look-ups per
+        // core instead (Crow 1984).
         let kx = p.kernelSize.x + 2, ky = p.kernelSize.y + 2
+        let windowArea = (2 * kx + 1) * (2 * ky + 1)
+        if core.count * windowArea <= 2 * w * h {
+            ws.sumCount.withUnsafeBufferPointer { mc in
+            ws.sumValue.withUnsafeBufferPointer { mv in
+            ws.isCore.withUnsafeBufferPointer { mark in
+                let mcB = mc.baseAddress!, mvB = mv.baseAddress!, markB = mark.baseAddress!
+                for k in core {
+                    let k = Int(k)
+                    let y = k / w, x = k - y * w
+                    let x0 = max(0, x - kx), x1 = min(w - 1, x + kx)
+                    let y0 = max(0, y - ky), y1 = min(h - 1, y + ky)
+                    var n: Int32 = 0, s: Int64 = 0
+                    for yy in y0...y1 {
+                        let b = yy * w
+                        for xx in x0...x1 {
+                            // 1 for a background pixel: in the sums and not a core (mark 2).
+                            let use = mcB[b + xx] & Int32((markB[b + xx] >> 1) ^ 1)
+                            n &+= use; s &+= Int64(mvB[b + xx] & (0 &- use))
+                        }
+                    }
+                    let mean = n >= 2 ? Double(s) / Double(n) : 0
+                    let v = Double(image[y * rowStride + x])
+                    if v > globalT && v >= mean + nsigS * (gain * mean).squareRoot() { strong.append(Int32(k)) }
+                }
+            }}}
+            return
+        }
         let sw = w + 1
         if ws.satCount.count != sw * (h + 1) {
             ws.satCount = [Int32](repeating: 0, count: sw * (h + 1))
