@@ -76,6 +76,10 @@ public enum DispersionThreshold {
         var dispersive = ws.dispersive
         dispersive.removeAll(keepingCapacity: true)
         var directStrong: [Int32] = []
+        let pN = UnsafeMutablePointer<Int32>.allocate(capacity: w + 1)
+        let pS = UnsafeMutablePointer<Int32>.allocate(capacity: w + 1)
+        let pQ = UnsafeMutablePointer<Int64>.allocate(capacity: w + 1)
+        defer { pN.deallocate(); pS.deallocate(); pQ.deallocate() }
 
         ws.valid.withUnsafeMutableBufferPointer { valid in
         ws.sumCount.withUnsafeMutableBufferPointer { mc in
@@ -117,11 +121,23 @@ public enum DispersionThreshold {
                 let leave = y - ky - 1 >= 0 ? (y - ky - 1) * w : -1
                 if enter >= 0 { classify(y + ky) }
                 if enter >= 0 && leave >= 0 {
-                    for x in 0..<w {
+                    // Eight columns at a time (SIMD), then the remainder.
+                    var x = 0
+                    while x + 8 <= w {
+                        let c1 = load8(mcB + enter + x), c0 = load8(mcB + leave + x)
+                        let v1 = load8(mvB + enter + x), v0 = load8(mvB + leave + x)
+                        store8(load8(cNB + x) &+ (c1 &- c0), cNB + x)
+                        store8(load8(cSB + x) &+ (v1 &- v0), cSB + x)
+                        let w1 = SIMD8<Int64>(truncatingIfNeeded: v1), w0 = SIMD8<Int64>(truncatingIfNeeded: v0)
+                        store8(load8(cQB + x) &+ (w1 &* w1 &- w0 &* w0), cQB + x)
+                        x += 8
+                    }
+                    while x < w {
                         let v1 = mvB[enter + x], v0 = mvB[leave + x]
                         cNB[x] &+= mcB[enter + x] &- mcB[leave + x]
                         cSB[x] &+= v1 &- v0
                         cQB[x] &+= Int64(v1) &* Int64(v1) &- Int64(v0) &* Int64(v0)
+                        x += 1
                     }
                 } else if enter >= 0 {
                     for x in 0..<w {
@@ -136,9 +152,13 @@ public enum DispersionThreshold {
                 }
                 let row = image + y * rowStride
                 let base = y * w
-                var n: Int32 = 0, s: Int64 = 0, q: Int64 = 0
-                for x in 0..<kx { n &+= cNB[x]; s &+= Int64(cSB[x]); q &+= cQB[x] }
-                @inline(__always) func test(_ x: Int) {
+                // Prefix sums of the column sums along the row (wrapping: window
+                // differences are exact while a window's true sum fits).
+                pN[0] = 0; pS[0] = 0; pQ[0] = 0
+                for x in 0..<w {
+                    pN[x + 1] = pN[x] &+ cNB[x]; pS[x + 1] = pS[x] &+ cSB[x]; pQ[x + 1] = pQ[x] &+ cQB[x]
+                }
+                @inline(__always) func test(_ x: Int, _ n: Int32, _ s: Int64, _ q: Int64) {
                     // Index-of-dispersion test multiplied through by n·(n−1)·mean:
                     // n·Σv² − (Σv)² > g·Σv·(n − 1 + σ_b·sqrt(2(n−1))); both products
                     // are exact in Int64 for v < 2^24.
@@ -156,24 +176,31 @@ public enum DispersionThreshold {
                         }
                     }
                 }
-                // Slide along the row in three spans so the middle one has no edge tests.
-                let leftEnd = min(w, kx + 1), rightStart = max(leftEnd, w - kx)
-                for x in 0..<leftEnd {
-                    if x + kx < w { n &+= cNB[x + kx]; s &+= Int64(cSB[x + kx]); q &+= cQB[x + kx] }
-                    test(x)
+                @inline(__always) func scalar(_ x: Int) {
+                    let lo = max(0, x - kx), hi = min(w, x + kx + 1)
+                    test(x, pN[hi] &- pN[lo], Int64(pS[hi] &- pS[lo]), pQ[hi] &- pQ[lo])
                 }
-                var x = leftEnd
-                while x < rightStart {
-                    n &+= cNB[x + kx] &- cNB[x - kx - 1]
-                    s &+= Int64(cSB[x + kx] &- cSB[x - kx - 1])
-                    q &+= cQB[x + kx] &- cQB[x - kx - 1]
-                    test(x)
-                    x += 1
+                // Interior columns four at a time: the same test in SIMD lanes,
+                // falling back to the scalar test for lanes that pass.
+                let interiorEnd = max(kx, w - kx - 1)
+                var x = 0
+                while x < min(kx, w) { scalar(x); x += 1 }
+                let minC = SIMD4<Int64>(repeating: Int64(minCount))
+                while x + 4 <= interiorEnd {
+                    let n4 = SIMD4<Int64>(truncatingIfNeeded: load4(pN + x + kx + 1) &- load4(pN + x - kx))
+                    let s4 = SIMD4<Int64>(truncatingIfNeeded: load4(pS + x + kx + 1) &- load4(pS + x - kx))
+                    let q4 = load4(pQ + x + kx + 1) &- load4(pQ + x - kx)
+                    let a = SIMD4<Double>(n4 &* q4 &- s4 &* s4)
+                    let sx = SIMD4<Double>(s4)
+                    let b4 = SIMD4(boundB[Int(n4[0])], boundB[Int(n4[1])], boundB[Int(n4[2])], boundB[Int(n4[3])])
+                    let rhs = gain * sx * b4
+                    let pass = (a .> rhs) .& (n4 .>= minC) .& (s4 .>= 0)
+                    if any(pass) {
+                        for lane in 0..<4 where pass[lane] { test(x + lane, Int32(n4[lane]), s4[lane], q4[lane]) }
+                    }
+                    x += 4
                 }
-                for x in rightStart..<w {
-                    if x - kx - 1 >= 0 { n &-= cNB[x - kx - 1]; s &-= Int64(cSB[x - kx - 1]); q &-= cQB[x - kx - 1] }
-                    test(x)
-                }
+                while x < w { scalar(x); x += 1 }
             }
         }}}}}}}
         ws.dispersive = dispersive
@@ -183,6 +210,30 @@ public enum DispersionThreshold {
         }
         erodeAndTest(image: image, rowStride: rowStride, parameters: p, workspace: ws, strong: &strong,
                      nsigS: nsigS, gain: gain, globalT: globalT)
+    }
+
+    // Element-wise SIMD loads and stores: LLVM merges them into vector moves,
+    // where `loadUnaligned` went through a memcpy call.
+    @inline(__always) static func load8(_ p: UnsafePointer<Int32>) -> SIMD8<Int32> {
+        SIMD8(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7])
+    }
+    @inline(__always) static func load8(_ p: UnsafeMutablePointer<Int32>) -> SIMD8<Int32> {
+        SIMD8(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7])
+    }
+    @inline(__always) static func store8(_ v: SIMD8<Int32>, _ p: UnsafeMutablePointer<Int32>) {
+        for i in 0..<8 { p[i] = v[i] }
+    }
+    @inline(__always) static func load8(_ p: UnsafeMutablePointer<Int64>) -> SIMD8<Int64> {
+        SIMD8(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7])
+    }
+    @inline(__always) static func store8(_ v: SIMD8<Int64>, _ p: UnsafeMutablePointer<Int64>) {
+        for i in 0..<8 { p[i] = v[i] }
+    }
+    @inline(__always) static func load4(_ p: UnsafeMutablePointer<Int32>) -> SIMD4<Int32> {
+        SIMD4(p[0], p[1], p[2], p[3])
+    }
+    @inline(__always) static func load4(_ p: UnsafeMutablePointer<Int64>) -> SIMD4<Int64> {
+        SIMD4(p[0], p[1], p[2], p[3])
     }
 
     /// Integer bound for `low < v` (up) or `v < high` (down) with v integral.
