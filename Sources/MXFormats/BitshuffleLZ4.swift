@@ -233,13 +233,7 @@ public enum BitshuffleLZ4 {
                         (p + 2 * plane).loadUnaligned(as: UInt64.self), (p + 3 * plane).loadUnaligned(as: UInt64.self),
                         (p + 4 * plane).loadUnaligned(as: UInt64.self), (p + 5 * plane).loadUnaligned(as: UInt64.self),
                         (p + 6 * plane).loadUnaligned(as: UInt64.self), (p + 7 * plane).loadUnaligned(as: UInt64.self))
-        let m1: UInt64 = 0x00FF_00FF_00FF_00FF, m2: UInt64 = 0x0000_FFFF_0000_FFFF, m4: UInt64 = 0x0000_0000_FFFF_FFFF
-        swapBlocks(&r.0, &r.1, 8, m1); swapBlocks(&r.2, &r.3, 8, m1)
-        swapBlocks(&r.4, &r.5, 8, m1); swapBlocks(&r.6, &r.7, 8, m1)
-        swapBlocks(&r.0, &r.2, 16, m2); swapBlocks(&r.1, &r.3, 16, m2)
-        swapBlocks(&r.4, &r.6, 16, m2); swapBlocks(&r.5, &r.7, 16, m2)
-        swapBlocks(&r.0, &r.4, 32, m4); swapBlocks(&r.1, &r.5, 32, m4)
-        swapBlocks(&r.2, &r.6, 32, m4); swapBlocks(&r.3, &r.7, 32, m4)
+        byteTranspose(&r)
         return (transpose8x8(r.0), transpose8x8(r.1), transpose8x8(r.2), transpose8x8(r.3),
                 transpose8x8(r.4), transpose8x8(r.5), transpose8x8(r.6), transpose8x8(r.7))
     }
@@ -342,23 +336,94 @@ public enum BitshuffleLZ4 {
         return x
     }
 
+    /// The 8×8 byte transpose of `r` (row b byte m ↔ row m byte b), by three
+    /// rounds of block swaps.
+    @inline(__always) static func byteTranspose(_ r: inout Rows8) {
+        let m1: UInt64 = 0x00FF_00FF_00FF_00FF, m2: UInt64 = 0x0000_FFFF_0000_FFFF, m4: UInt64 = 0x0000_0000_FFFF_FFFF
+        swapBlocks(&r.0, &r.1, 8, m1); swapBlocks(&r.2, &r.3, 8, m1)
+        swapBlocks(&r.4, &r.5, 8, m1); swapBlocks(&r.6, &r.7, 8, m1)
+        swapBlocks(&r.0, &r.2, 16, m2); swapBlocks(&r.1, &r.3, 16, m2)
+        swapBlocks(&r.4, &r.6, 16, m2); swapBlocks(&r.5, &r.7, 16, m2)
+        swapBlocks(&r.0, &r.4, 32, m4); swapBlocks(&r.1, &r.5, 32, m4)
+        swapBlocks(&r.2, &r.6, 32, m4); swapBlocks(&r.3, &r.7, 32, m4)
+    }
+
+    /// Element `i` (of `e` ≤ 8 bytes) at `p`, zero-extended.
+    @inline(__always) static func loadElement(_ p: UnsafeRawPointer, _ i: Int, _ e: Int) -> UInt64 {
+        switch e {
+        case 4: return UInt64(p.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))
+        case 2: return UInt64(p.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
+        case 8: return p.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)
+        default: return UInt64(p.load(fromByteOffset: i, as: UInt8.self))
+        }
+    }
+
     /// Bit-shuffles `count` elements (a multiple of 8) from `src` into `dst`
-    /// (8E planes of count/8 bytes): the inverse of `bitUnshuffle`.
+    /// (8E planes of count/8 bytes): the inverse of `bitUnshuffle`. For each
+    /// group of 8 elements, a byte transpose splits them into E words of one
+    /// byte each, a bit transpose turns each into 8 plane bytes; eight groups'
+    /// plane bytes are byte-transposed again so each plane gets a whole word.
     static func bitShuffle(_ src: UnsafeRawPointer, _ dst: UnsafeMutableRawPointer, count: Int, elementSize: Int) {
         let plane = count / 8
-        for k in 0..<plane {
-            let base = src + 8 * k * elementSize
-            for j in 0..<elementSize {
-                // Byte i of x = byte j of element 8k + i; its transpose has plane 8j + b in byte b.
-                var x: UInt64 = 0
-                for i in 0..<8 { x |= UInt64((base + i * elementSize + j).load(as: UInt8.self)) << (8 * i) }
-                let t = transpose8x8(x)
-                for b in 0..<8 {
-                    (dst + (8 * j + b) * plane + k).storeBytes(of: UInt8(truncatingIfNeeded: t >> (8 * b)),
-                                                               as: UInt8.self)
+        let e = elementSize
+        guard e <= 8 else {
+            bitShuffleBytewise(src, dst, count: count, elementSize: e)
+            return
+        }
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 64) { t in
+            var k = 0
+            while k + 8 <= plane {
+                // t[8j + m] byte b = plane 8j + b, byte k + m.
+                for m in 0..<8 {
+                    let base = src + (8 * (k + m)) * e
+                    var r: Rows8 = (loadElement(base, 0, e), loadElement(base, 1, e), loadElement(base, 2, e),
+                                    loadElement(base, 3, e), loadElement(base, 4, e), loadElement(base, 5, e),
+                                    loadElement(base, 6, e), loadElement(base, 7, e))
+                    byteTranspose(&r)  // row j: byte j of the 8 elements
+                    withUnsafeBytes(of: r) { rb in
+                        for j in 0..<e { t[8 * j + m] = transpose8x8(rb.load(fromByteOffset: 8 * j, as: UInt64.self)) }
+                    }
                 }
+                for j in 0..<e {
+                    var r: Rows8 = (t[8 * j], t[8 * j + 1], t[8 * j + 2], t[8 * j + 3],
+                                    t[8 * j + 4], t[8 * j + 5], t[8 * j + 6], t[8 * j + 7])
+                    byteTranspose(&r)  // row b: plane 8j + b, bytes k…k+7
+                    withUnsafeBytes(of: r) { rb in
+                        for b in 0..<8 {
+                            (dst + (8 * j + b) * plane + k).storeBytes(
+                                of: rb.load(fromByteOffset: 8 * b, as: UInt64.self), as: UInt64.self)
+                        }
+                    }
+                }
+                k += 8
+            }
+            if k < plane {
+                // The last k < 8 groups, byte by byte.
+                for kk in k..<plane { shuffleGroup(src, dst, k: kk, plane: plane, elementSize: e) }
             }
         }
+    }
+
+    /// Shuffles the 8 elements of group k into byte k of each plane.
+    @inline(__always) static func shuffleGroup(_ src: UnsafeRawPointer, _ dst: UnsafeMutableRawPointer,
+                                               k: Int, plane: Int, elementSize e: Int) {
+        let base = src + 8 * k * e
+        for j in 0..<e {
+            // Byte i of x = byte j of element 8k + i; its transpose has plane 8j + b in byte b.
+            var x: UInt64 = 0
+            for i in 0..<8 { x |= UInt64((base + i * e + j).load(as: UInt8.self)) << (8 * i) }
+            let t = transpose8x8(x)
+            for b in 0..<8 {
+                (dst + (8 * j + b) * plane + k).storeBytes(of: UInt8(truncatingIfNeeded: t >> (8 * b)), as: UInt8.self)
+            }
+        }
+    }
+
+    /// The definition of the shuffle, one byte at a time (any element size;
+    /// the reference the word-wise paths are tested against).
+    static func bitShuffleBytewise(_ src: UnsafeRawPointer, _ dst: UnsafeMutableRawPointer, count: Int,
+                                   elementSize: Int) {
+        for k in 0..<(count / 8) { shuffleGroup(src, dst, k: k, plane: count / 8, elementSize: elementSize) }
     }
 
     // MARK: big-endian fields

@@ -142,6 +142,11 @@ public final class HDF5File: @unchecked Sendable {
                         path: path, field: prefix,
                         reason: "is an external link to \(target):\(object), but \(resolved) does not exist")
                 }
+                guard H5Fis_hdf5(resolved) > 0 else {
+                    throw ImageReadError.badField(
+                        path: path, field: prefix,
+                        reason: "is an external link to \(target):\(object), but \(resolved) is not an HDF5 file")
+                }
                 guard H5Oexists_by_name(id, prefix, lapl) > 0 else {
                     throw ImageReadError.badField(
                         path: path, field: prefix,

@@ -19,7 +19,7 @@ final class BitshuffleLZ4Tests: XCTestCase {
         values[9] = 1 | 1 << 17
         var planes = [UInt8](repeating: 0, count: 64)
         values.withUnsafeBytes { s in planes.withUnsafeMutableBytes { d in
-            BitshuffleLZ4.bitShuffle(s.baseAddress!, d.baseAddress!, count: 16, elementSize: 4)
+            BitshuffleLZ4.bitShuffleBytewise(s.baseAddress!, d.baseAddress!, count: 16, elementSize: 4)
         } }
         var expected = [UInt8](repeating: 0, count: 64)
         expected[0 * 2 + 1] = 0b10
@@ -103,8 +103,8 @@ final class BitshuffleLZ4Tests: XCTestCase {
 }
 
 extension BitshuffleLZ4Tests {
-    /// The word-wise unshuffle (8 k at a time) must equal the byte-wise
-    /// definition for every element size, including the k tail.
+    /// The word-wise shuffle and unshuffle (8 k at a time) must equal the
+    /// byte-wise definition for every element size, including the k tail.
     func testFastUnshuffleEqualsDefinition() {
         for e in [1, 2, 4, 8] {
             for count in [8, 64, 72, 8 * 77, 2048] {
@@ -113,8 +113,13 @@ extension BitshuffleLZ4Tests {
                 var shuffled = [UInt8](repeating: 0, count: count * e)
                 var back = [UInt8](repeating: 0, count: count * e)
                 bytes.withUnsafeBytes { s in shuffled.withUnsafeMutableBytes { d in
+                    BitshuffleLZ4.bitShuffleBytewise(s.baseAddress!, d.baseAddress!, count: count, elementSize: e)
+                } }
+                var fast = [UInt8](repeating: 0, count: count * e)
+                bytes.withUnsafeBytes { s in fast.withUnsafeMutableBytes { d in
                     BitshuffleLZ4.bitShuffle(s.baseAddress!, d.baseAddress!, count: count, elementSize: e)
                 } }
+                XCTAssertEqual(fast, shuffled, "word-wise shuffle, element size \(e), count \(count)")
                 shuffled.withUnsafeBytes { s in back.withUnsafeMutableBytes { d in
                     BitshuffleLZ4.bitUnshuffle(s.baseAddress!, d.baseAddress!, count: count, elementSize: e)
                 } }

@@ -93,6 +93,12 @@ final class NXmxImageSourceTests: XCTestCase {
             + "but \(dir)/nolink_data_000001.h5 does not exist"
         XCTAssertThrowsError(try NXmxImageSource(masterPath: master)) { XCTAssertEqual("\($0)", expected) }
         XCTAssertThrowsError(try importNXmx(masterPath: master)) { XCTAssertEqual("\($0)", expected) }
+        // A data file that is not HDF5 (e.g. cut off during copying).
+        let fp = fopen(dir + "/nolink_data_000001.h5", "w"); fputs("garbage", fp); fclose(fp)
+        XCTAssertThrowsError(try NXmxImageSource(masterPath: master)) {
+            XCTAssertEqual("\($0)", "\(master): field /entry/data/data is an external link to "
+                + "nolink_data_000001.h5:/entry/data/data, but \(dir)/nolink_data_000001.h5 is not an HDF5 file")
+        }
     }
 
     func testTruncatedChunkNamesDataFileAndFrame() throws {

@@ -20,6 +20,10 @@ struct TestNXmx {
     /// (Eiger style, no NXdata signal); nil for one linked `data`.
     var framesPerFile: Int? = nil
 
+    /// When set, omega_end = omega + this (e.g. a shutter closed between frames).
+    var omegaEndStep: Double? = nil
+    /// When set, written as omega_increment_set.
+    var omegaIncrementSet: Double? = nil
     /// bit_depth_readout, when written; pixel 7 then holds 2^b − 2 (dead).
     var readoutDepth: Int? = nil
 
@@ -120,6 +124,13 @@ struct TestNXmx {
         try w.writeArray("/entry/sample/transformations/omega", omega, attributes: [
             "depends_on": .string("."), "transformation_type": .string("rotation"),
             "vector": .doubles([-1, 0, 0]), "units": .string("deg")])
+        if let step = omegaEndStep {
+            try w.writeArray("/entry/sample/transformations/omega_end", omega.map { $0 + step },
+                             attributes: ["units": .string("deg")])
+        }
+        if let inc = omegaIncrementSet {
+            try w.writeScalar("/entry/sample/transformations/omega_increment_set", inc, attributes: ["units": .string("deg")])
+        }
         if multiAxis {
             try w.writeScalar("/entry/sample/transformations/chi", 90.0, attributes: [
                 "depends_on": .string("/entry/sample/transformations/omega"),
@@ -156,6 +167,9 @@ final class NXmxImportTests: XCTestCase {
         Reference(name: "lysozyme_p43212", origin: Vec3(-39.0975, 36.6975, -100), wavelength: 1.2,
                   mu: 7.176242358809583, images: 180, width: 0.5, centreMM: (39.0975, 36.6975), centrePx: (521.3, 489.3),
                   labAt: Vec3(-31.524695584176488, 21.65449918870298, -100.0)),
+        Reference(name: "split_lattice_p212121", origin: Vec3(-39.0975, 36.6975, -120), wavelength: 0.9763,
+                  mu: 3.922624691862258, images: 60, width: 1, centreMM: (39.0975, 36.6975), centrePx: (521.3, 489.3),
+                  labAt: Vec3(-31.52469636357902, 21.654499724079173, -120.0)),
         Reference(name: "thaumatin_p41212", origin: Vec3(-39.0975, 36.6975, -130), wavelength: 0.9763,
                   mu: 3.922624691862258, images: 120, width: 0.5, centreMM: (39.0975, 36.6975), centrePx: (521.3, 489.3),
                   labAt: Vec3(-31.52740679058807, 21.65636153236569, -130.0)),
@@ -229,6 +243,19 @@ final class NXmxImportTests: XCTestCase {
         let split = try importNXmx(masterPath: try TestNXmx(frames: 5, framesPerFile: 2).write(to: dir, name: "split"))
         XCTAssertEqual(split.scan?.imageRange, 1...5)
         XCTAssertEqual(split.imageSet?.singleFileIndices, [0, 1, 2, 3, 4])
+    }
+
+    /// dxtbx takes the width from omega_end − omega when present, else from
+    /// the differences; a single frame falls back on omega_increment_set
+    /// (where dxtbx would give 0).
+    func testScanWidthFromEndAndIncrementSet() throws {
+        let dir = nexusTemporaryDirectory("scanwidth")
+        let withEnd = try importNXmx(masterPath: try TestNXmx(omegaEndStep: 0.4).write(to: dir, name: "end"))
+        XCTAssertEqual(withEnd.scan!.oscillationWidthDegrees, 0.4, accuracy: 1e-12)
+        let single = try importNXmx(masterPath: try TestNXmx(frames: 1, omegaIncrementSet: 0.25).write(to: dir, name: "one"))
+        XCTAssertEqual(single.scan!.oscillationWidthDegrees, 0.25, accuracy: 1e-12)
+        XCTAssertEqual(single.scan!.oscillationStartDegrees, 10)
+        XCTAssertEqual(single.scan!.imageRange, 1...1)
     }
 
     /// dials.import gives axes (1,0,0), (0,0,−1), (1,0,0), angles 20, 90, 10,
