@@ -8,16 +8,20 @@
 /// if that is 0x80000000 an Int64 follows. Escapes therefore cost 1, 3, 7 or
 /// 15 bytes per pixel.
 ///
-/// Values are accumulated in Int32 with wrap-around: an Int64 (or any) delta
-/// is reduced modulo 2³², which reproduces every Int32 sequence exactly, so
-/// the encoder never needs the Int64 escape (it uses it only where the Int32
-/// difference itself does not fit an Int32, see `encodedSize`).
+/// Values are accumulated in Int32 with wrap-around: any delta is reduced
+/// modulo 2³², which reproduces every Int32 sequence exactly. The encoder
+/// therefore writes differences modulo 2³² and needs the Int64 escape only
+/// for a difference of exactly 0x80000000 (the Int32 escape value itself).
+/// This matters for interchange: dxtbx's decoder (`dxtbx.ext.uncompress`)
+/// does not implement the Int64 escape (it adds 0x80000000 as a delta and
+/// reads the next 8 bytes as further pixels), so a true 33-bit difference
+/// (e.g. Int32.min after 1048499) written in 15 bytes would decode wrongly there.
 public enum CBFByteOffset {
 
     /// Why a byte-offset stream could not be decoded.
     public enum DecodeError: Error, Equatable, CustomStringConvertible {
-        /// The stream ended in the middle of pixel `element` (0-based) after
-        /// `decoded` complete pixels, `expected` wanted.
+        /// The `bytes`-long stream ended after `decoded` complete pixels of the
+        /// `expected` ones (within or before pixel `decoded`, 0-based).
         case truncated(decoded: Int, expected: Int, bytes: Int)
 
         public var description: String {
@@ -49,6 +53,26 @@ public enum CBFByteOffset {
         // Fast loop: while a whole worst-case element fits, no bounds checks are needed.
         let safeEnd = size - maxBytesPerElement
         while i < n && pos <= safeEnd {
+            // Eight one-byte deltas at once when none of the next 8 bytes is the
+            // 0x80 escape (the usual case for photon-counting images). A byte
+            // equals 0x80 iff it is zero after XOR with 0x80; "has a zero byte"
+            // is the classic (w − 0x01…01) & ~w & 0x80…80 test (exact as a
+            // yes/no answer).
+            if n - i >= 8 {
+                let w = UInt64(littleEndian: src.loadUnaligned(fromByteOffset: pos, as: UInt64.self))
+                let x = w ^ 0x8080_8080_8080_8080
+                if (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080 == 0 {
+                    var k = 0
+                    while k < 8 {
+                        value &+= Int32(Int8(truncatingIfNeeded: w >> UInt64(8 * k)))
+                        dst[i + k] = value
+                        k += 1
+                    }
+                    i &+= 8
+                    pos &+= 8
+                    continue
+                }
+            }
             let b = Int8(bitPattern: src.load(fromByteOffset: pos, as: UInt8.self))
             if b != -128 {
                 value &+= Int32(b)
@@ -113,23 +137,22 @@ public enum CBFByteOffset {
         return out
     }
 
-    /// Bytes needed for one delta (the difference of two Int32, which needs 33 bits).
+    /// Bytes needed for one delta taken modulo 2³² (see the type's comment).
     @inline(__always)
-    static func width(of delta: Int64) -> Int {
+    static func width(of delta: Int32) -> Int {
         if delta > -128 && delta <= 127 { return 1 }
         if delta > -32768 && delta <= 32767 { return 3 }
-        if delta > -2147483648 && delta <= 2147483647 { return 7 }
+        if delta != Int32.min { return 7 }
         return 15
     }
 
     /// Exact size of the byte-offset encoding of `values`.
     public static func encodedSize(_ values: UnsafeBufferPointer<Int32>) -> Int {
-        var prev: Int64 = 0
+        var prev: Int32 = 0
         var total = 0
         for v in values {
-            let x = Int64(v)
-            total &+= width(of: x &- prev)
-            prev = x
+            total &+= width(of: v &- prev)
+            prev = v
         }
         return total
     }
@@ -141,11 +164,10 @@ public enum CBFByteOffset {
         return [UInt8](unsafeUninitializedCapacity: size) { out, initialized in
             let dst = UnsafeMutableRawPointer(out.baseAddress!)
             var pos = 0
-            var prev: Int64 = 0
+            var prev: Int32 = 0
             for v in values {
-                let x = Int64(v)
-                let d = x &- prev
-                prev = x
+                let d = v &- prev
+                prev = v
                 switch width(of: d) {
                 case 1:
                     dst.storeBytes(of: UInt8(bitPattern: Int8(truncatingIfNeeded: d)), toByteOffset: pos, as: UInt8.self)
@@ -163,7 +185,7 @@ public enum CBFByteOffset {
                     dst.storeBytes(of: 0x80, toByteOffset: pos, as: UInt8.self)
                     dst.storeBytes(of: Int16.min.littleEndian, toByteOffset: pos + 1, as: Int16.self)
                     dst.storeBytes(of: Int32.min.littleEndian, toByteOffset: pos + 3, as: Int32.self)
-                    dst.storeBytes(of: d.littleEndian, toByteOffset: pos + 7, as: Int64.self)
+                    dst.storeBytes(of: Int64(d).littleEndian, toByteOffset: pos + 7, as: Int64.self)
                     pos &+= 15
                 }
             }

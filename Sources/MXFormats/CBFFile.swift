@@ -1,8 +1,11 @@
 // CBFFile: reading one Pilatus mini-CBF image — its text header, binary-section MIME header and pixels.
 #if canImport(Glibc)
 import Glibc
+/// POSIX read/write/close under names that do not clash with our methods.
+let cbfSystemRead = Glibc.read, cbfSystemWrite = Glibc.write, cbfSystemClose = Glibc.close
 #elseif canImport(Darwin)
 import Darwin
+let cbfSystemRead = Darwin.read, cbfSystemWrite = Darwin.write, cbfSystemClose = Darwin.close
 #endif
 
 /// The MIME header of a CBF binary section (imgCIF "binary format section",
@@ -90,17 +93,19 @@ public struct CBFFile: Sendable {
     public static func readWholeFile(path: String) throws -> [UInt8] {
         let file = try CBFRawFile(path: path)
         defer { file.close() }
-        var bytes = [UInt8](repeating: 0, count: file.size)
-        var filled = 0
-        try bytes.withUnsafeMutableBytes { buf in
+        // Uninitialised capacity: the read fills it, so no time is spent zeroing ~1 MB per frame.
+        var failure: Int32 = 0
+        let bytes = [UInt8](unsafeUninitializedCapacity: file.size) { buf, count in
+            var filled = 0
             while filled < buf.count {
-                let got = Glibc.read(file.fd, buf.baseAddress! + filled, buf.count - filled)
-                if got < 0 { throw CBFError.unreadable(path: path, reason: String(cString: strerror(errno))) }
+                let got = cbfSystemRead(file.fd, buf.baseAddress! + filled, buf.count - filled)
+                if got < 0 { failure = errno; break }
                 if got == 0 { break }
                 filled += got
             }
+            count = filled
         }
-        if filled < bytes.count { bytes.removeLast(bytes.count - filled) }
+        if failure != 0 { throw CBFError.unreadable(path: path, reason: String(cString: strerror(failure))) }
         return bytes
     }
 
@@ -113,7 +118,7 @@ public struct CBFFile: Sendable {
         guard output.count == b.numberOfElements else {
             throw CBFError.corruptData(path: path, reason: "a buffer of \(output.count) pixels was given for \(b.numberOfElements)")
         }
-        guard b.dataOffset + b.binarySize <= fileBytes.count else {
+        guard b.dataOffset <= fileBytes.count, b.binarySize <= fileBytes.count - b.dataOffset else {
             throw CBFError.truncated(path: path, expectedBytes: b.binarySize,
                                      availableBytes: max(0, fileBytes.count - b.dataOffset))
         }
@@ -245,10 +250,16 @@ public struct CBFFile: Sendable {
         guard info.byteOrder.uppercased() == "LITTLE_ENDIAN" else {
             throw CBFError.unsupported(path: path, what: "byte order \(info.byteOrder)")
         }
-        guard info.fastDimension > 0, info.slowDimension > 0,
-              info.numberOfElements == info.fastDimension * info.slowDimension else {
+        let (area, overflow) = info.fastDimension.multipliedReportingOverflow(by: info.slowDimension)
+        guard info.fastDimension > 0, info.slowDimension > 0, !overflow, info.numberOfElements == area else {
             throw CBFError.elementCountMismatch(path: path, elements: info.numberOfElements,
                                                 fast: info.fastDimension, slow: info.slowDimension)
+        }
+        // Each byte-offset pixel takes at least one byte: refuse absurd sizes before anyone allocates.
+        let minimumBytes = info.compression == .byteOffset ? info.numberOfElements : 4 * min(info.numberOfElements, Int.max / 8)
+        guard info.binarySize >= minimumBytes else {
+            throw CBFError.corruptData(path: path, reason:
+                "X-Binary-Size \(info.binarySize) bytes cannot hold \(info.numberOfElements) pixels")
         }
         let header = try CBFHeader(lines: pilatusLines, path: path)
         return CBFFile(path: path, dataName: dataName, headerConvention: convention, header: header, binary: info)
@@ -256,7 +267,7 @@ public struct CBFFile: Sendable {
 
     /// Checks that the file is long enough to hold the declared binary section.
     func checkBinaryExtent(fileSize: Int) throws {
-        if binary.dataOffset + binary.binarySize > fileSize {
+        if binary.dataOffset > fileSize || binary.binarySize > fileSize - binary.dataOffset {
             throw CBFError.truncated(path: path, expectedBytes: binary.binarySize,
                                      availableBytes: max(0, fileSize - binary.dataOffset))
         }
@@ -280,7 +291,7 @@ final class CBFRawFile {
         }
         var st = stat()
         if fstat(fd, &st) != 0 || (st.st_mode & S_IFMT) != S_IFREG {
-            Glibc.close(fd)
+            _ = cbfSystemClose(fd)
             throw CBFError.unreadable(path: path, reason: "not a regular file")
         }
         self.fd = fd
@@ -289,10 +300,10 @@ final class CBFRawFile {
 
     /// Reads up to `buffer.count` bytes; returns the number read (0 at end of file).
     func read(into buffer: inout [UInt8]) throws -> Int {
-        let got = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
+        let got = buffer.withUnsafeMutableBytes { cbfSystemRead(fd, $0.baseAddress!, $0.count) }
         if got < 0 { throw CBFError.unreadable(path: path, reason: String(cString: strerror(errno))) }
         return got
     }
 
-    func close() { Glibc.close(fd) }
+    func close() { _ = cbfSystemClose(fd) }
 }

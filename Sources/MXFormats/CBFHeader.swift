@@ -97,6 +97,13 @@ public struct CBFHeader: Equatable, Sendable {
                 }
                 return v
             }
+            func integer() throws -> Int {
+                let v = try number()
+                guard v.isFinite, abs(v) < 9e15 else {
+                    throw CBFError.badField(path: path, field: String(key), reason: "is out of range in \"\(text)\"")
+                }
+                return Int(v)
+            }
             switch key {
             case "Detector": detector = rest.joined(separator: " ")
             case "Pixel_size":
@@ -115,7 +122,7 @@ public struct CBFHeader: Equatable, Sendable {
             case "Exposure_time": exposureTime = try number()
             case "Exposure_period": exposurePeriod = try number()
             case "Tau": tau = try number()
-            case "Count_cutoff": countCutoff = Int(try number())
+            case "Count_cutoff": countCutoff = try integer()
             case "Threshold_setting": threshold = try number()
             case "Wavelength": wavelength = try number()
             case "Detector_distance": detectorDistance = try number() * 1000
@@ -135,7 +142,7 @@ public struct CBFHeader: Equatable, Sendable {
             case "Chi": chi = try number()
             case "Chi_increment": chiIncrement = try number()
             case "Oscillation_axis": oscillationAxis = rest.first
-            case "N_oscillations": nOscillations = Int(try number())
+            case "N_oscillations": nOscillations = try integer()
             default: otherLines.append(text)
             }
         }
@@ -206,13 +213,13 @@ func cbfNumber(_ x: Double, decimals: Int = 0, exponent: Bool = false) -> String
         // Tolerance, not equality: mm ÷ 1000 itself rounds (0.172 / 1000 ≠ 172e-6).
         if let back = Double(s), abs(back - x) <= 1e-12 * abs(x) { return s }
     }
-    let fixed = fixedDecimal(x, decimals: decimals)
+    let fixed = cbfFixedDecimal(x, decimals: decimals)
     if Double(fixed) == x { return fixed }
     return "\(x)"
 }
 
 /// `x` with exactly `decimals` digits after the point (round half away from zero).
-func fixedDecimal(_ x: Double, decimals: Int) -> String {
+func cbfFixedDecimal(_ x: Double, decimals: Int) -> String {
     guard x.isFinite else { return "\(x)" }
     var scale = 1.0
     for _ in 0..<decimals { scale *= 10 }

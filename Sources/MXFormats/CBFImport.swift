@@ -38,15 +38,15 @@ import MXModel
 /// experiment identifier is left empty.
 public func importCBFSeries(paths: [String]) throws -> Experiment {
     guard !paths.isEmpty else { throw CBFError.emptySeries }
-    let cwd = currentDirectory()
+    let cwd = cbfCurrentDirectory()
     var entries: [(number: Int, path: String)] = []
     var template: (dir: String, prefix: String, width: Int, ext: String)?
     for raw in paths {
-        let path = absolutePath(raw, cwd: cwd)
-        guard let parts = splitNumberedName(path) else { throw CBFError.notNumbered(path: path) }
+        let path = cbfAbsolutePath(raw, cwd: cwd)
+        guard let parts = cbfSplitNumberedName(path) else { throw CBFError.notNumbered(path: path) }
         if let t = template {
             if t.dir != parts.dir || t.prefix != parts.prefix || t.width != parts.width || t.ext != parts.ext {
-                throw CBFError.differentDirectoryOrName(path: path, template: templateString(t))
+                throw CBFError.differentDirectoryOrName(path: path, template: cbfTemplateString(t))
             }
         } else {
             template = (parts.dir, parts.prefix, parts.width, parts.ext)
@@ -143,7 +143,7 @@ public func importCBFSeries(paths: [String]) throws -> Experiment {
                     oscillationStartDegrees: start, oscillationWidthDegrees: width,
                     exposureTimes: exposures, epochs: epochs)
 
-    let imageSet = ImageSetDescription(kind: .fileSeries, template: templateString(template!))
+    let imageSet = ImageSetDescription(kind: .fileSeries, template: cbfTemplateString(template!))
     return Experiment(beam: beam, detector: detector, goniometer: goniometer, scan: scan, imageSet: imageSet)
 }
 
@@ -171,7 +171,7 @@ public func isPilatusModuleLayout(width: Int, height: Int) -> Bool {
 // MARK: file names and time stamps
 
 /// Splits "/dir/name_00012.cbf" into directory, "name_", 12, 5 digits and ".cbf".
-func splitNumberedName(_ path: String) -> (dir: String, prefix: String, number: Int, width: Int, ext: String)? {
+func cbfSplitNumberedName(_ path: String) -> (dir: String, prefix: String, number: Int, width: Int, ext: String)? {
     let slash = path.lastIndex(of: "/")
     let dir = slash.map { String(path[..<$0]) } ?? "."
     let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
@@ -188,18 +188,18 @@ func splitNumberedName(_ path: String) -> (dir: String, prefix: String, number: 
     return (dir, String(stem.dropLast(digits.count)), n, digits.count, String(ext))
 }
 
-func templateString(_ t: (dir: String, prefix: String, width: Int, ext: String)) -> String {
+func cbfTemplateString(_ t: (dir: String, prefix: String, width: Int, ext: String)) -> String {
     t.dir + "/" + t.prefix + String(repeating: "#", count: t.width) + t.ext
 }
 
-func currentDirectory() -> String {
+func cbfCurrentDirectory() -> String {
     var buf = [CChar](repeating: 0, count: 4096)
     guard getcwd(&buf, buf.count) != nil else { return "." }
     return String(cString: buf)
 }
 
 /// `path` made absolute against `cwd`, with "." components and doubled slashes removed.
-func absolutePath(_ path: String, cwd: String) -> String {
+func cbfAbsolutePath(_ path: String, cwd: String) -> String {
     let full = path.hasPrefix("/") ? path : cwd + "/" + path
     var parts: [Substring] = []
     for c in full.split(separator: "/") {
@@ -241,7 +241,7 @@ public func pilatusEpoch(_ stamp: String) -> Double? {
         guard secParts[1].allSatisfy({ $0.isASCII && $0.isNumber }), let f = Double("0." + secParts[1]) else { return nil }
         fraction = f
     }
-    guard (1...12).contains(month), (1...31).contains(day), (0...23).contains(hour),
+    guard (1...9999).contains(year), (1...12).contains(month), (1...31).contains(day), (0...23).contains(hour),
           (0...59).contains(minute), (0...60).contains(sec) else { return nil }
     // Days since 1970-01-01 for a proleptic Gregorian date (H. Hinnant, "chrono-compatible
     // low-level date algorithms", days_from_civil).

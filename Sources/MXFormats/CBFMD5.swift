@@ -1,4 +1,9 @@
 // CBFMD5: the MD5 digest (RFC 1321) and base64 text used by the CBF "Content-MD5" MIME header.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// MD5 of a byte buffer, as CBF's `Content-MD5` header wants it (RFC 1864:
 /// the 16-byte digest in base64). MD5 is only an integrity check here; this
@@ -87,9 +92,3 @@ public enum CBFMD5 {
         return out
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

@@ -14,6 +14,10 @@ import MXModel
 public enum CBFWriter {
 
     /// Writes one image. `pixels` is row-major (slow, fast), `width` × `height`.
+    /// The header is written as given; for dials.import to read the file it
+    /// needs Wavelength, Detector_distance, Beam_xy, Pixel_size, Count_cutoff,
+    /// Exposure_period, Start_angle, Angle_increment and (PILATUS convention)
+    /// a time stamp — `CBFHeader(beam:panel:scan:image:)` fills them all.
     /// The file is written under a temporary name and renamed, so no partial
     /// file is left behind on failure. `dataName` defaults to the file name
     /// without directory and extension.
@@ -93,13 +97,13 @@ public enum CBFWriter {
         var written = 0
         let ok: Bool = bytes.withUnsafeBytes { buf in
             while written < buf.count {
-                let n = Glibc.write(fd, buf.baseAddress! + written, buf.count - written)
+                let n = cbfSystemWrite(fd, buf.baseAddress! + written, buf.count - written)
                 if n <= 0 { return false }
                 written += n
             }
             return true
         }
-        let closed = Glibc.close(fd) == 0
+        let closed = cbfSystemClose(fd) == 0
         guard ok && closed else {
             let reason = String(cString: strerror(errno))
             unlink(tmp)
@@ -115,7 +119,7 @@ public enum CBFWriter {
 
 extension CBFHeader {
     /// The Pilatus header of image number `image` of a sweep described by the
-    /// models, such that dials.import rebuilds the same geometry (see
+    /// models, with every field dxtbx's readers require present, such that dials.import rebuilds the same geometry (see
     /// `importCBFSeries`): distance = the panel's perpendicular distance,
     /// Beam_xy = where the beam meets the panel (mm ÷ pixel size, no parallax,
     /// as dxtbx reads it), start angle and increment from the scan. A mini-CBF
@@ -132,24 +136,27 @@ extension CBFHeader {
         self.init()
         detector = detectorName ?? (CBFWriter.defaultConvention(width: panel.imageSize.fast, height: panel.imageSize.slow)
             == "PILATUS_1.2" ? "PILATUS 6M, S/N 60-0000 mxflow" : "GENERIC, S/N 0 mxflow")
+        // dxtbx's Pilatus reader requires a time stamp (KeyError without one), so
+        // without epochs the Unix epoch itself is written.
         if let scan, !scan.epochs.isEmpty {
             let i = min(max(0, image - scan.imageRange.lowerBound), scan.epochs.count - 1)
             timestamp = CBFHeader.pilatusTimestamp(epoch: scan.epochs[i])
+        } else {
+            timestamp = CBFHeader.pilatusTimestamp(epoch: 0)
         }
         pixelSize = panel.pixelSize
         if !panel.material.isEmpty {
             sensorMaterial = panel.material == "Si" ? "Silicon" : panel.material
             sensorThickness = panel.thickness
         }
-        if let scan {
-            let i = image - scan.imageRange.lowerBound
-            let t = scan.exposureTimes.isEmpty ? nil
-                : scan.exposureTimes[min(max(0, i), scan.exposureTimes.count - 1)]
-            exposureTime = t
-            exposurePeriod = t
-            startAngle = scan.startAngleDegrees(ofImage: image)
-            angleIncrement = scan.oscillationWidthDegrees
-        }
+        // dxtbx requires Exposure_period, Start_angle and Angle_increment: without
+        // a scan (or exposure times) they are written as 0.
+        let i = image - (scan?.imageRange.lowerBound ?? image)
+        let t = scan.flatMap { $0.exposureTimes.isEmpty ? nil : $0.exposureTimes[min(max(0, i), $0.exposureTimes.count - 1)] } ?? 0
+        exposureTime = t
+        exposurePeriod = t
+        startAngle = scan?.startAngleDegrees(ofImage: image) ?? 0
+        angleIncrement = scan?.oscillationWidthDegrees ?? 0
         self.countCutoff = countCutoff ?? (panel.trustedRange.high.isFinite ? Int(panel.trustedRange.high) : nil)
         wavelength = beam.wavelength
         detectorDistance = panel.distance
@@ -167,7 +174,7 @@ extension CBFHeader {
         detector2Theta = 0
         polarization = beam.polarizationFraction
         alpha = 0; kappa = 0; phi = 0; chi = 0; chiIncrement = 0
-        phiIncrement = scan?.oscillationWidthDegrees
+        phiIncrement = scan?.oscillationWidthDegrees ?? 0
         oscillationAxis = "X.CW"
         nOscillations = 1
     }

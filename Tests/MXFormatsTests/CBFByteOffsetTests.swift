@@ -5,12 +5,15 @@ import XCTest
 final class CBFByteOffsetTests: XCTestCase {
     func testRoundTripWithEveryEscapeWidth() throws {
         // Deltas 0, ±1, ±127 (1 byte), ±128, ±32767 (3 bytes), ±32768 … (7 bytes),
-        // Int32.min → Int32.max (a delta of 2³²−1 needs the Int64 escape, 15 bytes).
+        // Int32.max → Int32.min (delta 1 modulo 2³²), 0 → Int32.min (the one 15-byte case).
         let values: [Int32] = [0, 1, -1, 126, -1, 127, -128, 200, -32000, 32767, -32768, 70000,
-                               -2, Int32.max, Int32.min, Int32.max, 0, -1, -2, 5, 1_048_500]
+                               -2, Int32.max, Int32.min, Int32.max, 0, -1, -2, 5, 1_048_500,
+                               0, Int32.min, -1, Int32.max, 7]
         let encoded = CBFByteOffset.encode(values)
         XCTAssertEqual(encoded.count, values.withUnsafeBufferPointer { CBFByteOffset.encodedSize($0) })
         XCTAssertEqual(try CBFByteOffset.decode(encoded, count: values.count), values)
+        // Two differences of exactly 0x80000000 (0 → Int32.min, −1 → Int32.max) take 15 bytes each.
+        XCTAssertEqual(CBFByteOffset.encode([0, Int32.min, -1, Int32.max]).count, 1 + 15 + 7 + 15)
     }
 
     func testKnownEncodings() {
@@ -22,8 +25,12 @@ final class CBFByteOffsetTests: XCTestCase {
         XCTAssertEqual(CBFByteOffset.encode([5, 205, -200_000]), [0x05, 0x80, 0xC8, 0x00, 0x80, 0x00, 0x80] + le)
         // −128 itself is the escape, so a delta of −128 takes 3 bytes.
         XCTAssertEqual(CBFByteOffset.encode([-128]), [0x80, 0x80, 0xFF])
-        // Int32.min − 0 needs the Int32 form only if it is not the 0x80000000 escape: it is, so 15 bytes.
+        // A difference of exactly 0x80000000 is the Int32 escape value, so it needs the Int64 form.
         XCTAssertEqual(CBFByteOffset.encode([Int32.min]).count, 15)
+        // Differences are written modulo 2³² (dxtbx cannot read the Int64 escape):
+        // 1048499 → Int32.min is +2146435149 in 7 bytes, Int32.max → Int32.min is +1 in 1 byte.
+        XCTAssertEqual(CBFByteOffset.encode([1_048_499, Int32.min]).count, 7 + 7)
+        XCTAssertEqual(CBFByteOffset.encode([Int32.max, Int32.min]).count, 7 + 1)
     }
 
     func testInt64EscapeDecodesModulo32Bits() throws {
@@ -35,7 +42,7 @@ final class CBFByteOffsetTests: XCTestCase {
     }
 
     func testRandomRoundTripLongerThanFastPathMargin() throws {
-        var g = SplitMix(seed: 42)
+        var g = CBFSplitMix(seed: 42)
         let values: [Int32] = (0..<100_000).map { i in
             switch i % 7 {
             case 0: return Int32(truncatingIfNeeded: g.next())
@@ -61,7 +68,7 @@ final class CBFByteOffsetTests: XCTestCase {
     }
 
     func testGarbageNeverCrashes() {
-        var g = SplitMix(seed: 7)
+        var g = CBFSplitMix(seed: 7)
         for trial in 0..<200 {
             let n = Int(g.next() % 64)
             var bytes = (0..<n).map { _ in UInt8(truncatingIfNeeded: g.next()) }
@@ -72,7 +79,7 @@ final class CBFByteOffsetTests: XCTestCase {
 }
 
 /// A small deterministic generator for test data (SplitMix64).
-struct SplitMix: RandomNumberGenerator {
+struct CBFSplitMix: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {

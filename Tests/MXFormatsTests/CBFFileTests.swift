@@ -91,7 +91,7 @@ final class CBFFileTests: XCTestCase {
     /// A small valid image as bytes, for corrupting.
     private func smallImage(width: Int = 7, height: Int = 5) -> (bytes: [UInt8], pixels: [Int32]) {
         let pixels = (0..<(width * height)).map { Int32($0 * $0 * 37 % 100_003) - 3 }
-        var h = CBFHeader(); h.detector = "PILATUS test"; h.wavelength = 1
+        var h = CBFHeader(); h.detector = "PILATUS test"; h.wavelength = 1; h.countCutoff = 100
         let bytes = pixels.withUnsafeBufferPointer {
             CBFWriter.encode(pixels: $0, width: width, height: height, header: h, dataName: "t")
         }
@@ -145,6 +145,43 @@ final class CBFFileTests: XCTestCase {
         XCTAssertThrowsError(try CBFFile.read(path: path, verifyChecksum: true)) { e in
             guard case CBFError.checksumMismatch = e else { return XCTFail("\(e)") }
         }
+    }
+
+    /// Random byte flips, truncations and header edits: every outcome is a
+    /// value or a thrown error, never a crash or an out-of-bounds read.
+    func testCorruptedImagesNeverCrash() {
+        let (good, pixels) = smallImage(width: 40, height: 30)
+        var g = CBFSplitMix(seed: 99)
+        var thrown = 0
+        for trial in 0..<400 {
+            var b = good
+            switch trial % 4 {
+            case 0: b.removeLast(Int(g.next() % UInt64(b.count)))
+            case 1: for _ in 0..<4 { b[Int(g.next() % UInt64(b.count))] = UInt8(truncatingIfNeeded: g.next()) }
+            case 2:
+                let marker = b.withUnsafeBytes { CBFFile.findMarker($0)! }
+                for _ in 0..<3 { b[marker + 4 + Int(g.next() % 200)] = 0x80 }
+            default:
+                let edits = [("X-Binary-Size: ", "X-Binary-Size: 99999999999999999999"),
+                             ("X-Binary-Size: ", "X-Binary-Size: 9223372036854775807 "),
+                             ("Fastest-Dimension: 40", "Fastest-Dimension: 4611686018427387904"),
+                             ("Count_cutoff", "Count_cutoff 1e400 counts #"),
+                             ("Wavelength", "Wavelength nan #")]
+                let (a, r) = edits[trial / 4 % edits.count]
+                b = replace(b, a, r)
+            }
+            do {
+                let out: [Int32] = try b.withUnsafeBytes { raw in
+                    let f = try CBFFile.parse(raw, path: "fuzz")
+                    try f.checkBinaryExtent(fileSize: raw.count)
+                    var px = [Int32](repeating: 0, count: f.binary.numberOfElements)
+                    try px.withUnsafeMutableBufferPointer { try f.decodePixels(fileBytes: raw, into: $0) }
+                    return px
+                }
+                XCTAssertEqual(out.count, pixels.count)
+            } catch { thrown += 1 }
+        }
+        XCTAssertGreaterThan(thrown, 100)
     }
 
     private func replace(_ bytes: [UInt8], _ a: String, _ b: String) -> [UInt8] {

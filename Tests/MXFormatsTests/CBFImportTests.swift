@@ -15,7 +15,7 @@ final class CBFImportTests: XCTestCase {
         let e = try importCBFSeries(paths: paths.reversed())
         let dir = (paths[0] as NSString).deletingLastPathComponent
         XCTAssertEqual(e.imageSet?.kind, .fileSeries)
-        XCTAssertEqual(e.imageSet?.template, absolutePath(dir, cwd: "/") + "/cbf_p4212_#####.cbf")
+        XCTAssertEqual(e.imageSet?.template, cbfAbsolutePath(dir, cwd: "/") + "/cbf_p4212_#####.cbf")
         XCTAssertTrue(e.imageSet!.template.hasPrefix("/"))
 
         XCTAssertEqual(e.beam.wavelength, 0.9763, accuracy: 1e-12)
@@ -52,6 +52,9 @@ final class CBFImportTests: XCTestCase {
         XCTAssertEqual(px.x, 497.8, accuracy: 1e-6)
         XCTAssertEqual(px.y, 479.8, accuracy: 1e-6)
 
+        // dials.show: "Max resolution (at corners): 1.725736".
+        XCTAssertEqual(e.detector.maxResolution(s0: e.beam.s0), 1.725736, accuracy: 1e-6)
+
         XCTAssertEqual(e.goniometer?.rotationAxis, Vec3(1, 0, 0))
         XCTAssertEqual(e.goniometer?.fixedRotation, .identity)
         let scan = try XCTUnwrap(e.scan)
@@ -74,11 +77,11 @@ final class CBFImportTests: XCTestCase {
     }
 
     func testNumberedNames() {
-        let s = splitNumberedName("/a/b/x_1_00012.cbf")!
+        let s = cbfSplitNumberedName("/a/b/x_1_00012.cbf")!
         XCTAssertEqual(s.dir, "/a/b"); XCTAssertEqual(s.prefix, "x_1_"); XCTAssertEqual(s.number, 12)
         XCTAssertEqual(s.width, 5); XCTAssertEqual(s.ext, ".cbf")
-        XCTAssertNil(splitNumberedName("/a/b/x.cbf"))
-        XCTAssertEqual(absolutePath("d/./e/../f.cbf", cwd: "/w"), "/w/d/f.cbf")
+        XCTAssertNil(cbfSplitNumberedName("/a/b/x.cbf"))
+        XCTAssertEqual(cbfAbsolutePath("d/./e/../f.cbf", cwd: "/w"), "/w/d/f.cbf")
         XCTAssertEqual(pilatusModuleGaps(width: 981, height: 1043).count, 5)
         XCTAssertTrue(pilatusModuleGaps(width: 1000, height: 1000).isEmpty)
     }
@@ -108,7 +111,7 @@ final class CBFImportTests: XCTestCase {
         let e = try importCBFSeries(paths: paths)
         XCTAssertEqual(e.scan?.imageRange, 3...5)
         XCTAssertEqual(e.scan!.oscillationStartDegrees, 1.0, accuracy: 1e-12)
-        XCTAssertEqual(e.imageSet?.template, absolutePath(dir, cwd: "/") + "/s_####.cbf")
+        XCTAssertEqual(e.imageSet?.template, cbfAbsolutePath(dir, cwd: "/") + "/s_####.cbf")
         XCTAssertEqual(e.detector[0].material, "")          // no sensor line → no material
         XCTAssertEqual(e.detector[0].pxMmStrategy, .simple)
         XCTAssertTrue(e.scan!.epochs.isEmpty)                // no time stamps
@@ -137,7 +140,7 @@ final class CBFImportTests: XCTestCase {
 
     func testInconsistentAngles() throws {
         let dir = cbfScratchDirectory(); defer { cbfRemoveDirectory(dir) }
-        let paths = try writeSeries(dir, [1, 2, 3]) { n, h in if n == 3 { h.startAngle = 5 } }
+        let paths = try writeSeries(dir, [1, 2, 3], edit: { n, h in if n == 3 { h.startAngle = 5 } })
         XCTAssertThrowsError(try importCBFSeries(paths: paths)) { e in
             guard case CBFError.inconsistentAngles(let p, _) = e else { return XCTFail("\(e)") }
             XCTAssertEqual(p, paths[2])
@@ -158,7 +161,7 @@ final class CBFImportTests: XCTestCase {
 
     func testMissingRequiredHeaderField() throws {
         let dir = cbfScratchDirectory(); defer { cbfRemoveDirectory(dir) }
-        let paths = try writeSeries(dir, [1]) { _, h in h.wavelength = nil }
+        let paths = try writeSeries(dir, [1], edit: { _, h in h.wavelength = nil })
         XCTAssertThrowsError(try importCBFSeries(paths: paths)) { e in
             XCTAssertEqual("\(e)", "\(paths[0]): required header field Wavelength is missing.")
         }
