@@ -20,11 +20,12 @@ let package = Package(
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CLapacke", pkgConfig: "lapacke",
                        providers: [.apt(["liblapacke-dev", "libopenblas-dev"])]),
+        .systemLibrary(name: "CFFTW", pkgConfig: "fftw3", providers: [.apt(["libfftw3-dev"])]),
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
 
         // MARK: libraries, lowest layer first
         .target(name: "MXLogging", swiftSettings: v5),
-        .target(name: "MXMath", dependencies: ["CLapacke"], swiftSettings: v5),
+        .target(name: "MXMath", dependencies: ["CLapacke", "CFFTW"], swiftSettings: v5),
         .target(name: "MXModel", dependencies: ["MXMath", "MXLogging"], swiftSettings: v5),
         .target(name: "MXSymmetry", dependencies: ["MXMath", "MXModel"], swiftSettings: v5),
         .target(name: "MXFormats", dependencies: ["MXMath", "MXModel", "MXSymmetry", "CHDF5", "CLZ4"],

@@ -102,7 +102,7 @@ public enum AtomicFile {
         private func writeAll(_ raw: UnsafeRawBufferPointer) throws {
             var offset = 0
             while offset < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                let n = systemWrite(fd, raw.baseAddress! + offset, raw.count - offset)
                 if n < 0 {
                     if errno == EINTR { continue }
                     throw AtomicFileError.writeFailed(path: path, reason: AtomicFile.errnoDescription())
@@ -159,6 +159,15 @@ public enum AtomicFile {
             return value
         }
     }
+}
+
+/// write(2), named apart from `Writer.write`.
+private func systemWrite(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
+    #if canImport(Glibc)
+    return Glibc.write(fd, bytes, count)
+    #else
+    return Darwin.write(fd, bytes, count)
+    #endif
 }
 
 extension AtomicFile {

@@ -96,11 +96,20 @@ extension ImageInput {
                 if !(cbfGroups[t] ?? []).contains(absolute) { cbfGroups[t, default: []].append(absolute) }
             }
         }
-        // Fill each CBF series, ordered by image number.
-        return inputs.map { input in
-            guard case .cbfSeries(let t, _) = input else { return input }
+        // Fill each CBF series, ordered by image number and split where
+        // numbers jump: dials.import makes one sweep per consecutive run.
+        return inputs.flatMap { input -> [ImageInput] in
+            guard case .cbfSeries(let t, _) = input else { return [input] }
             let sorted = cbfGroups[t]!.sorted { (imageNumber($0) ?? 0, $0) < (imageNumber($1) ?? 0, $1) }
-            return .cbfSeries(template: t, paths: sorted)
+            var runs: [[String]] = []
+            for path in sorted {
+                if let previous = runs.last?.last, let a = imageNumber(previous), let b = imageNumber(path), b == a + 1 {
+                    runs[runs.count - 1].append(path)
+                } else {
+                    runs.append([path])
+                }
+            }
+            return runs.map { .cbfSeries(template: t, paths: $0) }
         }
     }
 

@@ -28,10 +28,11 @@ public enum JSONValue: Equatable, Sendable {
         }
     }
 
-    /// The value under `key` of an object (first occurrence), nil otherwise.
+    /// The value under `key` of an object, nil otherwise. A key given twice
+    /// yields its last value, as Python's json module reads it.
     public subscript(key: String) -> JSONValue? {
         guard case .object(let members) = self else { return nil }
-        return members.first { $0.0 == key }?.1
+        return members.last { $0.0 == key }?.1
     }
 
     /// A number as Double (integers widen), nil for anything else.

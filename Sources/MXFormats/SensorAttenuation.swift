@@ -55,24 +55,11 @@ public enum SensorAttenuation {
     /// Materials with a table, by dxtbx's material code.
     public static var materials: [String] { tables.keys.sorted() }
 
-    /// The material symbol dxtbx stores for a NeXus `sensor_material`
-    /// ("Silicon" → "Si"), or nil when unknown.
-    public static func symbol(for material: String) -> String? {
-        switch material.nxTrimmed.lowercased() {
-        case "si", "silicon": return "Si"
-        case "ge", "germanium": return "Ge"
-        case "gaas", "gallium arsenide": return "GaAs"
-        case "cdte", "cadmium telluride": return "CdTe"
-        default: return nil
-        }
-    }
-
-    /// μ in mm⁻¹ for `material` ("Si", "GaAs", "Ge", "CdTe", or their names
-    /// such as "Silicon", see `symbol(for:)`) at photon energy `energyEV`; nil for an
+    /// μ in mm⁻¹ for `material` ("Si", "GaAs", "Ge", "CdTe"; "Silicon" and
+    /// "Germanium" are accepted too) at photon energy `energyEV`; nil for an
     /// unknown material or an energy outside 2–200 keV.
     public static func mu(material: String, energyEV: Double) -> Double? {
-        guard let code = symbol(for: material) else { return nil }
-        guard let t = tables[code] else { return nil }
+        guard let code = symbol(for: material), let t = tables[code] else { return nil }
         let e = energyEV / 1000
         let n = t.energyKeV.count
         guard e >= t.energyKeV[0], e < t.energyKeV[n - 1] else { return nil }
@@ -84,6 +71,18 @@ public enum SensorAttenuation {
         let muRho = exp(y0 + (y1 - y0) * (log(e) - x0) / (x1 - x0))
         // μ/ρ (cm²/g) · ρ (g/cm³) = μ in cm⁻¹; /10 for mm⁻¹.
         return muRho * t.density / 10
+    }
+
+    /// The material symbol dxtbx stores for a NeXus `sensor_material` or a
+    /// CBF header's sensor name ("Silicon" → "Si"), or nil when unknown.
+    public static func symbol(for material: String) -> String? {
+        switch material.nxTrimmed.lowercased() {
+        case "si", "silicon": return "Si"
+        case "ge", "germanium": return "Ge"
+        case "gaas", "gallium arsenide": return "GaAs"
+        case "cdte", "cadmium telluride": return "CdTe"
+        default: return nil
+        }
     }
 
     /// μ in mm⁻¹ at wavelength `wavelength` (Å).

@@ -40,13 +40,13 @@ final class ImageImportTests: XCTestCase {
     /// Templates expand to matching numbers only (right width, digits), in
     /// numeric order; files of two templates form two series.
     func testResolveGroupsSeriesByTemplate() throws {
-        for n in [3, 1, 2, 10] { try touch(String(format: "x_%03d.cbf", n), "###CBF\n") }
+        for n in [3, 1, 4, 2] { try touch(String(format: "x_%03d.cbf", n), "###CBF\n") }
         try touch("x_1.cbf", "###CBF\n")      // other width: a different template
         try touch("y_001.cbf", "###CBF\n")
         try touch("x_abc.cbf", "###CBF\n")
         let t = folder + "/x_###.cbf"
         XCTAssertEqual(try ImageInput.resolve([t]),
-                       [.cbfSeries(template: t, paths: [1, 2, 3, 10].map { folder + String(format: "/x_%03d.cbf", $0) })])
+                       [.cbfSeries(template: t, paths: [1, 2, 3, 4].map { folder + String(format: "/x_%03d.cbf", $0) })])
         let all = try ImageInput.resolve([folder])
         XCTAssertEqual(all.count, 4)   // x_###, x_#, x_abc (no digits: its own), y_###
         XCTAssertTrue(all.contains(.cbfSeries(template: folder + "/y_###.cbf", paths: [folder + "/y_001.cbf"])))
@@ -54,6 +54,15 @@ final class ImageImportTests: XCTestCase {
             XCTAssertEqual(e as? ImageInputError, .templateMatchesNothing(template: folder + "/z_####.cbf"))
         }
         XCTAssertThrowsError(try ImageInput.resolve([])) { XCTAssertEqual($0 as? ImageInputError, .nothingGiven) }
+    }
+
+    /// Images 1, 2 and 5 are two sweeps, as dials.import makes them ([1, 2] and [5, 5]).
+    func testGapsSplitSeries() throws {
+        for n in [1, 2, 5] { try touch(String(format: "g_%03d.cbf", n), "###CBF\n") }
+        let t = folder + "/g_###.cbf"
+        XCTAssertEqual(try ImageInput.resolve([t]),
+                       [.cbfSeries(template: t, paths: [folder + "/g_001.cbf", folder + "/g_002.cbf"]),
+                        .cbfSeries(template: t, paths: [folder + "/g_005.cbf"])])
     }
 
     /// A folder with a master file imports the master, not its data files.

@@ -67,6 +67,23 @@ final class ImportCommandTests: XCTestCase {
         XCTAssertEqual(try ExperimentListCodec.read(path: work + "/imported.expt"), viaTemplate)
     }
 
+    /// Images 1, 2 and 5: two experiments sharing beam, detector and
+    /// goniometer, scans [1, 2] and [5, 5], as dials.import writes them.
+    func testGapInImagesMakesTwoSweeps() throws {
+        let folder = try requireData("cbf_p4212")
+        let work = try CLITest.temporaryFolder(self)
+        let files = [1, 2, 5].map { folder + String(format: "/cbf_p4212_%05d.cbf", $0) }
+        let r = try CLITest.runProcess(try CLITest.mxflowBinary(), ["import"] + files, in: work)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let doc = try JSONValue.parse(try String(contentsOfFile: work + "/imported.expt", encoding: .utf8))
+        XCTAssertEqual(doc["experiment"]?.arrayValue?.count, 2)
+        XCTAssertEqual(doc["scan"]?.arrayValue?.compactMap { $0["image_range"] },
+                       [.array([.int(1), .int(2)]), .array([.int(5), .int(5)])])
+        for key in ["beam", "detector", "goniometer"] { XCTAssertEqual(doc[key]?.arrayValue?.count, 1, key) }
+        let ids = doc["experiment"]?.arrayValue?.compactMap { $0["identifier"]?.stringValue } ?? []
+        XCTAssertEqual(Set(ids).count, 2)
+    }
+
     func testImportNXmxMaster() throws {
         let master = try requireData("insulin_i213/insulin_i213_master.h5")
         let work = try CLITest.temporaryFolder(self)

@@ -1,0 +1,33 @@
+# mxflow — build, test, demo and benchmark entry points.
+# `make test` is the README's (and CI's) test command.
+
+SWIFT   ?= swift
+CONFIG  ?= release
+BIN      = .build/$(CONFIG)/mxflow
+DEMO_OUT ?= out/demo
+
+.PHONY: deps build test demo bench testdata clean
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	$(SWIFT) build -c $(CONFIG)
+
+# Release build: the end-to-end tests read whole sweeps, and a debug build
+# decodes frames ~25x slower.
+test: deps
+	$(SWIFT) build -c $(CONFIG)
+	$(SWIFT) test -c $(CONFIG)
+
+demo: build
+	scripts/demo.sh $(BIN) $(DEMO_OUT)
+
+bench: build
+	scripts/bench.sh $(BIN)
+
+testdata: build
+	scripts/make_testdata.sh $(BIN)
+
+clean:
+	rm -rf .build out

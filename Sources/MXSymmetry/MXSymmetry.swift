@@ -1,1 +1,0 @@
-// MXSymmetry: see ARCHITECTURE.md (module being built).
