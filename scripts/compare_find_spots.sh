@@ -4,7 +4,9 @@
 # tables against the truth with score_spots.py. Usage:
 #   scripts/compare_find_spots.sh WORKDIR [MXFLOW_BINARY]
 # Prints one line per sweep: images, wall seconds and images/s of each run,
-# mxflow peak memory, and the score JSON.
+# CPU seconds (user + sys, children included) of each, mxflow peak memory, and
+# the score JSON. On a shared machine wall times depend on the load; CPU
+# seconds are the steadier comparison of work done.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 work=${1:?work directory}
@@ -14,6 +16,7 @@ export LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libgomp.so.1
 export HDF5_PLUGIN_PATH=/usr/lib/python3/dist-packages/bitshuffle/plugin
 mkdir -p "$work"
 now() { date +%s.%N; }
+cpu() { awk '{print $1 + $2}' "$1"; }
 for d in "$data"/*/; do
   n=$(basename "$d"); mkdir -p "$work/$n"; cd "$work/$n"
   if [ ! -f imported.expt ]; then
@@ -21,15 +24,17 @@ for d in "$data"/*/; do
     else dials.import "$d"/*.cbf >import.log 2>&1; fi
   fi
   images=$(libtbx.python -c "from dxtbx.model.experiment_list import ExperimentListFactory as F; print(F.from_json_file('imported.expt', check_format=False)[0].scan.get_num_images())")
-  s=$(now); dials.find_spots imported.expt nproc=2 output.reflections=dials_strong.refl >dials_fs.log 2>&1; e=$(now)
+  s=$(now); /usr/bin/time -f "%U %S" -o dials.cpu dials.find_spots imported.expt nproc=2 output.reflections=dials_strong.refl >dials_fs.log 2>&1; e=$(now)
   tdials=$(echo "$e - $s" | bc)
-  s=$(now); "$mxflow" find-spots imported.expt nproc=2 output.reflections=mxflow_strong.refl >mxflow_fs.log 2>&1; e=$(now)
+  s=$(now); /usr/bin/time -f "%U %S" -o mxflow.cpu "$mxflow" find-spots imported.expt nproc=2 output.reflections=mxflow_strong.refl >mxflow_fs.log 2>&1; e=$(now)
   tmx=$(echo "$e - $s" | bc)
-  s=$(now); "$mxflow" find-spots imported.expt nproc=2 decode_only=True output.log=decode.log >decode.out 2>&1; e=$(now)
+  s=$(now); /usr/bin/time -f "%U %S" -o decode.cpu "$mxflow" find-spots imported.expt nproc=2 decode_only=True output.log=decode.log >decode.out 2>&1; e=$(now)
   tdec=$(echo "$e - $s" | bc)
   mem=$(grep -o "Peak memory.*" mxflow_fs.log | grep -o "[0-9.]* MB")
-  printf "%s images=%s dials=%.2fs(%.1f/s) mxflow=%.2fs(%.1f/s) decode=%.2fs(%.1f/s) speedup=%.2f mx/decode=%.2f mem=%s\n" \
+  printf "%s images=%s wall: dials=%.2fs(%.1f/s) mxflow=%.2fs(%.1f/s) decode=%.2fs(%.1f/s) speedup=%.2f mx/decode=%.2f | cpu: dials=%.2fs mxflow=%.2fs decode=%.2fs ratio=%.2f mx/decode=%.2f | mem=%s\n" \
     "$n" "$images" "$tdials" "$(echo "$images / $tdials" | bc -l)" "$tmx" "$(echo "$images / $tmx" | bc -l)" \
-    "$tdec" "$(echo "$images / $tdec" | bc -l)" "$(echo "$tdials / $tmx" | bc -l)" "$(echo "$tmx / $tdec" | bc -l)" "$mem"
-  libtbx.python "$here/scripts/score_spots.py" "$d" imported.expt mxflow_strong.refl dials_strong.refl
+    "$tdec" "$(echo "$images / $tdec" | bc -l)" "$(echo "$tdials / $tmx" | bc -l)" "$(echo "$tmx / $tdec" | bc -l)" \
+    "$(cpu dials.cpu)" "$(cpu mxflow.cpu)" "$(cpu decode.cpu)" "$(echo "$(cpu dials.cpu) / $(cpu mxflow.cpu)" | bc -l)" \
+    "$(echo "$(cpu mxflow.cpu) / $(cpu decode.cpu)" | bc -l)" "$mem"
+  [ "${SKIP_SCORE:-0}" = 1 ] || libtbx.python "$here/scripts/score_spots.py" "$d" imported.expt mxflow_strong.refl dials_strong.refl
 done

@@ -10,7 +10,9 @@ public final class ThresholdWorkspace {
     var sumValue: [Int32]
     var isCore: [UInt8]
     var columnCount: [Int32]
-    var columnSum: [Int64]
+    /// Column sums over the window rows: count, counts (< 7·2^24 fits Int32 for
+    /// the default window; wider windows are limited so it always fits), counts².
+    var columnSum: [Int32]
     var columnSumSq: [Int64]
     var dispersive: [Int32] = []
     /// Summed-area tables ((width+1)×(height+1)) for the wider background mean.
@@ -25,8 +27,8 @@ public final class ThresholdWorkspace {
         sumCount = [Int32](repeating: 0, count: width * height)
         sumValue = sumCount
         columnCount = [Int32](repeating: 0, count: width)
-        columnSum = [Int64](repeating: 0, count: width)
-        columnSumSq = columnSum
+        columnSum = [Int32](repeating: 0, count: width)
+        columnSumSq = [Int64](repeating: 0, count: width)
     }
 }
 
@@ -74,6 +76,10 @@ public enum DispersionThreshold {
         var dispersive = ws.dispersive
         dispersive.removeAll(keepingCapacity: true)
         var directStrong: [Int32] = []
+        let pN = UnsafeMutablePointer<Int32>.allocate(capacity: w + 1)
+        let pS = UnsafeMutablePointer<Int32>.allocate(capacity: w + 1)
+        let pQ = UnsafeMutablePointer<Int64>.allocate(capacity: w + 1)
+        defer { pN.deallocate(); pS.deallocate(); pQ.deallocate() }
 
         ws.valid.withUnsafeMutableBufferPointer { valid in
         ws.sumCount.withUnsafeMutableBufferPointer { mc in
@@ -82,63 +88,80 @@ public enum DispersionThreshold {
         ws.columnSum.withUnsafeMutableBufferPointer { cS in
         ws.columnSumSq.withUnsafeMutableBufferPointer { cQ in
         bound.withUnsafeBufferPointer { bound in
-            // Valid pixels (static mask, low < v < high) and what enters the sums.
-            for y in 0..<h {
+            let mcB = mc.baseAddress!, mvB = mv.baseAddress!, cNB = cN.baseAddress!, cSB = cS.baseAddress!
+            let cQB = cQ.baseAddress!, validB = valid.baseAddress!, boundB = bound.baseAddress!
+            // Classify row y: valid (static mask, low < v < high) and what
+            // enters the sums (valid and below 2^24), done as the row enters
+            // the window so the image is read once.
+            @inline(__always) func classify(_ y: Int) {
                 let row = image + y * rowStride
                 let base = y * w
                 for x in 0..<w {
                     let v = row[x]
                     let ok: Bool = mask[base + x] != 0 && v > lowI && v < highI
-                    valid[base + x] = ok ? 1 : 0
+                    validB[base + x] = ok ? 1 : 0
                     let inSum: Int32 = (ok && v < big) ? 1 : 0
-                    mc[base + x] = inSum
-                    mv[base + x] = v * inSum
+                    mcB[base + x] = inSum
+                    mvB[base + x] = v & (0 &- inSum)
                 }
             }
-            for x in 0..<w { cN[x] = 0; cS[x] = 0; cQ[x] = 0 }
-            let mcB = mc.baseAddress!, mvB = mv.baseAddress!, cNB = cN.baseAddress!, cSB = cS.baseAddress!
-            let cQB = cQ.baseAddress!, validB = valid.baseAddress!, boundB = bound.baseAddress!
+            for x in 0..<w { cNB[x] = 0; cSB[x] = 0; cQB[x] = 0 }
             // Column sums over the rows [y − ky, y + ky], updated one row at a time:
             // the entering row added and the leaving row taken away in one pass.
             for y in 0..<min(ky, h) {
+                classify(y)
                 let a = y * w
                 for x in 0..<w {
-                    let v = Int64(mvB[a + x])
-                    cNB[x] &+= mcB[a + x]; cSB[x] &+= v; cQB[x] &+= v &* v
+                    let v = mvB[a + x]
+                    cNB[x] &+= mcB[a + x]; cSB[x] &+= v; cQB[x] &+= Int64(v) &* Int64(v)
                 }
             }
             for y in 0..<h {
                 let enter = y + ky < h ? (y + ky) * w : -1
                 let leave = y - ky - 1 >= 0 ? (y - ky - 1) * w : -1
+                if enter >= 0 { classify(y + ky) }
                 if enter >= 0 && leave >= 0 {
-                    for x in 0..<w {
-                        let v1 = Int64(mvB[enter + x]), v0 = Int64(mvB[leave + x])
+                    // Eight columns at a time (SIMD), then the remainder.
+                    var x = 0
+                    while x + 8 <= w {
+                        let c1 = load8(mcB + enter + x), c0 = load8(mcB + leave + x)
+                        let v1 = load8(mvB + enter + x), v0 = load8(mvB + leave + x)
+                        store8(load8(cNB + x) &+ (c1 &- c0), cNB + x)
+                        store8(load8(cSB + x) &+ (v1 &- v0), cSB + x)
+                        let w1 = SIMD8<Int64>(truncatingIfNeeded: v1), w0 = SIMD8<Int64>(truncatingIfNeeded: v0)
+                        store8(load8(cQB + x) &+ (w1 &* w1 &- w0 &* w0), cQB + x)
+                        x += 8
+                    }
+                    while x < w {
+                        let v1 = mvB[enter + x], v0 = mvB[leave + x]
                         cNB[x] &+= mcB[enter + x] &- mcB[leave + x]
                         cSB[x] &+= v1 &- v0
-                        cQB[x] &+= v1 &* v1 &- v0 &* v0
+                        cQB[x] &+= Int64(v1) &* Int64(v1) &- Int64(v0) &* Int64(v0)
+                        x += 1
                     }
                 } else if enter >= 0 {
                     for x in 0..<w {
-                        let v = Int64(mvB[enter + x])
-                        cNB[x] &+= mcB[enter + x]; cSB[x] &+= v; cQB[x] &+= v &* v
+                        let v = mvB[enter + x]
+                        cNB[x] &+= mcB[enter + x]; cSB[x] &+= v; cQB[x] &+= Int64(v) &* Int64(v)
                     }
                 } else if leave >= 0 {
                     for x in 0..<w {
-                        let v = Int64(mvB[leave + x])
-                        cNB[x] &-= mcB[leave + x]; cSB[x] &-= v; cQB[x] &-= v &* v
+                        let v = mvB[leave + x]
+                        cNB[x] &-= mcB[leave + x]; cSB[x] &-= v; cQB[x] &-= Int64(v) &* Int64(v)
                     }
                 }
                 let row = image + y * rowStride
                 let base = y * w
-                var n: Int32 = 0, s: Int64 = 0, q: Int64 = 0
-                for x in 0..<kx { n &+= cNB[x]; s &+= cSB[x]; q &+= cQB[x] }
-                // Slide along the row: x0 = first column entering, x1 = leaving.
+                // Prefix sums of the column sums along the row (wrapping: window
+                // differences are exact while a window's true sum fits).
+                pN[0] = 0; pS[0] = 0; pQ[0] = 0
                 for x in 0..<w {
-                    if x + kx < w { n &+= cNB[x + kx]; s &+= cSB[x + kx]; q &+= cQB[x + kx] }
-                    if x >= kx + 1 { n &-= cNB[x - kx - 1]; s &-= cSB[x - kx - 1]; q &-= cQB[x - kx - 1] }
+                    pN[x + 1] = pN[x] &+ cNB[x]; pS[x + 1] = pS[x] &+ cSB[x]; pQ[x + 1] = pQ[x] &+ cQB[x]
+                }
+                @inline(__always) func test(_ x: Int, _ n: Int32, _ s: Int64, _ q: Int64) {
                     // Index-of-dispersion test multiplied through by n·(n−1)·mean:
-                    // n·Σv² − (Σv)² > g·Σv·(n − 1 + σ_b·sqrt(2(n−1))). n·Σv² and
-                    // (Σv)² are exact in Int64 (n ≤ 49·…, v < 2^24).
+                    // n·Σv² − (Σv)² > g·Σv·(n − 1 + σ_b·sqrt(2(n−1))); both products
+                    // are exact in Int64 for v < 2^24.
                     let a = Double(Int64(n) &* q &- s &* s)
                     let sx = Double(s)
                     if a > gain * sx * boundB[Int(n)] && validB[base + x] != 0 && n >= minCount && s >= 0 {
@@ -153,6 +176,31 @@ public enum DispersionThreshold {
                         }
                     }
                 }
+                @inline(__always) func scalar(_ x: Int) {
+                    let lo = max(0, x - kx), hi = min(w, x + kx + 1)
+                    test(x, pN[hi] &- pN[lo], Int64(pS[hi] &- pS[lo]), pQ[hi] &- pQ[lo])
+                }
+                // Interior columns four at a time: the same test in SIMD lanes,
+                // falling back to the scalar test for lanes that pass.
+                let interiorEnd = max(kx, w - kx - 1)
+                var x = 0
+                while x < min(kx, w) { scalar(x); x += 1 }
+                let minC = SIMD4<Int64>(repeating: Int64(minCount))
+                while x + 4 <= interiorEnd {
+                    let n4 = SIMD4<Int64>(truncatingIfNeeded: load4(pN + x + kx + 1) &- load4(pN + x - kx))
+                    let s4 = SIMD4<Int64>(truncatingIfNeeded: load4(pS + x + kx + 1) &- load4(pS + x - kx))
+                    let q4 = load4(pQ + x + kx + 1) &- load4(pQ + x - kx)
+                    let a = SIMD4<Double>(n4 &* q4 &- s4 &* s4)
+                    let sx = SIMD4<Double>(s4)
+                    let b4 = SIMD4(boundB[Int(n4[0])], boundB[Int(n4[1])], boundB[Int(n4[2])], boundB[Int(n4[3])])
+                    let rhs = gain * sx * b4
+                    let pass = (a .> rhs) .& (n4 .>= minC) .& (s4 .>= 0)
+                    if any(pass) {
+                        for lane in 0..<4 where pass[lane] { test(x + lane, Int32(n4[lane]), s4[lane], q4[lane]) }
+                    }
+                    x += 4
+                }
+                while x < w { scalar(x); x += 1 }
             }
         }}}}}}}
         ws.dispersive = dispersive
@@ -162,6 +210,30 @@ public enum DispersionThreshold {
         }
         erodeAndTest(image: image, rowStride: rowStride, parameters: p, workspace: ws, strong: &strong,
                      nsigS: nsigS, gain: gain, globalT: globalT)
+    }
+
+    // Element-wise SIMD loads and stores: LLVM merges them into vector moves,
+    // where `loadUnaligned` went through a memcpy call.
+    @inline(__always) static func load8(_ p: UnsafePointer<Int32>) -> SIMD8<Int32> {
+        SIMD8(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7])
+    }
+    @inline(__always) static func load8(_ p: UnsafeMutablePointer<Int32>) -> SIMD8<Int32> {
+        SIMD8(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7])
+    }
+    @inline(__always) static func store8(_ v: SIMD8<Int32>, _ p: UnsafeMutablePointer<Int32>) {
+        for i in 0..<8 { p[i] = v[i] }
+    }
+    @inline(__always) static func load8(_ p: UnsafeMutablePointer<Int64>) -> SIMD8<Int64> {
+        SIMD8(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7])
+    }
+    @inline(__always) static func store8(_ v: SIMD8<Int64>, _ p: UnsafeMutablePointer<Int64>) {
+        for i in 0..<8 { p[i] = v[i] }
+    }
+    @inline(__always) static func load4(_ p: UnsafeMutablePointer<Int32>) -> SIMD4<Int32> {
+        SIMD4(p[0], p[1], p[2], p[3])
+    }
+    @inline(__always) static func load4(_ p: UnsafeMutablePointer<Int64>) -> SIMD4<Int64> {
+        SIMD4(p[0], p[1], p[2], p[3])
     }
 
     /// Integer bound for `low < v` (up) or `v < high` (down) with v integral.
@@ -209,9 +281,38 @@ public enum DispersionThreshold {
         }
         if core.isEmpty { return }
         // Mean over the wider window of background pixels (in the sums and
-        // not a core), from summed-area tables of their count and counts, so
-        // each core costs four look-ups (Crow 1984).
+        // not a core). Cores are few (a few thousand on a 1M-pixel frame), so
+        // each window is summed directly; when they are many, summed-area
+        // tables of the background count and counts give four look-ups per
+        // core instead (Crow 1984).
         let kx = p.kernelSize.x + 2, ky = p.kernelSize.y + 2
+        let windowArea = (2 * kx + 1) * (2 * ky + 1)
+        if core.count * windowArea <= 2 * w * h {
+            ws.sumCount.withUnsafeBufferPointer { mc in
+            ws.sumValue.withUnsafeBufferPointer { mv in
+            ws.isCore.withUnsafeBufferPointer { mark in
+                let mcB = mc.baseAddress!, mvB = mv.baseAddress!, markB = mark.baseAddress!
+                for k in core {
+                    let k = Int(k)
+                    let y = k / w, x = k - y * w
+                    let x0 = max(0, x - kx), x1 = min(w - 1, x + kx)
+                    let y0 = max(0, y - ky), y1 = min(h - 1, y + ky)
+                    var n: Int32 = 0, s: Int64 = 0
+                    for yy in y0...y1 {
+                        let b = yy * w
+                        for xx in x0...x1 {
+                            // 1 for a background pixel: in the sums and not a core (mark 2).
+                            let use = mcB[b + xx] & Int32((markB[b + xx] >> 1) ^ 1)
+                            n &+= use; s &+= Int64(mvB[b + xx] & (0 &- use))
+                        }
+                    }
+                    let mean = n >= 2 ? Double(s) / Double(n) : 0
+                    let v = Double(image[y * rowStride + x])
+                    if v > globalT && v >= mean + nsigS * (gain * mean).squareRoot() { strong.append(Int32(k)) }
+                }
+            }}}
+            return
+        }
         let sw = w + 1
         if ws.satCount.count != sw * (h + 1) {
             ws.satCount = [Int32](repeating: 0, count: sw * (h + 1))

@@ -12,6 +12,7 @@ public enum SpotFindingError: Error, Equatable, CustomStringConvertible {
     case imageSizeMismatch(expected: (Int, Int), found: (Int, Int), source: String)
     case framesMissing(expected: Int, found: Int, source: String)
     case noPanels
+    case badKernel(x: Int, y: Int)
 
     public var description: String {
         switch self {
@@ -22,6 +23,8 @@ public enum SpotFindingError: Error, Equatable, CustomStringConvertible {
         case .framesMissing(let e, let f, let s):
             return "\(s): the scan has \(e) images but only \(f) frames can be read"
         case .noPanels: return "the detector model has no panels"
+        case .badKernel(let x, let y):
+            return "kernel_size=\(x),\(y) is outside 1…60 pixels (the half-size of the local window)"
         }
     }
 
@@ -68,6 +71,10 @@ public struct SpotFinder {
         let p = parameters
         let detector = experiment.detector
         guard !detector.panels.isEmpty else { throw SpotFindingError.noPanels }
+        // Window sums of counts below 2^24 stay within Int32 for half-sizes up to 60.
+        guard (1...60).contains(p.kernelSize.x), (1...60).contains(p.kernelSize.y) else {
+            throw SpotFindingError.badKernel(x: p.kernelSize.x, y: p.kernelSize.y)
+        }
         let raw = source.frameSize
         var needW = 0, needH = 0
         for panel in detector.panels {
@@ -109,7 +116,7 @@ public struct SpotFinder {
                     + "min spot size \(minSize), \(p.nproc) thread\(p.nproc == 1 ? "" : "s"))")
 
         let threads = max(1, p.nproc)
-        let blockSize = max(8, 4 * threads)
+        let blockSize = max(16, 8 * threads)
         let pool = WorkspacePool(detector: detector)
         var labeller = ConnectedComponents(width: raw.width)
         var measurements: [SpotMeasurement] = []

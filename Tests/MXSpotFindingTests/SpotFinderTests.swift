@@ -151,3 +151,24 @@ final class SpotFinderTests: XCTestCase {
         XCTAssertEqual(centres[2], 3.4406, accuracy: 0.0005)  // 1/d² = 4/(3a²) + 1/c²
     }
 }
+
+final class SpotMaskTests: XCTestCase {
+    /// d_min masks the outer pixels, d_max the inner ones, and the reader's mask is kept.
+    func testResolutionRangeMasksPixels() {
+        let exp = syntheticExperiment(width: 200, height: 200, frames: 1)
+        var trusted = [UInt8](repeating: 1, count: 200 * 200)
+        trusted[0] = 0
+        var p = SpotFindingParameters()
+        let all = spotFindingMask(trustedMask: trusted, rawSize: (200, 200), detector: exp.detector,
+                                  beam: exp.beam, parameters: p)
+        XCTAssertEqual(all.filter { $0 == 0 }.count, 1)
+        p.dMin = 12; p.dMax = 60
+        let m = spotFindingMask(trustedMask: trusted, rawSize: (200, 200), detector: exp.detector,
+                                beam: exp.beam, parameters: p)
+        let panel = exp.detector[0]
+        for (x, y) in [(0, 0), (100, 100), (199, 199), (150, 100), (100, 20)] {
+            let d = panel.resolution(atPixel: (Double(x) + 0.5, Double(y) + 0.5), s0: exp.beam.s0)
+            XCTAssertEqual(m[y * 200 + x] == 1, d >= 12 && d <= 60 && !(x == 0 && y == 0), "pixel (\(x), \(y)) at d = \(d)")
+        }
+    }
+}

@@ -1,0 +1,65 @@
+// End-to-end tests of `mxflow find-spots`: the built binary on the shared CBF sweep, and its bad-input errors.
+import Foundation
+import XCTest
+
+final class FindSpotsCommandTests: XCTestCase {
+    /// Copies the first `count` images of the CBF sweep into `work` and imports them.
+    func importCopiedSweep(into work: String, count: Int) throws -> String {
+        let data = CLITest.sharedDataDirectory() + "/cbf_p4212"
+        guard FileManager.default.fileExists(atPath: data) else { throw XCTSkip("shared data not found at \(data)") }
+        for i in 1...count {
+            let name = String(format: "cbf_p4212_%05d.cbf", i)
+            try FileManager.default.copyItem(atPath: data + "/" + name, toPath: work + "/" + name)
+        }
+        let r = try CLITest.runProcess(try CLITest.mxflowBinary(), ["import", work + "/cbf_p4212_#####.cbf"], in: work)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        return work + "/imported.expt"
+    }
+
+    func testFindsSpotsAndWritesStrongRefl() throws {
+        let work = try CLITest.temporaryFolder(self)
+        let expt = try importCopiedSweep(into: work, count: 3)
+        let r = try CLITest.runProcess(try CLITest.mxflowBinary(), ["find-spots", expt, "nproc=2"], in: work)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        // dials.find_spots on images 1–3 of this sweep (DIALS 3.12, dials.import of the three files) saves 1906 reflections;
+        // mxflow's thresholds and filters are DIALS' own, so the count is the same.
+        XCTAssertTrue(r.stdout.contains("Saved 1906 reflections to strong.refl"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("| image | strong pixels | spots | d_min (Å) |"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("Peak memory"), r.stdout)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: work + "/strong.refl"))
+        if let show = CLITest.which("dials.show") {
+            let s = try CLITest.runProcess(show, ["strong.refl"], in: work)
+            XCTAssertEqual(s.status, 0, s.stderr)
+            XCTAssertTrue(s.stdout.contains("Reflection list contains 1906 reflections"), s.stdout)
+        }
+    }
+
+    func testMissingImageNamesFileAndWritesNothing() throws {
+        let work = try CLITest.temporaryFolder(self)
+        let expt = try importCopiedSweep(into: work, count: 3)
+        try FileManager.default.removeItem(atPath: work + "/cbf_p4212_00002.cbf")
+        let r = try CLITest.runProcess(try CLITest.mxflowBinary(), ["find-spots", expt], in: work)
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("cbf_p4212_00002.cbf"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: work + "/strong.refl"))
+    }
+
+    func testEmptyFrameRangeIsAnError() throws {
+        let work = try CLITest.temporaryFolder(self)
+        let expt = try importCopiedSweep(into: work, count: 2)
+        let r = try CLITest.runProcess(try CLITest.mxflowBinary(), ["find-spots", expt, "scan_range=10,20"], in: work)
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("the frame range 10–20 selects no images (the scan has images 1–2)"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: work + "/strong.refl"))
+    }
+
+    /// A very high threshold finds nothing: an empty table is written and the log says so.
+    func testNoSpotsWritesEmptyTable() throws {
+        let work = try CLITest.temporaryFolder(self)
+        let expt = try importCopiedSweep(into: work, count: 1)
+        let r = try CLITest.runProcess(try CLITest.mxflowBinary(), ["find-spots", expt, "global_threshold=1000000"], in: work)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("No strong spots were found: wrote an empty table to strong.refl"), r.stdout)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: work + "/strong.refl"))
+    }
+}
