@@ -1,0 +1,1 @@
+// MXIntegration: see ARCHITECTURE.md (module being built).

@@ -1,0 +1,1 @@
+// MXSymmetryAnalysis: see ARCHITECTURE.md (module being built).
