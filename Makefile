@@ -15,9 +15,9 @@ build: deps
 	$(SWIFT) build -c $(CONFIG)
 
 # Release build: the end-to-end tests read whole sweeps, and a debug build
-# decodes frames ~25x slower.
+# decodes frames ~25x slower. `swift test` builds the mxflow binary too (the
+# command-line tests run it), with testing enabled, so no separate build.
 test: deps
-	$(SWIFT) build -c $(CONFIG)
 	$(SWIFT) test -c $(CONFIG)
 
 demo: build
