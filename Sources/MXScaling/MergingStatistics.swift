@@ -59,10 +59,16 @@ public struct MergingStatistics: Sendable {
     ///     statistics (DIALS' table uses false; CCano and the anomalous
     ///     completeness are computed from the anomalous merge either way).
     ///   - seed: seed of the random half-dataset split, so results repeat.
+    ///   - excludeAbsences: drop systematically absent observations first.
     public init(_ data: UnmergedIntensities, bins: Int = 20, binningMethod: ResolutionBinning.Method = .volume,
-                anomalous: Bool = false, ccHalfMethod: CCHalfMethod = .halfDataset, seed: UInt64 = 0) {
-        // Systematic absences and σ ≤ 0 are excluded, as iotbx does before binning.
-        let keep = (0..<data.count).map { data.sigmas[$0] > 0 && !data.spaceGroup.isSystematicallyAbsent(data.indices[$0]) }
+                anomalous: Bool = false, ccHalfMethod: CCHalfMethod = .halfDataset, seed: UInt64 = 0,
+                excludeAbsences: Bool = false) {
+        // σ ≤ 0 is excluded; systematic absences only on request (DIALS keeps
+        // them in its table: they count as observed, while the complete set
+        // that completeness is measured against has none).
+        let keep = (0..<data.count).map {
+            data.sigmas[$0] > 0 && !(excludeAbsences && data.spaceGroup.isSystematicallyAbsent(data.indices[$0]))
+        }
         let obs = data.selecting(keep)
         let s = obs.indices.map { obs.unitCell.oneOverDSquared($0) }
         let binning = ResolutionBinning(dStarSquared: s.isEmpty ? [1] : s, bins: bins, method: binningMethod)
@@ -75,12 +81,10 @@ public struct MergingStatistics: Sendable {
                                           anomalous: anomalous, method: ccHalfMethod, seed: seed &+ UInt64(b)))
         }
         let all = binning.dRange(0).dMax
-        var overall = Self.statistics(obs, dMax: all, dMin: binning.dRange(binning.count - 1).dMin,
-                                      anomalous: anomalous, method: ccHalfMethod, seed: seed)
-        // iotbx reports the overall CC½ as the mean of the shells' CC½ weighted by their reflection counts.
-        let w = shells.reduce(0) { $0 + $1.ccHalfCount }
-        if w > 0 { overall.ccHalf = shells.reduce(0.0) { $0 + $1.ccHalf * Double($1.ccHalfCount) } / Double(w) }
-        self.overall = overall
+        // The overall CC½ is computed over all data, as the table DIALS prints
+        // (iotbx's `cc_one_half_overall`, a count-weighted mean of the shells, is not what it shows).
+        overall = Self.statistics(obs, dMax: all, dMin: binning.dRange(binning.count - 1).dMin,
+                                  anomalous: anomalous, method: ccHalfMethod, seed: seed)
         self.shells = shells
     }
 
@@ -138,20 +142,24 @@ public struct MergingStatistics: Sendable {
         }
         var dano1: [Double] = [], dano2: [Double] = []
         var anomalousRng = SplitMix64(seed: seed ^ 0x9E37_79B9_7F4A_7C15)
-        var pairs = 0, pairObservations = 0
+        var pairs = 0
         for m in minus.keys.sorted() {
             guard let p = plus[m], let q = minus[m] else { continue }
             pairs += 1
-            pairObservations += p.count + q.count
             guard p.count >= 2, q.count >= 2 else { continue }
             let sp = randomHalves(p.map { obs.intensities[$0] }, weights: nil, rng: &anomalousRng)
             let sm = randomHalves(q.map { obs.intensities[$0] }, weights: nil, rng: &anomalousRng)
             dano1.append(sp.0 - sm.0); dano2.append(sp.1 - sm.1)
         }
-        let possible = CompleteSet.count(spaceGroup: obs.spaceGroup, unitCell: obs.unitCell, dMin: dMin, dMax: dMax)
-        let possibleAcentric = CompleteSet.indices(spaceGroup: obs.spaceGroup, unitCell: obs.unitCell,
-                                                   dMin: dMin, dMax: dMax)
-            .filter { !obs.spaceGroup.isCentric($0) }.count
+        // iotbx builds the expected set with `complete_set()` of the merged
+        // data, which stops at the highest resolution actually observed in
+        // the shell, and then cuts it to the shell's range: sparse outer
+        // shells are measured against that narrower range. Done alike here.
+        let observedDMin = obs.indices.map { obs.unitCell.dSpacing($0) }.min() ?? dMin
+        let expected = CompleteSet.indices(spaceGroup: obs.spaceGroup, unitCell: obs.unitCell,
+                                           dMin: max(dMin, observedDMin), dMax: dMax)
+        let possible = expected.count
+        let possibleAcentric = expected.filter { !obs.spaceGroup.isCentric($0) }.count
         return ShellStatistics(
             dMax: dMax, dMin: dMin, observations: obs.count, unique: unique, possible: possible,
             multiplicity: unique > 0 ? Double(obs.count) / Double(unique) : 0,
@@ -163,7 +171,7 @@ public struct MergingStatistics: Sendable {
             ccHalf: ccHalf, ccHalfCount: halves1.count,
             ccAnomalous: pearson(dano1, dano2) ?? 0, anomalousPairs: pairs,
             anomalousCompleteness: possibleAcentric > 0 ? min(1, Double(pairs) / Double(possibleAcentric)) : 0,
-            anomalousMultiplicity: pairs > 0 ? Double(pairObservations) / Double(2 * pairs) : 0)
+            anomalousMultiplicity: anomalousGroups.isEmpty ? 0 : Double(obs.count) / Double(anomalousGroups.count))
     }
 
     /// Weighted means of two random halves of `values` (cctbx `split_unmerged`):

@@ -114,7 +114,7 @@ final class MergingStatisticsTests: XCTestCase {
         let s = MergingStatistics.statistics(data, dMax: 10, dMin: 10, anomalous: false, method: .halfDataset, seed: 0)
         XCTAssertEqual(s.anomalousPairs, 3)
         XCTAssertEqual(s.anomalousCompleteness, 1)
-        XCTAssertEqual(s.anomalousMultiplicity, 2)
+        XCTAssertEqual(s.anomalousMultiplicity, 2)   // 12 observations over 6 I(±) groups
         // Halves are identical, so ΔI agrees exactly: +10, −10, 0.
         XCTAssertEqual(s.ccAnomalous, 1, accuracy: 1e-12)
     }
