@@ -188,12 +188,15 @@ public struct MTZBatch: Equatable, Sendable {
     /// [10] misflg, [11] jumpax, [12] ncryst, [13] lcrflg, [14] ldtype, [15] jsaxs,
     /// [16] nbscal, [17] ngonax, [18] lbmflg, [19] ndet, [20] nbsetid.
     public var integers: [Int32]
-    /// 156 words in `MTZBAT` order: cell[0..5], umat[6..14] (column-major),
-    /// phixyz[15..20], crydat[21..32], datum[33..35], phistt 36, phiend 37,
-    /// scanax[38..40], time1 41, time2 42, bscale 43, bbfac 44, sdbscale 45,
-    /// sdbfac 46, phirange 47, e1[48..50], e2[51..53], e3[54..56],
-    /// source[57..59], so[60..62], alambd 63, delamb 64, delcor 65, divhd 66,
-    /// divvd 67, dx[68..69], theta[70..71], detlm[72..79].
+    /// 156 words at the positions cmtzlib reads and writes them (not the
+    /// `MTZBAT` struct order: there are reserved gaps): cell[0..5],
+    /// umat[6..14] (column-major), phixyz[15..20], crydat[21..32],
+    /// datum[33..35], phistt 36, phiend 37, scanax[38..40], time1 41,
+    /// time2 42, bscale 43, bbfac 44, sdbscale 45, sdbfac 46, phirange 47,
+    /// e1[59..61], e2[62..64], e3[65..67], source[80..82], so[83..85],
+    /// alambd 86, delamb 87, delcor 88, divhd 89, divvd 90, then for the first
+    /// detector dx 111, theta 112, detlm[113..116] (x min, x max, y min, y max).
+    /// Checked against the batch headers dials.export writes (`gemmi mtz -B`).
     public var reals: [Float]
     public var axisLabels: [String]
 
@@ -232,13 +235,14 @@ public struct MTZBatch: Equatable, Sendable {
         reals[38] = Float(rotationAxis.x); reals[39] = Float(rotationAxis.y); reals[40] = Float(rotationAxis.z)
         reals[43] = 1      // bscale
         reals[47] = Float(phiEnd - phiStart)
-        reals[48] = Float(rotationAxis.x); reals[49] = Float(rotationAxis.y); reals[50] = Float(rotationAxis.z)
-        reals[57] = Float(sourceVector.x); reals[58] = Float(sourceVector.y); reals[59] = Float(sourceVector.z)
-        reals[60] = Float(sourceVector.x); reals[61] = Float(sourceVector.y); reals[62] = Float(sourceVector.z)
-        reals[63] = Float(wavelength)
-        reals[68] = Float(distance)
-        reals[72] = 0; reals[73] = Float(detectorSize.0)   // detlm[0][0] x min/max
-        reals[74] = 0; reals[75] = Float(detectorSize.1)   // detlm[0][1] y min/max
+        // e1: the (single) goniostat axis.
+        reals[59] = Float(rotationAxis.x); reals[60] = Float(rotationAxis.y); reals[61] = Float(rotationAxis.z)
+        reals[80] = Float(sourceVector.x); reals[81] = Float(sourceVector.y); reals[82] = Float(sourceVector.z)
+        reals[83] = Float(sourceVector.x); reals[84] = Float(sourceVector.y); reals[85] = Float(sourceVector.z)
+        reals[86] = Float(wavelength)
+        reals[111] = Float(distance)
+        reals[113] = 0; reals[114] = Float(detectorSize.0)   // detlm x min/max (pixels)
+        reals[115] = 0; reals[116] = Float(detectorSize.1)   // detlm y min/max
     }
 
     public var cell: [Float] { Array(reals[0..<6]) }
@@ -250,6 +254,6 @@ public struct MTZBatch: Equatable, Sendable {
     }
     public var phiStart: Float { reals[36] }
     public var phiEnd: Float { reals[37] }
-    public var wavelength: Float { reals[63] }
+    public var wavelength: Float { reals[86] }
     public var datasetID: Int { Int(integers[20]) }
 }

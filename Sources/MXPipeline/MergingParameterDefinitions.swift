@@ -26,6 +26,8 @@ public enum MergingParameterDefinitions {
         ParameterDefinition("project_name", .string, default: "AUTOMATIC", help: "MTZ project name"),
         ParameterDefinition("dataset_name", .string, default: "NATIVE", help: "MTZ dataset name"),
         ParameterDefinition("output.mtz", .string, default: "merged.mtz", help: "Output merged MTZ file"),
+        ParameterDefinition("output.unmerged_mtz", .string, default: "None",
+                            help: "Also write the scaled unmerged data as dials.export does (e.g. scaled_unmerged.mtz)"),
         ParameterDefinition("output.log", .string, default: "mxflow.merge.log", help: "Log file"),
     ]
 

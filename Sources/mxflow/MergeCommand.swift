@@ -37,6 +37,14 @@ struct MergeCommand: ParsableCommand {
             let diff = set.nonDefaultLines
             if !diff.isEmpty { logger.info("Parameters changed from their defaults:\n  " + diff.joined(separator: "\n  ")) }
             let (list, data) = try readScaled(expt: expt, refl: refl, set: set, logger: logger)
+            if let unmergedPath = set.string("output.unmerged_mtz") {
+                let table = try ReflectionTableCodec.read(path: refl)
+                let unmerged = try UnmergedMTZ.make(table, experiments: list,
+                                                    partialityThreshold: set.double("partiality_threshold") ?? 0.4,
+                                                    history: ["From mxflow \(MXFlowVersion.string) merge"])
+                try MTZWriter.write(unmerged, to: unmergedPath)
+                logger.info("Wrote \(unmerged.reflectionCount) unmerged observations in \(unmerged.batches.count) batches to \(unmergedPath)")
+            }
             let o = MergingParameterDefinitions.statisticsOptions(from: set)
             let stats = MergingStatistics(data, bins: o.bins, binningMethod: o.method, anomalous: false,
                                           ccHalfMethod: o.ccHalf, seed: o.seed)

@@ -2,6 +2,7 @@
 import XCTest
 import Foundation
 import MXFormats
+import MXMath
 import MXScaling
 import MXSymmetry
 @testable import MXPipeline
@@ -63,5 +64,21 @@ final class MergedMTZTests: XCTestCase {
         let table = MergingStatisticsTable.shellTable(stats)
         XCTAssertEqual(table.count, 1 + 4 + 1)
         XCTAssertTrue(MergingStatisticsTable.summary(stats).contains { $0.hasPrefix("CC half") })
+    }
+}
+
+final class UnmergedMTZTests: XCTestCase {
+    /// The Cambridge frame puts the rotation axis on +Z and the beam on +X;
+    /// MOSFLM's B makes U orthonormal for a crystal with A = U·B (dxtbx B).
+    func testCambridgeFrameAndMosflmU() throws {
+        let R = UnmergedMTZ.cambridgeFrame(axis: Vec3(1, 0, 0), unitS0: Vec3(0, 0, -1))
+        let z = R * Vec3(1, 0, 0), x = R * Vec3(0, 0, -1)
+        XCTAssertEqual(z.z, 1, accuracy: 1e-12)
+        XCTAssertEqual(x.x, 1, accuracy: 1e-12)
+        let cell = try UnitCell(parameters: [40, 50, 60, 90, 100, 90])
+        let U0 = Mat3.rotation(axis: Vec3(1, 2, 3).normalized, angle: 0.7)
+        let U = UnmergedMTZ.mosflmU(UB: U0 * cell.bMatrix, cell: cell)
+        let UUt = U * U.transposed
+        for r in 0..<3 { for c in 0..<3 { XCTAssertEqual(UUt[r, c], r == c ? 1 : 0, accuracy: 1e-9) } }
     }
 }
