@@ -8,8 +8,8 @@ import MXSymmetry
 
 /// Builds the unmerged MTZ of dials.export (`dials/util/export_mtz.py`) for
 /// the first experiment of a list: H K L in the reciprocal ASU with M/ISYM,
-/// BATCH, I/SIGI = `intensity.scale.*` with SCALEUSED/SIGSCALEUSED (the
-/// inverse scale factor: scaled I = I/SCALEUSED), else the profile-fitted
+/// BATCH, I/SIGI = scaled intensities `intensity.scale.*`/g with SCALEUSED/
+/// SIGSCALEUSED = g (the inverse scale factor), else the profile-fitted
 /// or summed intensity, BG/SIGBG, FRACTIONCALC (partiality), XDET/YDET
 /// (calculated pixel position), ROT (calculated φ, degrees), LP and QE.
 /// Rows are those merging would use (excluded/outlier flags, partiality).
@@ -61,6 +61,8 @@ public enum UnmergedMTZ {
             MTZColumn(label: label, type: type, datasetID: d, values: v.map(Float.init))
         }
         let z = rows.map { xyz?[$0].z ?? 0 }
+        // Scaled data: I/g and σ/g (g = inverse scale factor, also written as SCALEUSED), as dials.export writes them.
+        let gInv = scaled ? (inverse ?? [Double](repeating: 1, count: table.count)) : [Double](repeating: 1, count: table.count)
         // Batch = image of the observed centroid (⌊z⌋ + 1), kept inside the scan so every batch has a header.
         let observed = table.vec3s(ReflectionTable.Name.xyzobsPxValue) ?? xyz
         let lastFrame = (scan?.numberOfImages ?? Int.max) - 1
@@ -69,7 +71,7 @@ public enum UnmergedMTZ {
             col("H", "H", mapped.map { Double($0.index.h) }, 0), col("K", "H", mapped.map { Double($0.index.k) }, 0),
             col("L", "H", mapped.map { Double($0.index.l) }, 0), col("M/ISYM", "Y", mapped.map { Double($0.isym) }),
             col("BATCH", "B", batchFrames.map { Double($0 + 1 + offset) }),
-            col("I", "J", rows.map { iv[$0] }), col("SIGI", "Q", rows.map { vv[$0].squareRoot() }),
+            col("I", "J", rows.map { iv[$0] / gInv[$0] }), col("SIGI", "Q", rows.map { vv[$0].squareRoot() / gInv[$0] }),
         ]
         if scaled, let s = inverse {
             columns.append(col("SCALEUSED", "R", rows.map { s[$0] }))
