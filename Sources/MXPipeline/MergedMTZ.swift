@@ -8,7 +8,8 @@ import MXSymmetry
 /// IMEAN/SIGIMEAN (J/Q) from the merge of all equivalents; with
 /// `anomalous`, I(+)/SIGI(+), I(−)/SIGI(−) (K/M) and N(+)/N(−) (I) from the
 /// merge that keeps Friedel mates apart (centric reflections only as I(+));
-/// with `truncate`, F/SIGF (F/Q) and F(±)/SIGF(±) (G/L) from French–Wilson,
+/// with `truncate`, F(±)/SIGF(±) (G/L) from French–Wilson of I(±) and F/SIGF
+/// (F/Q) their inverse-variance mean (French–Wilson of IMEAN without `anomalous`),
 /// and DANO = F(+) − F(−), SIGDANO = √(σ₊² + σ₋²) (D/Q) where both exist.
 /// Reflections rejected by French–Wilson keep their intensities; their
 /// amplitudes are missing (NaN).
@@ -62,14 +63,16 @@ public enum MergedMTZ {
             ]
         }
         if truncate {
-            let fw = FrenchWilson.convert(intensities: merged.intensities, sigmas: merged.sigmas, indices: idx,
-                                          spaceGroup: g, unitCell: uc)
-            columns += [
-                MTZColumn(label: "F", type: "F", datasetID: ds,
-                          values: (0..<n).map { fw.valid[$0] ? Float(fw.amplitudes[$0]) : .nan }),
-                MTZColumn(label: "SIGF", type: "Q", datasetID: ds,
-                          values: (0..<n).map { fw.valid[$0] ? Float(fw.amplitudeSigmas[$0]) : .nan }),
-            ]
+            if anomalousMerge == nil {
+                let fw = FrenchWilson.convert(intensities: merged.intensities, sigmas: merged.sigmas, indices: idx,
+                                              spaceGroup: g, unitCell: uc)
+                columns += [
+                    MTZColumn(label: "F", type: "F", datasetID: ds,
+                              values: (0..<n).map { fw.valid[$0] ? Float(fw.amplitudes[$0]) : .nan }),
+                    MTZColumn(label: "SIGF", type: "Q", datasetID: ds,
+                              values: (0..<n).map { fw.valid[$0] ? Float(fw.amplitudeSigmas[$0]) : .nan }),
+                ]
+            }
             if let a = anomalousMerge {
                 let afw = FrenchWilson.convert(intensities: a.intensities, sigmas: a.sigmas, indices: a.indices,
                                                spaceGroup: g, unitCell: uc)
@@ -80,6 +83,21 @@ public enum MergedMTZ {
                         fm[r] = Float(afw.amplitudes[k]); sm[r] = Float(afw.amplitudeSigmas[k])
                     }
                 }
+                // F/SIGF as dials.merge makes them with anomalous=True: the
+                // inverse-variance mean of F(+) and F(−) (merge.py `truncate`),
+                // not French–Wilson of IMEAN.
+                var fMean = nan, sMean = nan
+                for r in 0..<n {
+                    var sw: Float = 0, swf: Float = 0
+                    for (fv, sv) in [(fp[r], sp[r]), (fm[r], sm[r])] where !fv.isNaN && sv > 0 {
+                        sw += 1 / (sv * sv); swf += fv / (sv * sv)
+                    }
+                    if sw > 0 { fMean[r] = swf / sw; sMean[r] = 1 / sw.squareRoot() }
+                }
+                columns += [
+                    MTZColumn(label: "F", type: "F", datasetID: ds, values: fMean),
+                    MTZColumn(label: "SIGF", type: "Q", datasetID: ds, values: sMean),
+                ]
                 let dano = (0..<n).map { fp[$0] - fm[$0] }          // NaN unless both exist
                 let sigdano = (0..<n).map { (sp[$0] * sp[$0] + sm[$0] * sm[$0]).squareRoot() }
                 columns += [
