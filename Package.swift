@@ -56,7 +56,7 @@ let package = Package(
         .testTarget(name: "MXSymmetryTests", dependencies: ["MXSymmetry"], swiftSettings: v5),
         .testTarget(name: "MXFormatsTests", dependencies: ["MXFormats", "MXModel"], swiftSettings: v5),
         .testTarget(name: "MXSpotFindingTests", dependencies: ["MXSpotFinding", "MXFormats"], swiftSettings: v5),
-        .testTarget(name: "MXPredictionTests", dependencies: ["MXPrediction"], swiftSettings: v5),
+        .testTarget(name: "MXPredictionTests", dependencies: ["MXPrediction", "MXFormats"], swiftSettings: v5),
         .testTarget(name: "MXRefinementTests", dependencies: ["MXRefinement", "MXFormats"], swiftSettings: v5),
         .testTarget(name: "MXIndexingTests", dependencies: ["MXIndexing", "MXFormats"], swiftSettings: v5),
         .testTarget(name: "MXSimulationTests", dependencies: ["MXSimulation", "MXFormats"], swiftSettings: v5),
