@@ -139,6 +139,8 @@ public struct ParameterisedModel: Sendable {
             if let bd = cells[m.crystal].bAndDerivatives(), var c = out[i].crystal,
                let refined = Crystal(A: orientations[m.crystal].uAndDerivatives().u * bd.b, spaceGroupHall: c.spaceGroupHall) {
                 c.realSpaceA = refined.realSpaceA; c.realSpaceB = refined.realSpaceB; c.realSpaceC = refined.realSpaceC
+                // A static refinement supersedes any earlier scan-varying matrices.
+                c.aAtScanPoints = []
                 out[i].crystal = c
             }
         }

@@ -162,3 +162,33 @@ final class RefineTests: XCTestCase {
         }
     }
 }
+
+final class MultiExperimentRefineTests: XCTestCase {
+    /// Two lattices in one sweep share the beam and detector: one beam and one
+    /// detector parameterisation, two crystals, and both recovered exactly.
+    func testTwoLatticesShareBeamAndDetector() throws {
+        let first = Synthetic.experiment()
+        var second = Synthetic.experiment(cell: [45, 45, 70, 90, 90, 120])
+        second.crystal = Crystal(cell: try UnitCell(parameters: [45, 45, 70, 90, 90, 120]),
+                                 U: Mat3.rotation(axis: Vec3(-1, 0.5, 2), angle: 1.9))
+        second.identifier = "second"
+        var t0 = Synthetic.spots(first, dMin: 4), t1 = Synthetic.spots(second, dMin: 4)
+        t1.set("id", .int(Array(repeating: 1, count: t1.count)))
+        t0 = t0.appending(t1)!
+        var s0 = Synthetic.perturbed(first), s1 = second
+        s1.beam = s0.beam; s1.detector = s0.detector
+        s1.crystal!.realSpaceC = second.crystal!.realSpaceC * 1.002
+        s0.identifier = "first"
+        var p = RefinementParameters()
+        p.outlierAlgorithm = .none
+        let model = try ParameterisedModel(ExperimentList([s0, s1]), parameters: p, logger: { _ in })
+        XCTAssertEqual(model.beams.count, 1)
+        XCTAssertEqual(model.detectors.count, 1)
+        XCTAssertEqual(model.cells.count, 2)
+        let r = try refine(experiments: ExperimentList([s0, s1]), reflections: t0, parameters: p)
+        XCTAssertEqual(r.rmsds.count, 2)
+        for e in r.rmsds { XCTAssertLessThan(max(e.xPixel, e.yPixel, e.phiFrames), 1e-4) }
+        XCTAssertEqual(r.cells[1].parameters[2], 70, accuracy: 1e-5)
+        XCTAssertEqual(r.experiments[0].detector, r.experiments[1].detector)
+    }
+}
