@@ -57,13 +57,13 @@ public struct ParameterisedModel: Sendable {
                 crystals.append(crystal)
                 guard let u = crystal.U, let b = crystal.B else { throw RefinementError.degenerateCrystal(experiment: i) }
                 orientations.append(CrystalOrientationParameterisation(U: u))
-                var constraints = MetricConstraints.triclinic
+                var constraints = try MetricConstraints(rotations: [[1, 0, 0, 0, 1, 0, 0, 0, 1]])
                 if crystal.spaceGroupHall.trimmingCharacters(in: .whitespaces) != "P 1" {
                     do { constraints = try MetricConstraints(spaceGroup: crystal.spaceGroup()) } catch {
                         warn("Crystal \(crystals.count): cannot constrain the cell to its space group (\(error)); refining all six metric parameters")
                     }
                 }
-                cells.append(try UnitCellParameterisation(B: b, constraints: constraints))
+                cells.append(UnitCellParameterisation(B: b, constraints: constraints))
                 c = crystals.count - 1
             }
             experimentModels.append((b!, d!, c!))

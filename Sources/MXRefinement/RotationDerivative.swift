@@ -19,6 +19,3 @@ func rotationAndDerivative(axis k: Vec3, angle: Double) -> (r: Mat3, dr: Mat3) {
 func symmetricMatrix(_ g: [Double]) -> Mat3 {
     Mat3(g[0], g[3], g[4], g[3], g[1], g[5], g[4], g[5], g[2])
 }
-/// The 6 independent elements of a symmetric matrix, order (11, 22, 33, 12, 13, 23).
-@inlinable
-func symmetricVector(_ m: Mat3) -> [Double] { [m[0, 0], m[1, 1], m[2, 2], m[0, 1], m[0, 2], m[1, 2]] }

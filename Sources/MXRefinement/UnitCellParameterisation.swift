@@ -4,7 +4,9 @@ import MXSymmetry
 
 /// The crystal's B matrix parameterised, like DIALS, through the reciprocal
 /// metric tensor: G* = Σ pⱼ·basisⱼ·10⁻⁵ (so pⱼ is a G* element in units of
-/// 10⁻⁵ Å⁻²), with the basis from `MetricConstraints` of the space group.
+/// 10⁻⁵ Å⁻²), with the basis from MXSymmetry's `MetricConstraints` of the
+/// space group (the free parameters are the G* components cctbx calls
+/// independent).
 /// B is the lower-triangular matrix with BᵀB = G* (dxtbx's B, from the cell).
 ///
 /// Derivatives: with M = Bᵀ (upper triangular) and G* = M·Mᵀ,
@@ -17,17 +19,18 @@ public struct UnitCellParameterisation: Sendable {
 
     /// - Parameters:
     ///   - B: the starting B (its G* is projected onto the allowed subspace).
-    public init(B: Mat3, constraints: MetricConstraints) throws {
+    public init(B: Mat3, constraints: MetricConstraints) {
         self.constraints = constraints
-        let g = symmetricVector(B.transposed * B).map { $0 / Self.scale }
-        values = try constraints.parameters(nearest: g)
+        values = constraints.parameters(from: B.transposed * B).map { $0 / Self.scale }
     }
 
-    public var names: [String] { constraints.names }
+    static let elementNames = ["g*11", "g*22", "g*33", "g*12", "g*13", "g*23"]
+    /// Parameter names, the G* components they are (e.g. ["g*22", "g*33"] for tetragonal).
+    public var names: [String] { constraints.independentIndices.map { Self.elementNames[$0] } }
 
     /// G* at the current values (Å⁻²).
     public func reciprocalMetric(_ p: [Double]? = nil) -> Mat3 {
-        symmetricMatrix(constraints.metric(p ?? values).map { $0 * Self.scale })
+        constraints.reciprocalMetric(from: (p ?? values).map { $0 * Self.scale })
     }
 
     /// The cell at parameter values `p` (current values by default); nil when not a valid metric.
