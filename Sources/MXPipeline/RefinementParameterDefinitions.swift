@@ -21,7 +21,7 @@ public enum RefinementParameterDefinitions {
         ParameterDefinition("refinement.reflections.minimum_sample_size", .int(min: 0), default: "1000",
                             help: "Never subsample below this many reflections"),
         ParameterDefinition("refinement.reflections.close_to_spindle_cutoff", .double(min: 0), default: "0.02",
-                            help: "Leave out reflections with |m·(s0×s1)| (unit vectors) below this"),
+                            help: "Leave out reflections with |(s1×s0)·m| (Å⁻²) at or below this (close to the spindle)"),
         ParameterDefinition("refinement.reflections.auto_reduction.min_nref_per_parameter", .int(min: 1), default: "5",
                             help: "Fail when fewer reflections per free parameter remain"),
         ParameterDefinition("refinement.refinery.max_iterations", .int(min: 1), default: "100",

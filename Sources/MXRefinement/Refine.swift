@@ -14,8 +14,8 @@ import MXSymmetry
 /// every RMSD changes by less than `rmsdTolerance` (relative) between steps.
 ///
 /// Reflections used: Miller index ≠ 0, `id` ≥ 0, positive variances, the
-/// `indexed` flag when any row carries it, not within
-/// `closeToSpindleCutoff` of the spindle, not rejected as outliers
+/// `indexed` flag when any row carries it, not overloaded, observed inside
+/// the scan, |(s₁ × s₀)·m| above `closeToSpindleCutoff` (DIALS' test), not rejected as outliers
 /// (Tukey, see `TukeyOutliers`), and subsampled per `reflectionsPerDegree`.
 ///
 /// - Throws: `RefinementError` (missing columns, too few reflections per
@@ -48,6 +48,8 @@ public func refine(experiments: ExperimentList, reflections: ReflectionTable,
         let id = Int(ids[i])
         guard id >= 0, id < experiments.count, !hkl[i].isZero else { continue }
         if requireIndexed && !flags[i].contains(.indexed) { continue }
+        // Overloaded spots have poor centroids (DIALS leaves them out too).
+        if flags[i].contains(.overloaded) { continue }
         let v = variance[i]
         guard v.x > 0, v.y > 0, v.z > 0, obs[i].x.isFinite, obs[i].z.isFinite else { continue }
         candidates.append(RefinementObservation(
@@ -63,8 +65,12 @@ public func refine(experiments: ExperimentList, reflections: ReflectionTable,
         guard let cal = predictWithGradients(o, st, nFree: nFree, gradients: nil) else { continue }
         let r0 = st.frame.fixed * (st.a * o.h)
         let s1 = st.s0 + st.frame.setting * r0.rotated(around: st.frame.datumAxis, by: cal.z)
-        let zeta = st.labAxis.dot(st.s0.normalized.cross(s1.normalized))
-        guard abs(zeta) >= parameters.closeToSpindleCutoff else { continue }
+        // DIALS' test uses the volume |(s₁ × s₀)·m| of the unnormalised vectors (Å⁻²).
+        let volume = abs(s1.cross(st.s0).dot(st.labAxis))
+        guard volume > parameters.closeToSpindleCutoff else { continue }
+        // Observed outside the scan: not refinable against this scan.
+        let range = experiments[o.experiment].scan!.oscillationRange
+        guard o.observed.z >= range.lowerBound, o.observed.z <= range.upperBound else { continue }
         kept.append(o)
         initialResiduals.append(Vec3((cal.x - o.observed.x) * o.weight.x.squareRoot(),
                                      (cal.y - o.observed.y) * o.weight.y.squareRoot(),

@@ -22,7 +22,7 @@ public struct RefinementParameters: Equatable, Sendable {
     public var reflectionsPerDegree: Double? = nil
     /// Never subsample below this many reflections.
     public var minimumSampleSize = 1000
-    /// Leave out reflections with |m̂·(ŝ₀ × ŝ₁)| below this (close to the spindle).
+    /// Leave out reflections with |(s₁ × s₀)·m| (Å⁻², as DIALS computes it) at or below this.
     public var closeToSpindleCutoff = 0.02
     /// Fail when fewer reflections than this per free parameter remain.
     public var minReflectionsPerParameter = 5
