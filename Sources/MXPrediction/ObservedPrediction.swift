@@ -10,7 +10,8 @@ import MXSymmetry
 /// `ScanStaticReflectionPredictor.for_reflection_table` does.
 ///
 /// Rows whose index is (0,0,0), whose id is negative, or that cannot diffract
-/// keep zero `xyzcal` values and are false in the returned mask.
+/// keep the values they had (zero when the columns are new) and are false in
+/// the returned mask.
 /// - Throws: `PredictionError` for missing columns or models.
 public func predictObserved(_ experiments: ExperimentList, _ table: ReflectionTable)
     throws -> (table: ReflectionTable, predicted: [Bool]) {
@@ -24,8 +25,12 @@ public func predictObserved(_ experiments: ExperimentList, _ table: ReflectionTa
     let ids = table.ints(ReflectionTable.Name.id) ?? Array(repeating: 0, count: table.count)
     let panels = table.sizes(ReflectionTable.Name.panel) ?? Array(repeating: 0, count: table.count)
     var predictors: [Int: RotationPredictor] = [:]
-    var mm = [Vec3](repeating: .zero, count: table.count), px = mm, s1 = mm
-    var entering = [Bool](repeating: false, count: table.count)
+    // Rows not predicted keep what the table already held (DIALS leaves them alone).
+    let zero = [Vec3](repeating: .zero, count: table.count)
+    var mm = table.vec3s(ReflectionTable.Name.xyzcalMm) ?? zero
+    var px = table.vec3s(ReflectionTable.Name.xyzcalPx) ?? zero
+    var s1 = table.vec3s(ReflectionTable.Name.s1) ?? zero
+    var entering = table.bools(ReflectionTable.Name.entering) ?? [Bool](repeating: false, count: table.count)
     var ok = [Bool](repeating: false, count: table.count)
     for i in 0..<table.count {
         let id = Int(ids[i])

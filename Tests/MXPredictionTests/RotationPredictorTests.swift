@@ -121,6 +121,16 @@ final class RotationPredictorTests: XCTestCase {
         for (c, p) in zip(cal, preds) {
             XCTAssertEqual(c.maxAbsDifference(Vec3(p.mm.x, p.mm.y, p.phi)), 0, accuracy: 1e-9)
         }
+        // An unindexed row keeps the xyzcal it had.
+        var partly = t
+        var hkl = t.millerIndices(ReflectionTable.Name.millerIndex)!
+        hkl[3] = MillerIndex(0, 0, 0)
+        partly.set(ReflectionTable.Name.millerIndex, .miller(hkl))
+        partly.set(ReflectionTable.Name.xyzcalMm, .vec3(Array(repeating: Vec3(1, 2, 3), count: t.count)))
+        let (kept, okKept) = try predictObserved(ExperimentList([e]), partly)
+        XCTAssertFalse(okKept[3])
+        XCTAssertEqual(kept.vec3s(ReflectionTable.Name.xyzcalMm)![3], Vec3(1, 2, 3))
+        XCTAssertEqual(kept.vec3s(ReflectionTable.Name.xyzcalMm)![4], cal[4])
         var bad = t
         bad.removeColumn(ReflectionTable.Name.xyzobsMmValue)
         XCTAssertThrowsError(try predictObserved(ExperimentList([e]), bad)) { error in
