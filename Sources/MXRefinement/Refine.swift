@@ -24,6 +24,12 @@ public func refine(experiments: ExperimentList, reflections: ReflectionTable,
                    parameters: RefinementParameters = RefinementParameters(),
                    logger: Logger = .silent) throws -> RefinementResult {
     guard !experiments.isEmpty else { throw RefinementError.noExperiments }
+    var reflections = reflections
+    if !reflections.contains(ReflectionTable.Name.xyzobsMmValue) || !reflections.contains(ReflectionTable.Name.xyzobsMmVariance),
+       reflections.contains(ReflectionTable.Name.xyzobsPxValue), reflections.contains(ReflectionTable.Name.xyzobsPxVariance) {
+        // Spot finders that write pixel centroids only: convert as DIALS does.
+        reflections = try centroidsInMillimetres(experiments, reflections)
+    }
     guard let hkl = reflections.millerIndices(ReflectionTable.Name.millerIndex) else {
         throw RefinementError.missingColumn(ReflectionTable.Name.millerIndex)
     }
