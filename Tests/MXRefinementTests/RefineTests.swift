@@ -133,6 +133,23 @@ final class RefineTests: XCTestCase {
         XCTAssertEqual(p[4], 90, accuracy: 1e-9)
     }
 
+    /// reflections_per_degree = 5 over 90° keeps max(5·90, minimum sample) reflections, deterministically.
+    func testSubsamplingPerDegree() throws {
+        let truth = Synthetic.experiment()
+        let table = Synthetic.spots(truth, dMin: 3)
+        var p = RefinementParameters()
+        p.reflectionsPerDegree = 5
+        p.minimumSampleSize = 100
+        p.outlierAlgorithm = .none
+        let a = try refine(experiments: ExperimentList([truth]), reflections: table, parameters: p)
+        XCTAssertEqual(a.rmsds[0].count, 450)
+        XCTAssertEqual(a.reflections.hasFlags(.usedInRefinement).filter { $0 }.count, 450)
+        let b = try refine(experiments: ExperimentList([truth]), reflections: table, parameters: p)
+        XCTAssertEqual(a.reflections.hasFlags(.usedInRefinement), b.reflections.hasFlags(.usedInRefinement))
+        p.minimumSampleSize = 1000
+        XCTAssertEqual(try refine(experiments: ExperimentList([truth]), reflections: table, parameters: p).rmsds[0].count, 1000)
+    }
+
     func testBadInputErrors() throws {
         let truth = Synthetic.experiment()
         var table = Synthetic.spots(truth)
