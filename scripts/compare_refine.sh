@@ -29,7 +29,7 @@ for s in $sweeps; do
     "$mxflow" refine indexed.expt indexed.refl $extra output.experiments=m_$mode.expt \
       output.reflections=m_$mode.refl output.log=m_$mode.log > m_$mode.out
     t2=$(date +%s.%N)
-    XX
+    d=$(grep -A5 "RMSDs by experiment" d_$mode.log | tail -1 | tr -d '|' | awk '{print $2, $3, $4, $5}')
     m=$(grep -A2 "RMSDs by experiment" m_$mode.out | tail -1 | awk '{print $2, $3, $4, $5}')
     printf "%-18s %-7s dials: n=%s  %6.1f s | mxflow: n=%s  %5.2f s\n" "$s" "$mode" "$d" "$(echo "$t1 - $t0" | bc)" \
       "$m" "$(echo "$t2 - $t1" | bc)"
