@@ -1,4 +1,5 @@
 // MergingStatistics: the merging-statistics table (overall, per resolution shell) of scaled unmerged intensities.
+import MXMath
 import Foundation
 import MXSymmetry
 
@@ -207,18 +208,4 @@ public struct MergingStatistics: Sendable {
     }
 }
 
-/// SplitMix64 (Steele, Lea & Flood 2014): a small seeded generator, so the
-/// random half-dataset split is the same on every run and platform.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
-    public mutating func nextDouble() -> Double { Double(next() >> 11) * 0x1.0p-53 }
-}
+

@@ -1,6 +1,7 @@
 // RandomSource: the simulator's own seeded generator (xoshiro256**), so that a
 // spec and seed give the same numbers on every machine and thread count.
 #if canImport(Glibc)
+import MXMath
 import Glibc
 #endif
 

@@ -1,4 +1,5 @@
 // CBFByteOffsetTests: byte-offset encode/decode round trips, escape widths and corrupt input.
+import MXMath
 import XCTest
 @testable import MXFormats
 
@@ -42,7 +43,7 @@ final class CBFByteOffsetTests: XCTestCase {
     }
 
     func testRandomRoundTripLongerThanFastPathMargin() throws {
-        var g = CBFSplitMix(seed: 42)
+        var g = SplitMix64(seed: 42)
         let values: [Int32] = (0..<100_000).map { i in
             switch i % 7 {
             case 0: return Int32(truncatingIfNeeded: g.next())
@@ -68,7 +69,7 @@ final class CBFByteOffsetTests: XCTestCase {
     }
 
     func testGarbageNeverCrashes() {
-        var g = CBFSplitMix(seed: 7)
+        var g = SplitMix64(seed: 7)
         for trial in 0..<200 {
             let n = Int(g.next() % 64)
             var bytes = (0..<n).map { _ in UInt8(truncatingIfNeeded: g.next()) }
@@ -78,15 +79,4 @@ final class CBFByteOffsetTests: XCTestCase {
     }
 }
 
-/// A small deterministic generator for test data (SplitMix64).
-struct CBFSplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E3779B97F4A7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
-        z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
-        return z ^ (z >> 31)
-    }
-}
+

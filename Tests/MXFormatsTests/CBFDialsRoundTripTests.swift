@@ -48,7 +48,7 @@ final class CBFDialsRoundTripTests: XCTestCase {
         let scan = Scan(imageRange: 1...4, oscillationStartDegrees: 12.5, oscillationWidthDegrees: 0.25,
                         exposureTimes: Array(repeating: 0.05, count: 4),
                         epochs: epochs ? (0..<4).map { 1_700_000_000 + 0.05 * Double($0) } : [])
-        var g = CBFSplitMix(seed: 11)
+        var g = SplitMix64(seed: 11)
         var firstPixels: [Int32] = []
         let paths = try (1...4).map { n -> String in
             let h = CBFHeader(beam: beam, panel: panel, scan: scan, image: n)

@@ -1,4 +1,5 @@
 // CBFFileTests: reading the shared Pilatus images, MD5, and rejecting broken files with one clear sentence.
+import MXMath
 import XCTest
 @testable import MXFormats
 
@@ -151,7 +152,7 @@ final class CBFFileTests: XCTestCase {
     /// value or a thrown error, never a crash or an out-of-bounds read.
     func testCorruptedImagesNeverCrash() {
         let (good, pixels) = smallImage(width: 40, height: 30)
-        var g = CBFSplitMix(seed: 99)
+        var g = SplitMix64(seed: 99)
         var thrown = 0
         for trial in 0..<400 {
             var b = good

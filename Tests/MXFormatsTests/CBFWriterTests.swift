@@ -8,7 +8,7 @@ final class CBFWriterTests: XCTestCase {
     func testWriteReadRoundTrip() throws {
         let dir = cbfScratchDirectory(); defer { cbfRemoveDirectory(dir) }
         let w = 487, h = 195
-        var g = CBFSplitMix(seed: 3)
+        var g = SplitMix64(seed: 3)
         var pixels = (0..<(w * h)).map { _ in Int32(g.next() % 50) }
         pixels[0] = -1; pixels[10] = -2; pixels[100] = 1_048_500; pixels[101] = Int32.max; pixels[102] = Int32.min
         var header = CBFHeader()

@@ -1,4 +1,5 @@
 // Tests of French–Wilson posterior moments against closed forms and cctbx's tables.
+import MXMath
 import XCTest
 import Foundation
 import MXSymmetry

@@ -1,4 +1,5 @@
 // Tests of merging and the merging statistics on hand-made data with answers worked out by hand.
+import MXMath
 import XCTest
 import MXSymmetry
 @testable import MXScaling

@@ -1,4 +1,5 @@
 // Tests of the CC½ tanh fit and the resolution criteria on synthetic curves with known answers.
+import MXMath
 import XCTest
 import Foundation
 @testable import MXScaling

@@ -1,4 +1,5 @@
 // Tests of the simulator's seeded generator: determinism and deviate statistics.
+import MXMath
 import XCTest
 @testable import MXSimulation
 

@@ -3,16 +3,9 @@ import MXFormats
 import MXMath
 import MXModel
 
-/// Deterministic pseudo-random numbers (SplitMix64), so tests never vary.
-struct SplitMix64 {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+/// Test-data helpers on the shared seeded generator.
+extension SplitMix64 {
+    init(state: UInt64) { self.init(seed: state) }
     mutating func uniform() -> Double { Double(next() >> 11) / Double(1 << 53) }
     /// Poisson deviate (Knuth's product method for small means, normal approximation above 30).
     mutating func poisson(_ mean: Double) -> Int32 {
