@@ -1,6 +1,7 @@
 // Tests of key=value parameter parsing: scopes, abbreviations, validation, errors.
 import XCTest
 @testable import MXPipeline
+import MXMath
 
 final class ParametersTests: XCTestCase {
     let defs: [ParameterDefinition] = [
