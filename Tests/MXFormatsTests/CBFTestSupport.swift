@@ -1,5 +1,6 @@
 // CBFTestSupport: locating the shared CBF sweep and scratch directories for the CBF tests.
 import Foundation
+import MXTestSupport
 import XCTest
 #if canImport(Glibc)
 import Glibc
@@ -8,18 +9,7 @@ import Glibc
 /// `shared/data` beside the package root (`../shared/data`), or beside one of
 /// its ancestors (a worktree under /work/wt/<name> finds /work/shared/data);
 /// nil when absent.
-func cbfSharedDataDirectory(_ file: String = #filePath) -> String? {
-    var dir = file
-    var foundRoot = false
-    while let slash = dir.lastIndex(of: "/") {
-        dir = String(dir[..<slash])
-        if dir.isEmpty { break }
-        if !foundRoot { foundRoot = access(dir + "/Package.swift", F_OK) == 0; if !foundRoot { continue } }
-        let data = dir + "/../shared/data"
-        if access(data, F_OK) == 0 { return data }
-    }
-    return nil
-}
+func cbfSharedDataDirectory() -> String? { TestPaths.sharedData }
 
 /// The 30 shared Pilatus images, or a skip when the data are absent.
 func cbfSharedSweep() throws -> [String] {

@@ -1,31 +1,16 @@
 // Tests of the `.expt` reader and writer against files dxtbx wrote.
 import XCTest
+import MXTestSupport
 import MXMath
 import MXModel
 @testable import MXFormats
 
 /// Where this target's `.expt` tests find their data.
 enum ExptTestData {
-    /// The package root, found by walking up from this file to Package.swift.
-    static func packageRoot(_ file: String = #filePath) -> String {
-        var dir = String(file[..<file.lastIndex(of: "/")!])
-        while !dir.isEmpty {
-            if FileManager.default.fileExists(atPath: dir + "/Package.swift") { return dir }
-            dir = String(dir[..<(dir.lastIndex(of: "/") ?? dir.startIndex)])
-        }
-        return "."
-    }
+    static func packageRoot() -> String { TestPaths.packageRoot }
 
-    /// `../shared/data` beside the package (the shared sample sweeps); a git
-    /// worktree one level deeper (`wt/<name>`) looks one more level up.
-    static func sharedDataDirectory() -> String {
-        let root = packageRoot()
-        for candidate in [root + "/../shared/data", root + "/../../shared/data"]
-        where FileManager.default.fileExists(atPath: candidate) {
-            return candidate
-        }
-        return root + "/../shared/data"
-    }
+    /// The shared sweeps (`../shared/data`); a path that does not exist when absent.
+    static func sharedDataDirectory() -> String { TestPaths.sharedData ?? packageRoot() + "/../shared/data" }
 
     /// This target's committed fixtures.
     static func fixture(_ name: String) -> String { packageRoot() + "/Tests/MXFormatsTests/Fixtures/" + name }

@@ -1,21 +1,13 @@
 // Tests of the HDF5 reader and writer: a NeXus-like file written, then read back field by field.
 import CHDF5
 import Foundation
+import MXTestSupport
 import XCTest
 @testable import MXFormats
 
 /// `shared/data` beside the package root (`../shared/data`), or beside one
 /// of its parent folders (a git worktree nested one level deeper); nil when absent.
-func nexusSharedDataDirectory(file: String = #filePath) -> String? {
-    var dir = directoryOf(file)
-    while dir != "/", !fileExists(dir + "/Package.swift") { dir = directoryOf(dir) }
-    while dir != "/" {
-        dir = directoryOf(dir)
-        let data = (dir == "/" ? "" : dir) + "/shared/data"
-        if fileExists(data) { return data }
-    }
-    return nil
-}
+func nexusSharedDataDirectory() -> String? { TestPaths.sharedData }
 
 extension XCTestCase {
     /// A fresh temporary folder for one test, removed when the test ends.

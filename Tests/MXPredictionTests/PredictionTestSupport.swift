@@ -1,27 +1,15 @@
 // Test support for prediction: a hand-made experiment and the shared-data locator.
 import Foundation
+import MXTestSupport
 import MXMath
 import MXModel
 @testable import MXPrediction
 
 enum PredictionFixtures {
-    /// The package root, found by walking up from this file to Package.swift.
-    static func packageRoot() -> String {
-        var url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        while url.path != "/" {
-            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url.path }
-            url.deleteLastPathComponent()
-        }
-        return "."
-    }
+    static func packageRoot() -> String { TestPaths.packageRoot }
 
-    /// `../shared/data` beside the package (one more level up from a worktree).
-    static func sharedDataDirectory() -> String {
-        let root = packageRoot()
-        for candidate in [root + "/../shared/data", root + "/../../shared/data"]
-        where FileManager.default.fileExists(atPath: candidate) { return candidate }
-        return root + "/../shared/data"
-    }
+    /// The shared sweeps (`../shared/data`); a path that does not exist when absent.
+    static func sharedDataDirectory() -> String { TestPaths.sharedData ?? packageRoot() + "/../shared/data" }
 
     /// λ = 1 Å along −z, rotation about x, a 100 × 100 mm panel 100 mm
     /// downstream (fast +x, slow −y, 0.1 mm pixels), one 360-image 1° scan from

@@ -1,5 +1,6 @@
 // Helpers for end-to-end tests that run the built mxflow binary.
 import Foundation
+import MXTestSupport
 import XCTest
 
 /// The result of running a program: exit status, stdout, stderr.
@@ -11,26 +12,10 @@ struct ProcessResult {
 
 /// Locating the built binary and shared data, running programs, scratch folders.
 enum CLITest {
-    /// The package root, found by walking up from this file to Package.swift.
-    static func packageRoot(_ file: String = #filePath) -> String {
-        var dir = String(file[..<file.lastIndex(of: "/")!])
-        while !dir.isEmpty {
-            if FileManager.default.fileExists(atPath: dir + "/Package.swift") { return dir }
-            dir = String(dir[..<(dir.lastIndex(of: "/") ?? dir.startIndex)])
-        }
-        return "."
-    }
+    static func packageRoot() -> String { TestPaths.packageRoot }
 
-    /// `../shared/data` beside the package; a git worktree one level deeper
-    /// (`wt/<name>`) looks one more level up.
-    static func sharedDataDirectory() -> String {
-        let root = packageRoot()
-        for candidate in [root + "/../shared/data", root + "/../../shared/data"]
-        where FileManager.default.fileExists(atPath: candidate) {
-            return candidate
-        }
-        return root + "/../shared/data"
-    }
+    /// The shared sweeps (`../shared/data`); a path that does not exist when absent.
+    static func sharedDataDirectory() -> String { TestPaths.sharedData ?? packageRoot() + "/../shared/data" }
 
     /// The mxflow executable in the build products folder beside the test bundle.
     static func mxflowBinary() throws -> String {
