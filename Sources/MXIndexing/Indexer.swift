@@ -184,13 +184,16 @@ public struct Indexer {
                 logger.info(line)
                 summaries.append(line)
             }
-            if let hall = parameters.spaceGroupHall { setting = SymmetryConstraint.apply(setting, hall: hall) ?? setting }
+            if let hall = parameters.spaceGroupHall {
+                setting = SymmetryConstraint.apply(setting, hall: hall) ?? setting
+            } else if parameters.unitCell == nil {
+                setting = BasisReduction.niggli(setting)
+            }
             settings.append(setting)
             lattices.append(IndexedLattice(crystal: Crystal(A: setting, spaceGroupHall: parameters.spaceGroupHall ?? " P 1")!,
                                            cellSigma: [], indexedCount: 0, method: best.method, rmsd: (0, 0, 0)))
         }
-        return finish(settings: settings, lattices: lattices, geometry: geometry, usable: usable,
-                      experiment: source.experiment(shift: shift), reflections: reflections, maxCell: maxCell, searchDMin: searchDMin,
+        return finish(settings: settings, lattices: lattices, source: source, usable: usable, reflections: reflections, maxCell: maxCell, searchDMin: searchDMin,
                       shift: shift, summaries: summaries)
     }
 
@@ -237,8 +240,9 @@ public struct Indexer {
         var seen: [[Double]] = []
         var settings: [Mat3] = []
         for (i, j, k) in triples {
-            let r = CellReduction.reduce(v[i], v[j], v[k]).basis
-            guard let a = Mat3(rows: r.0, r.1, r.2).inverse else { continue }
+            let r = BasisReduction.reduce(v[i], v[j], v[k]).basis
+            guard let greedy = Mat3(rows: r.0, r.1, r.2).inverse else { continue }
+            let a = BasisReduction.niggli(greedy)
             let cell = Self.cellParameters(a)
             if seen.contains(where: { s in zip(s, cell).enumerated().allSatisfy { abs($1.0 - $1.1) < ($0 < 3 ? 0.03 * $1.0 : 3) } }) {
                 continue
@@ -386,11 +390,13 @@ public struct Indexer {
 
     // MARK: output
 
-    func finish(settings: [Mat3], lattices found: [IndexedLattice], geometry: SpotGeometry, usable: [Bool],
-                experiment: Experiment, reflections: ReflectionTable, maxCell: Double, searchDMin: Double,
-                shift: (fast: Double, slow: Double), summaries: [String]) -> IndexingResult {
+    func finish(settings: [Mat3], lattices found: [IndexedLattice], source: SpotSource, usable: [Bool],
+                reflections: ReflectionTable, maxCell: Double, searchDMin: Double,
+                shift startShift: (fast: Double, slow: Double), summaries: [String]) -> IndexingResult {
         var lattices = found
         var final = settings
+        var shift = startShift
+        var geometry = source.geometry(shift: shift)
         // Final joint assignment over all lattices, one last fit each.
         var assignment = IndexAssignment.assign(rlp: geometry.rlp, settings: final, tolerance: parameters.tolerance,
                                                 eligible: usable)
@@ -403,6 +409,29 @@ public struct Indexer {
         }
         assignment = IndexAssignment.assign(rlp: geometry.rlp, settings: final, tolerance: parameters.tolerance,
                                             eligible: usable)
+        // Refinement against the observed positions and angles (the beam centre with the first lattice only).
+        let panelsOfSpots = source.panels
+        for l in final.indices {
+            let idx = geometry.rlp.indices.filter { assignment.lattice[$0] == l }
+            let stride = max(1, idx.count / 4000)
+            let chosen = Swift.stride(from: 0, to: idx.count, by: stride).map { idx[$0] }
+            let observations = chosen.map { i in
+                ObservationRefinement.Observation(hkl: assignment.hkl[i], panel: panelsOfSpots.isEmpty ? 0 : panelsOfSpots[i],
+                                                  xyz: geometry.xyzMm[i], variance: geometry.xyzMmVariance[i])
+            }
+            let refined = ObservationRefinement.refine(
+                setting: final[l], shift: shift, refineShift: parameters.refineBeamCentre && l == 0,
+                observations: observations, experiment: { source.experiment(shift: ($0, $1)) })
+            final[l] = parameters.spaceGroupHall.flatMap { SymmetryConstraint.apply(refined.setting, hall: $0) }
+                ?? refined.setting
+            if refined.shift != shift {
+                shift = refined.shift
+                geometry = source.geometry(shift: shift)
+            }
+        }
+        assignment = IndexAssignment.assign(rlp: geometry.rlp, settings: final, tolerance: parameters.tolerance,
+                                            eligible: usable)
+        let experiment = source.experiment(shift: shift)
         let n = geometry.count
         let panels = (reflections.sizes(ReflectionTable.Name.panel) ?? []).map { Int($0) }
         var ids = [Int32](repeating: -1, count: n)

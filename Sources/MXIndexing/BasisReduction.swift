@@ -1,6 +1,8 @@
-// CellReduction: the reduced (Buerger/Niggli-sign) basis of a lattice given by any three real-space vectors.
+// BasisReduction: the reduced (Buerger/Niggli-sign) basis of a lattice given by any three real-space vectors.
 import Foundation
 import MXMath
+import MXModel
+import MXSymmetry
 
 /// Reduction of a real-space basis to the shortest three non-coplanar
 /// lattice vectors (a Buerger cell), with signs chosen as in Niggli's
@@ -8,10 +10,10 @@ import MXMath
 /// cosines is positive, otherwise all non-acute (type II), keeping the basis
 /// right-handed. The greedy reduction used here is optimal in three
 /// dimensions (Nguyen & Stehlé 2009, "Low-dimensional lattice basis
-/// reduction revisited", ACM TALG 5:46). When MXSymmetry gains a full
-/// Niggli reduction (boundary conditions included), `reduce` is the one
-/// call to swap.
-public enum CellReduction {
+/// reduction revisited", ACM TALG 5:46). It brings the long, skewed bases
+/// of FFT peaks near reduction cheaply; `niggli` then applies MXSymmetry's
+/// Křivý–Gruber reduction with its boundary conditions.
+public enum BasisReduction {
     /// The reduced basis and the integer matrix M with reduced rows = M · input rows.
     public static func reduce(_ a: Vec3, _ b: Vec3, _ c: Vec3) -> (basis: (Vec3, Vec3, Vec3), transform: [[Int]]) {
         var v = [a, b, c]
@@ -64,5 +66,14 @@ public enum CellReduction {
             flip(wrong[0]); flip(z)
         }
         return ((v[0], v[1], v[2]), m)
+    }
+
+    /// The setting of the Niggli cell of the lattice of `setting` (unchanged
+    /// when the reduction fails, which happens only for degenerate cells).
+    public static func niggli(_ setting: Mat3) -> Mat3 {
+        guard let crystal = Crystal(A: setting), let cell = try? UnitCell(crystal: crystal),
+              let reduction = try? cell.niggliReduction(),
+              let reduced = try? crystal.changedBasis(reduction.changeOfBasis) else { return setting }
+        return reduced.A
     }
 }
