@@ -16,6 +16,21 @@ public struct RotationPrediction: Sendable {
     /// Pixels and frame.
     public var xyzPx: Vec3
 
+    /// Both angles (radians, in (−π, π] + 2πk nearest `near`) at which h meets the Ewald sphere; empty when it never does.
+    public static func angles(hkl: MillerIndex, setting A: Mat3, experiment: Experiment, near: Double = 0) -> [Double] {
+        guard let g = experiment.goniometer else { return [] }
+        let h = Vec3(Double(hkl.h), Double(hkl.k), Double(hkl.l))
+        let e = g.rotationAxisDatum
+        let r0 = g.fixedRotation * (A * h)
+        let s0p = g.settingRotation.transposed * experiment.beam.s0
+        let par = e * e.dot(r0), perp = r0 - par
+        let a = s0p.dot(perp), b = s0p.dot(e.cross(r0)), c = -r0.lengthSquared / 2 - s0p.dot(par)
+        let rho = (a * a + b * b).squareRoot()
+        guard rho > 0, abs(c) <= rho else { return [] }
+        let base = atan2(b, a), delta = acos(c / rho)
+        return [base + delta, base - delta].map { $0 + 2 * Double.pi * ((near - $0) / (2 * Double.pi)).rounded() }
+    }
+
     public static func predict(hkl: MillerIndex, setting A: Mat3, experiment: Experiment, panel: Int,
                                nearPhi: Double) -> RotationPrediction? {
         let h = Vec3(Double(hkl.h), Double(hkl.k), Double(hkl.l))
