@@ -112,7 +112,7 @@ public struct Indexer {
 
         var settings: [Mat3] = []
         var lattices: [IndexedLattice] = []
-        var summaries: [String] = []
+        let summaries: [String] = []
         var shift = (fast: 0.0, slow: 0.0)
         var geometry = all
         for latticeNumber in 0..<parameters.maxLattices {
@@ -140,7 +140,60 @@ public struct Indexer {
             }
             scoreCandidates(&candidates)
             candidates.sort { $0.score < $1.score }
-            if latticeNumber == 0 { summaries += candidateTable(candidates) }
+            if parameters.refineBeamCentre && latticeNumber == 0 && !candidates.isEmpty {
+                // A wrong beam centre distorts the lattice: a doubled cell can then index
+                // more spots than the true one. Rescore the leaders with the detector
+                // position refined for each, and carry the winner's position on.
+                let stride = max(1, available.count / 5000)
+                var eligible = [Bool](repeating: false, count: geometry.count)
+                for k in Swift.stride(from: 0, to: available.count, by: stride) where geometry.d[available[k]] >= searchDMin {
+                    eligible[available[k]] = true
+                }
+                let total = Double(eligible.filter { $0 }.count)
+                // Leaders of distinct volume (the variants of one cell would crowd out the rest).
+                var leaders: [ScoredCandidate] = []
+                for c in candidates where leaders.count < 4 {
+                    if !leaders.contains(where: { abs($0.volume - c.volume) < 0.05 * c.volume }) { leaders.append(c) }
+                }
+                let shifts = ConcurrentResults<(Int, (fast: Double, slow: Double))>(count: leaders.count)
+                let refits = ConcurrentResults<(Int, ScoredCandidate)>(count: leaders.count)
+                DispatchQueue.concurrentPerform(iterations: leaders.count) { k in
+                    let start = beamCentreGrid(setting: leaders[k].setting, source: source, eligible: eligible)
+                    let fit = refineLattice(setting: start.setting, others: [], source: source, eligible: eligible,
+                                            shift: start.shift, refineShift: true)
+                    let g = source.geometry(shift: fit.shift)
+                    let n = IndexAssignment.assign(rlp: g.rlp, settings: [fit.setting], tolerance: parameters.tolerance,
+                                                   eligible: eligible).lattice.filter { $0 == 0 }.count
+                    var c = leaders[k]
+                    c.setting = fit.setting; c.fraction = Double(n) / max(total, 1); c.rmsd = fit.rmsd
+                    c.volume = abs(fit.setting.inverse?.determinant ?? 0)
+                    refits.set(k, (k, c)); shifts.set(k, (k, fit.shift))
+                }
+                for (k, c) in refits.values {
+                    leaders[k] = c
+                    let sh: (fast: Double, slow: Double) = shifts.values.first { $0.0 == k }?.1 ?? (0, 0)
+                    logger.debug(String(format: "  leader %d: V %.0f, %.1f%% indexed, rmsd %.2e, shift %.3f %.3f mm",
+                                        k, c.volume, 100 * c.fraction, c.rmsd, sh.fast, sh.slow))
+                }
+                let shiftOf = Dictionary(uniqueKeysWithValues: shifts.values.map { ($0.0, $0.1) })
+                var order = Array(leaders.indices)
+                var rescored = leaders
+                scoreCandidates(&rescored)
+                if rescored.count == leaders.count {
+                    order.sort { rescored[$0].score < rescored[$1].score }
+                    let winner = order[0]
+                    if let s = shiftOf[winner], rescored[winner].fraction > 0.2 {
+                        shift = s
+                        geometry = source.geometry(shift: shift)
+                        var best = rescored[winner]
+                        best.setting = BasisReduction.niggli(best.setting)
+                        candidates.insert(best, at: 0)
+                        logger.info(String(format: "Beam centre refined with each leading candidate: best shift %.3f, %.3f mm",
+                                           shift.fast, shift.slow))
+                    }
+                }
+            }
+            if latticeNumber == 0 { for line in candidateTable(candidates) { logger.info(line) } }
             // Skip candidates that repeat a lattice already found.
             let pick = candidates.first { c in
                 c.fraction > 0.2 && !settings.contains { LatticeComparison.misorientationDegrees(c.setting, $0) < 5 }
@@ -182,7 +235,6 @@ public struct Indexer {
                                   latticeNumber + 1, cycle + 1, dCycle, fit.used, fit.rmsd,
                                   Self.cellParameters(setting).map { String(format: "%.3f", $0) }.joined(separator: " "))
                 logger.info(line)
-                summaries.append(line)
             }
             if let hall = parameters.spaceGroupHall {
                 setting = SymmetryConstraint.apply(setting, hall: hall) ?? setting
@@ -351,6 +403,45 @@ public struct Indexer {
             rmsd = (r.reduce(0) { $0 + $1 * $1 } / Double(max(r.count, 1))).squareRoot()
         }
         return LatticeFit(setting: a, shift: s, used: used, rmsd: rmsd)
+    }
+
+    /// The detector shift on a grid of ±2 mm (0.4 mm steps) in the panel
+    /// plane at which `setting`, refitted linearly, indexes most spots of a
+    /// subsample: the starting point that refinement alone cannot reach when
+    /// the header's beam centre is off by more than a few tenths of a mm.
+    func beamCentreGrid(setting: Mat3, source: SpotSource, eligible: [Bool]) -> (setting: Mat3, shift: (fast: Double, slow: Double)) {
+        var rows = eligible.indices.filter { eligible[$0] }
+        if rows.count > 1500 {
+            let step = Double(rows.count) / 1500
+            rows = (0..<1500).map { rows[Int(Double($0) * step)] }
+        }
+        var best = (count: -1, rmsd: Double.infinity, setting: setting, shift: (fast: 0.0, slow: 0.0))
+        for i in -5...5 {
+            for j in -5...5 {
+                let shift = (fast: 0.4 * Double(i), slow: 0.4 * Double(j))
+                let rlp = source.geometry(shift: shift, only: rows).rlp.sorted { $0.lengthSquared < $1.lengthSquared }
+                var a = setting
+                var count = 0, rmsd = Double.infinity
+                for round in 1...3 {
+                    let inner = Array(rlp.prefix(rlp.count * round / 3))
+                    let assignment = IndexAssignment.assign(rlp: inner, settings: [a], tolerance: parameters.tolerance)
+                    let idx = inner.indices.filter { assignment.lattice[$0] == 0 }
+                    let hkl = idx.map { Self.vector(assignment.hkl[$0]) }
+                    guard idx.count >= 6, let fitted = SettingMatrixFit.fit(rlp: idx.map { inner[$0] }, hkl: hkl) else { break }
+                    a = fitted
+                    if round == 3 {
+                        let r = SettingMatrixFit.residuals(rlp: idx.map { inner[$0] }, hkl: hkl, setting: a)
+                        rmsd = (r.reduce(0) { $0 + $1 * $1 } / Double(r.count)).squareRoot()
+                        count = IndexAssignment.assign(rlp: inner, settings: [a], tolerance: parameters.tolerance)
+                            .lattice.filter { $0 == 0 }.count
+                    }
+                }
+                if count > best.count || (count == best.count && rmsd < best.rmsd) {
+                    best = (count, rmsd, a, shift)
+                }
+            }
+        }
+        return (best.setting, best.shift)
     }
 
     /// Gauss–Newton on the 9 elements of A and the detector's in-plane shift

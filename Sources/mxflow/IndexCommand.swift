@@ -79,7 +79,6 @@ struct IndexCommand: ParsableCommand {
     /// The crystallographer's summary: cell with uncertainties, U, B, RMSDs,
     /// indexed/unindexed counts, and the rotation between lattices.
     func report(_ result: IndexingResult, logger: Logger) {
-        for line in result.candidateSummaries { logger.info(line) }
         logger.info(String(format: "\nmax_cell %.1f Å; basis search d_min %.2f Å; beam centre shift refined: %.3f, %.3f mm (fast, slow)",
                            result.maxCell, result.searchDMin, result.beamCentreShift.fast, result.beamCentreShift.slow))
         for (i, lattice) in result.lattices.enumerated() {
