@@ -128,70 +128,85 @@ public struct Indexer {
                 }
                 logger.info("\nSearching for lattice \(latticeNumber + 1) among \(available.count) unindexed spots")
             }
-            let rlp = available.map { geometry.rlp[$0] }
-            let search = rlp.enumerated().filter { geometry.d[available[$0.offset]] >= searchDMin }.map(\.element)
             var candidates: [ScoredCandidate] = []
             var tried: [String] = []
-            for method in parameters.methods {
-                let vectors = basisVectors(method: method, rlp: search, dMin: searchDMin, maxCell: maxCell)
-                tried.append(method.rawValue)
-                logger.info("\(method.rawValue): \(vectors.count) candidate basis vectors")
-                candidates += evaluateCandidates(vectors: vectors, rlp: search, method: method)
-            }
-            scoreCandidates(&candidates)
-            candidates.sort { $0.score < $1.score }
-            if parameters.refineBeamCentre && latticeNumber == 0 && !candidates.isEmpty {
-                // A wrong beam centre distorts the lattice: a doubled cell can then index
-                // more spots than the true one. Rescore the leaders with the detector
-                // position refined for each, and carry the winner's position on.
-                let stride = max(1, available.count / 5000)
-                var eligible = [Bool](repeating: false, count: geometry.count)
-                for k in Swift.stride(from: 0, to: available.count, by: stride) where geometry.d[available[k]] >= searchDMin {
-                    eligible[available[k]] = true
+            var searchCount = 0
+            // A second pass searches again when the beam centre found with the
+            // leading candidates moved: the first search saw a distorted lattice.
+            for pass in 0..<2 {
+                candidates = []; tried = []
+                let searchedAt = shift
+                let rlp = available.map { geometry.rlp[$0] }
+                let search = rlp.enumerated().filter { geometry.d[available[$0.offset]] >= searchDMin }.map(\.element)
+                searchCount = search.count
+                for method in parameters.methods {
+                    let vectors = basisVectors(method: method, rlp: search, dMin: searchDMin, maxCell: maxCell)
+                    tried.append(method.rawValue)
+                    logger.info("\(method.rawValue): \(vectors.count) candidate basis vectors")
+                    candidates += evaluateCandidates(vectors: vectors, rlp: search, method: method)
                 }
-                let total = Double(eligible.filter { $0 }.count)
-                // Leaders of distinct volume (the variants of one cell would crowd out the rest).
-                var leaders: [ScoredCandidate] = []
-                for c in candidates where leaders.count < 4 {
-                    if !leaders.contains(where: { abs($0.volume - c.volume) < 0.05 * c.volume }) { leaders.append(c) }
-                }
-                let shifts = ConcurrentResults<(Int, (fast: Double, slow: Double))>(count: leaders.count)
-                let refits = ConcurrentResults<(Int, ScoredCandidate)>(count: leaders.count)
-                DispatchQueue.concurrentPerform(iterations: leaders.count) { k in
-                    let start = beamCentreGrid(setting: leaders[k].setting, source: source, eligible: eligible)
-                    let fit = refineLattice(setting: start.setting, others: [], source: source, eligible: eligible,
-                                            shift: start.shift, refineShift: true)
-                    let g = source.geometry(shift: fit.shift)
-                    let n = IndexAssignment.assign(rlp: g.rlp, settings: [fit.setting], tolerance: parameters.tolerance,
-                                                   eligible: eligible).lattice.filter { $0 == 0 }.count
-                    var c = leaders[k]
-                    c.setting = fit.setting; c.fraction = Double(n) / max(total, 1); c.rmsd = fit.rmsd
-                    c.volume = abs(fit.setting.inverse?.determinant ?? 0)
-                    refits.set(k, (k, c)); shifts.set(k, (k, fit.shift))
-                }
-                for (k, c) in refits.values {
-                    leaders[k] = c
-                    let sh: (fast: Double, slow: Double) = shifts.values.first { $0.0 == k }?.1 ?? (0, 0)
-                    logger.debug(String(format: "  leader %d: V %.0f, %.1f%% indexed, rmsd %.2e, shift %.3f %.3f mm",
-                                        k, c.volume, 100 * c.fraction, c.rmsd, sh.fast, sh.slow))
-                }
-                let shiftOf = Dictionary(uniqueKeysWithValues: shifts.values.map { ($0.0, $0.1) })
-                var order = Array(leaders.indices)
-                var rescored = leaders
-                scoreCandidates(&rescored)
-                if rescored.count == leaders.count {
-                    order.sort { rescored[$0].score < rescored[$1].score }
-                    let winner = order[0]
-                    if let s = shiftOf[winner], rescored[winner].fraction > 0.2 {
-                        shift = s
-                        geometry = source.geometry(shift: shift)
-                        var best = rescored[winner]
-                        best.setting = BasisReduction.niggli(best.setting)
-                        candidates.insert(best, at: 0)
-                        logger.info(String(format: "Beam centre refined with each leading candidate: best shift %.3f, %.3f mm",
-                                           shift.fast, shift.slow))
+                scoreCandidates(&candidates)
+                candidates.sort { $0.score < $1.score }
+                if parameters.refineBeamCentre && latticeNumber == 0 && !candidates.isEmpty {
+                    // A wrong beam centre distorts the lattice: a doubled cell can then index
+                    // more spots than the true one. Rescore the leaders with the detector
+                    // position refined for each, and carry the winner's position on.
+                    let stride = max(1, available.count / 5000)
+                    var eligible = [Bool](repeating: false, count: geometry.count)
+                    for k in Swift.stride(from: 0, to: available.count, by: stride) where geometry.d[available[k]] >= searchDMin {
+                        eligible[available[k]] = true
+                    }
+                    let total = Double(eligible.filter { $0 }.count)
+                    // Leaders of distinct volume (the variants of one cell would crowd out the rest).
+                    var leaders: [ScoredCandidate] = []
+                    for c in candidates where leaders.count < 4 {
+                        if !leaders.contains(where: { abs($0.volume - c.volume) < 0.05 * c.volume }) { leaders.append(c) }
+                    }
+                    let shifts = ConcurrentResults<(Int, (fast: Double, slow: Double))>(count: leaders.count)
+                    let refits = ConcurrentResults<(Int, ScoredCandidate)>(count: leaders.count)
+                    DispatchQueue.concurrentPerform(iterations: leaders.count) { k in
+                        let start = beamCentreGrid(setting: leaders[k].setting, source: source, eligible: eligible)
+                        let fit = refineLattice(setting: start.setting, others: [], source: source, eligible: eligible,
+                                                shift: start.shift, refineShift: true)
+                        let g = source.geometry(shift: fit.shift)
+                        let n = IndexAssignment.assign(rlp: g.rlp, settings: [fit.setting], tolerance: parameters.tolerance,
+                                                       eligible: eligible).lattice.filter { $0 == 0 }.count
+                        var c = leaders[k]
+                        c.setting = fit.setting; c.fraction = Double(n) / max(total, 1); c.rmsd = fit.rmsd
+                        c.volume = abs(fit.setting.inverse?.determinant ?? 0)
+                        refits.set(k, (k, c)); shifts.set(k, (k, fit.shift))
+                    }
+                    for (k, c) in refits.values {
+                        leaders[k] = c
+                        let sh: (fast: Double, slow: Double) = shifts.values.first { $0.0 == k }?.1 ?? (0, 0)
+                        logger.debug(String(format: "  leader %d: V %.0f, %.1f%% indexed, rmsd %.2e, shift %.3f %.3f mm",
+                                            k, c.volume, 100 * c.fraction, c.rmsd, sh.fast, sh.slow))
+                    }
+                    let shiftOf = Dictionary(uniqueKeysWithValues: shifts.values.map { ($0.0, $0.1) })
+                    var order = Array(leaders.indices)
+                    var rescored = leaders
+                    scoreCandidates(&rescored)
+                    if rescored.count == leaders.count {
+                        order.sort { rescored[$0].score < rescored[$1].score }
+                        let winner = order[0]
+                        if let s = shiftOf[winner], rescored[winner].fraction > 0.2 {
+                            shift = s
+                            geometry = source.geometry(shift: shift)
+                            var best = rescored[winner]
+                            best.setting = BasisReduction.niggli(best.setting)
+                            candidates.insert(best, at: 0)
+                            logger.info(String(format: "Beam centre refined with each leading candidate: best shift %.3f, %.3f mm",
+                                               shift.fast, shift.slow))
+                        }
                     }
                 }
+                let moved = ((shift.fast - searchedAt.fast) * (shift.fast - searchedAt.fast)
+                             + (shift.slow - searchedAt.slow) * (shift.slow - searchedAt.slow)).squareRoot()
+                if pass == 0 && moved > 0.1 {
+                    logger.info(String(format: "Searching again with the beam centre moved by %.2f mm", moved))
+                    continue
+                }
+                break
             }
             if latticeNumber == 0 { for line in candidateTable(candidates) { logger.info(line) } }
             // Skip candidates that repeat a lattice already found.
@@ -200,7 +215,7 @@ public struct Indexer {
             }
             guard let best = pick else {
                 if latticeNumber == 0 {
-                    throw IndexingError.noLatticeFound(spots: search.count, maxCell: maxCell, dMin: searchDMin,
+                    throw IndexingError.noLatticeFound(spots: searchCount, maxCell: maxCell, dMin: searchDMin,
                                                        methods: tried, bestFraction: candidates.first?.fraction ?? 0)
                 }
                 logger.info("No further lattice found among the unindexed spots")
@@ -405,20 +420,20 @@ public struct Indexer {
         return LatticeFit(setting: a, shift: s, used: used, rmsd: rmsd)
     }
 
-    /// The detector shift on a grid of ±2 mm (0.4 mm steps) in the panel
+    /// The detector shift on a grid of ±2 mm (0.5 mm steps) in the panel
     /// plane at which `setting`, refitted linearly, indexes most spots of a
     /// subsample: the starting point that refinement alone cannot reach when
     /// the header's beam centre is off by more than a few tenths of a mm.
     func beamCentreGrid(setting: Mat3, source: SpotSource, eligible: [Bool]) -> (setting: Mat3, shift: (fast: Double, slow: Double)) {
         var rows = eligible.indices.filter { eligible[$0] }
-        if rows.count > 1500 {
-            let step = Double(rows.count) / 1500
-            rows = (0..<1500).map { rows[Int(Double($0) * step)] }
+        if rows.count > 800 {
+            let step = Double(rows.count) / 800
+            rows = (0..<800).map { rows[Int(Double($0) * step)] }
         }
         var best = (count: -1, rmsd: Double.infinity, setting: setting, shift: (fast: 0.0, slow: 0.0))
-        for i in -5...5 {
-            for j in -5...5 {
-                let shift = (fast: 0.4 * Double(i), slow: 0.4 * Double(j))
+        for i in -4...4 {
+            for j in -4...4 {
+                let shift = (fast: 0.5 * Double(i), slow: 0.5 * Double(j))
                 let rlp = source.geometry(shift: shift, only: rows).rlp.sorted { $0.lengthSquared < $1.lengthSquared }
                 var a = setting
                 var count = 0, rmsd = Double.infinity
@@ -504,7 +519,7 @@ public struct Indexer {
         let panelsOfSpots = source.panels
         for l in final.indices {
             let idx = geometry.rlp.indices.filter { assignment.lattice[$0] == l }
-            let stride = max(1, idx.count / 4000)
+            let stride = max(1, idx.count / max(parameters.maxRefinementObservations, 20))
             let chosen = Swift.stride(from: 0, to: idx.count, by: stride).map { idx[$0] }
             let observations = chosen.map { i in
                 ObservationRefinement.Observation(hkl: assignment.hkl[i], panel: panelsOfSpots.isEmpty ? 0 : panelsOfSpots[i],

@@ -35,6 +35,8 @@ public struct IndexingParameters: Sendable {
     public var refineBeamCentre: Bool = true
     /// Outlier rejection: residuals beyond Q3 + `outlierIQR`·IQR are rejected (Tukey).
     public var outlierIQR: Double = 3
+    /// Most spots per lattice used in the final refinement against observations.
+    public var maxRefinementObservations: Int = 4000
     /// Threads for candidate evaluation.
     public var nproc: Int = 1
 

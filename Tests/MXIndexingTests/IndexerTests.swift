@@ -13,6 +13,8 @@ final class IndexerTests: XCTestCase {
         p.methods = [.fft3d]
         p.fftGridSize = 128
         p.macroCycles = 2
+        p.refineBeamCentre = false
+        p.maxRefinementObservations = 400
         return p
     }
 
@@ -46,10 +48,27 @@ final class IndexerTests: XCTestCase {
         XCTAssertEqual(result.experiments[0].identifier.count, 36)
     }
 
+    /// The header puts the detector 1.0 mm (fast) and −0.6 mm (slow) away from
+    /// where the spots were recorded: indexing finds the shift and the true cell.
+    func testWrongBeamCentreIsFoundAndCorrected() throws {
+        let truth = syntheticExperiment(images: 15)
+        let spots = syntheticSpots(settings: [trueSetting], experiment: truth, dMin: 3.0)
+        var header = truth
+        header.detector.panels[0].origin = truth.detector.panels[0].origin - Vec3(1.0, 0, 0) - Vec3(0, 0.6, 0)
+        var p = fastParameters()
+        p.refineBeamCentre = true
+        let result = try Indexer(parameters: p).index(experiment: header, reflections: spots.table)
+        XCTAssertEqual(result.beamCentreShift.fast, 1.0, accuracy: 0.02)
+        XCTAssertEqual(result.beamCentreShift.slow, -0.6, accuracy: 0.02)
+        let rotation = try XCTUnwrap(LatticeComparison.rotation(from: trueSetting, to: result.experiments[0].crystal!.A))
+        XCTAssertLessThan(rotation.angleDegrees, 0.02)
+        XCTAssertEqual(result.experiments[0].detector.panels[0].origin.x, truth.detector.panels[0].origin.x, accuracy: 0.02)
+    }
+
     func testFFT1DAloneFindsTheLattice() throws {
         let setting = syntheticSetting([40, 50, 60, 90, 100, 90], axis: Vec3(1, 1, 0), angle: 20)
         let experiment = syntheticExperiment(images: 30)
-        let spots = syntheticSpots(settings: [setting], experiment: experiment, dMin: 4.0)
+        let spots = syntheticSpots(settings: [setting], experiment: experiment, dMin: 5.0)
         var p = fastParameters()
         p.methods = [.fft1d]
         let result = try Indexer(parameters: p).index(experiment: experiment, reflections: spots.table)

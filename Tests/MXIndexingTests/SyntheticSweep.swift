@@ -31,7 +31,7 @@ func syntheticSetting(_ p: [Double], axis: Vec3, angle: Double) -> Mat3 {
 /// recorded on the panel within the scan, centroids jittered by a
 /// deterministic pseudo-random amount of up to `noise` px (and frames).
 func syntheticSpots(settings: [Mat3], experiment: Experiment, dMin: Double, noise: Double = 0.2,
-                    seed: UInt64 = 7) -> (table: ReflectionTable, lattice: [Int]) {
+                    seed: UInt64 = 7, absent: (MillerIndex) -> Bool = { _ in false }) -> (table: ReflectionTable, lattice: [Int]) {
     var rng = seed
     func random() -> Double {  // xorshift64*, uniform in [−1, 1)
         rng ^= rng >> 12; rng ^= rng << 25; rng ^= rng >> 27
@@ -47,7 +47,7 @@ func syntheticSpots(settings: [Mat3], experiment: Experiment, dMin: Double, nois
             for k in -kMax...kMax {
                 for m in -lMax...lMax {
                     let hkl = MillerIndex(h, k, m)
-                    if hkl.isZero { continue }
+                    if hkl.isZero || absent(hkl) { continue }
                     let q = a * Vec3(Double(h), Double(k), Double(m))
                     if q.length * dMin > 1 { continue }
                     let mid = (range.lowerBound + range.upperBound) / 2
