@@ -118,33 +118,47 @@ public enum BasisVectorSearch {
         let delta = span / Double(n)
         // Frequency index k of the histogram corresponds to a period L = k/(n·δ) Å.
         let periodPerIndex = 1 / (Double(n) * delta)
-        var results: [BasisVector] = []
+        // Directions on rings of constant polar angle, hemisphere z ≥ 0.
+        var directions: [Vec3] = []
         let steps = Int((Double.pi / 2 / angularStep).rounded(.up))
         for it in 0...steps {
-            let theta = Double(it) * angularStep   // polar angle from +z, hemisphere z ≥ 0
-            if theta > Double.pi / 2 + 1e-9 { break }
-            let ring = max(1, Int((2 * Double.pi * sin(theta) / angularStep).rounded()))
+            let theta = min(Double(it) * angularStep, Double.pi / 2)
+            let ring = it == 0 ? 1 : max(1, Int((2 * Double.pi * sin(theta) / angularStep).rounded()))
             for ip in 0..<ring {
                 let phi = 2 * Double.pi * (Double(ip) + 0.5 * Double(it % 2)) / Double(ring)
-                if theta == 0 && ip > 0 { break }
-                let dir = Vec3(sin(theta) * cos(phi), sin(theta) * sin(phi), cos(theta))
-                var hist = [Double](repeating: 0, count: n)
+                directions.append(Vec3(sin(theta) * cos(phi), sin(theta) * sin(phi), cos(theta)))
+            }
+        }
+        // Histograms of all directions, transformed in batches with one plan each.
+        var results: [BasisVector] = []
+        let batch = 1024
+        let half = n / 2 + 1
+        var start = 0
+        while start < directions.count {
+            let chunk = Array(directions[start..<min(start + batch, directions.count)])
+            var hist = [Double](repeating: 0, count: n * chunk.count)
+            for (c, dir) in chunk.enumerated() {
+                let base = c * n
                 for r in points {
                     let j = Int(((r.dot(dir) + 1 / dMin) / delta).rounded(.down))
-                    hist[min(max(j, 0), n - 1)] += 1
+                    hist[base + min(max(j, 0), n - 1)] += 1
                 }
-                let f = FFT3D.forwardReal(hist, dimensions: (1, 1, n))
+            }
+            let f = FFT3D.forwardRealBatch(hist, length: n, count: chunk.count)
+            for (c, dir) in chunk.enumerated() {
                 var best = 0.0, bestK = 0
-                for k in 1...(n / 2) {
+                for k in 1..<half {
                     let period = Double(k) * periodPerIndex
                     if period < minCell || period > maxCell { continue }
-                    let p = f[2 * k] * f[2 * k] + f[2 * k + 1] * f[2 * k + 1]
+                    let o = 2 * (c * half + k)
+                    let p = f[o] * f[o] + f[o + 1] * f[o + 1]
                     if p > best { best = p; bestK = k }
                 }
                 if bestK > 0 {
                     results.append(BasisVector(vector: dir * (Double(bestK) * periodPerIndex), strength: best))
                 }
             }
+            start += batch
         }
         return distinctVectors(results, maxVectors: maxVectors)
     }

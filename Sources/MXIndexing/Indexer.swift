@@ -236,8 +236,11 @@ public struct Indexer {
             }
             // Macro-cycles extending the resolution (DIALS refine_shells).
             let cycles = max(1, parameters.macroCycles)
+            var previous: (d: Double, cell: [Double])? = nil
             for cycle in 0..<cycles {
                 let dCycle = cycles == 1 ? dAll : searchDMin - (searchDMin - dAll) * Double(cycle) / Double(cycles - 1)
+                // Nothing new to fit: same resolution as the last cycle, which converged.
+                if let p = previous, abs(p.d - dCycle) < 1e-6, cycle > 1 { break }
                 let eligible = geometry.rlp.indices.map { usable[$0] && geometry.d[$0] >= dCycle - 1e-9 }
                 let fit = refineLattice(setting: setting, others: settings, source: source, eligible: eligible,
                                         shift: shift, refineShift: parameters.refineBeamCentre && latticeNumber == 0)
@@ -250,6 +253,10 @@ public struct Indexer {
                                   latticeNumber + 1, cycle + 1, dCycle, fit.used, fit.rmsd,
                                   Self.cellParameters(setting).map { String(format: "%.3f", $0) }.joined(separator: " "))
                 logger.info(line)
+                let cell = Self.cellParameters(setting)
+                if let p = previous, abs(p.d - dCycle) < 1e-6,
+                   zip(p.cell, cell).allSatisfy({ abs($0 - $1) < 1e-4 * max(abs($0), 1) }) { break }
+                previous = (dCycle, cell)
             }
             if let hall = parameters.spaceGroupHall {
                 setting = SymmetryConstraint.apply(setting, hall: hall) ?? setting

@@ -56,6 +56,28 @@ public enum FFT3D {
         }
     }
 
+    /// Forward transforms of `count` real sequences of length `n` stored one
+    /// after another, with one FFTW plan (`fftw_plan_many_dft_r2c`). Returns
+    /// `count` half spectra of n/2 + 1 complex values, interleaved (re, im).
+    public static func forwardRealBatch(_ values: [Double], length n: Int, count: Int) -> [Double] {
+        precondition(n > 0 && count > 0 && values.count == n * count, "batch of \(values.count) is not \(count)×\(n)")
+        let half = n / 2 + 1
+        let input = fftw_alloc_real(n * count)!
+        let output = fftw_alloc_complex(half * count)!
+        defer { fftw_free(input); fftw_free(output) }
+        var size = Int32(n)
+        plannerLock.lock()
+        let plan = fftw_plan_many_dft_r2c(1, &size, Int32(count), input, nil, 1, Int32(n), output, nil, 1, Int32(half),
+                                          FFTW_ESTIMATE)
+        plannerLock.unlock()
+        defer { plannerLock.lock(); fftw_destroy_plan(plan); plannerLock.unlock() }
+        values.withUnsafeBufferPointer { input.update(from: $0.baseAddress!, count: n * count) }
+        fftw_execute(plan)
+        return output.withMemoryRebound(to: Double.self, capacity: 2 * half * count) {
+            Array(UnsafeBufferPointer(start: $0, count: 2 * half * count))
+        }
+    }
+
     /// The smallest size ≥ n whose only prime factors are 2, 3 and 5, for
     /// which FFTW's codelets are fastest.
     public static func goodSize(atLeast n: Int) -> Int {

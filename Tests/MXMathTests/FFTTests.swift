@@ -44,3 +44,16 @@ final class FFTTests: XCTestCase {
         XCTAssertEqual(FFT3D.goodSize(atLeast: 7), 8)
     }
 }
+
+extension FFTTests {
+    /// A batch transform equals the transforms of its rows one by one.
+    func testBatchMatchesSingleTransforms() {
+        let n = 12, count = 3
+        let values = (0..<(n * count)).map { cos(Double($0) * 0.71) + Double($0 % 5) }
+        let batch = FFT3D.forwardRealBatch(values, length: n, count: count)
+        for c in 0..<count {
+            let single = FFT3D.forwardReal(Array(values[(c * n)..<((c + 1) * n)]), dimensions: (1, 1, n))
+            for i in single.indices { XCTAssertEqual(batch[c * single.count + i], single[i], accuracy: 1e-12) }
+        }
+    }
+}
