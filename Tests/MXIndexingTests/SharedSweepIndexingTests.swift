@@ -1,25 +1,13 @@
 // Indexing with the models of a shared sweep (insulin I213, from its truth.expt); skips when ../shared/data is absent.
 import Foundation
 import XCTest
+import MXTestSupport
 import MXFormats
 import MXMath
 import MXModel
 @testable import MXIndexing
 
-/// `../shared/data` beside the package root, found by walking up from this
-/// file (or the folder named by MXFLOW_SHARED_DATA, for checkouts elsewhere).
-func sharedDataDirectory() -> URL? {
-    if let env = ProcessInfo.processInfo.environment["MXFLOW_SHARED_DATA"] { return URL(fileURLWithPath: env) }
-    var url = URL(fileURLWithPath: #filePath)
-    while url.path != "/" {
-        url.deleteLastPathComponent()
-        if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) {
-            let data = url.deletingLastPathComponent().appendingPathComponent("shared/data")
-            return FileManager.default.fileExists(atPath: data.path) ? data : nil
-        }
-    }
-    return nil
-}
+func sharedDataDirectory() -> URL? { TestPaths.sharedData.map { URL(fileURLWithPath: $0) } }
 
 final class SharedSweepIndexingTests: XCTestCase {
     /// Spots predicted from insulin's true models (Eiger geometry with

@@ -17,9 +17,11 @@ public enum TestPaths {
         return FileManager.default.currentDirectoryPath
     }()
 
-    /// `shared/data` beside the package root or beside one of its ancestors;
-    /// nil when absent (tests that need it skip).
+    /// `shared/data` beside the package root or beside one of its ancestors,
+    /// or the folder named by `MXFLOW_SHARED_DATA`; nil when absent (tests
+    /// that need it skip).
     public static let sharedData: String? = {
+        if let env = ProcessInfo.processInfo.environment["MXFLOW_SHARED_DATA"] { return env }
         var url = URL(fileURLWithPath: packageRoot)
         while url.path != "/" {
             let candidate = url.deletingLastPathComponent().appendingPathComponent("shared/data").standardized.path
