@@ -15,12 +15,8 @@ step() { echo; echo "\$ mxflow $*"; "$mxflow" "$@"; }
 step import "$data"
 step show imported.expt
 step find-spots imported.expt nproc=2
-if "$mxflow" help index >/dev/null 2>&1; then
-  step index imported.expt strong.refl
-fi
-if "$mxflow" help refine >/dev/null 2>&1 && [ -f indexed.expt ]; then
-  step refine indexed.expt indexed.refl
-fi
+step index imported.expt strong.refl
+step refine indexed.expt indexed.refl
 echo
 echo "demo outputs in $out:"
 ls -l "$out"
