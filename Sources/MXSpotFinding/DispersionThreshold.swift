@@ -3,17 +3,21 @@
 /// Reusable per-thread buffers for thresholding panels of one size.
 public final class ThresholdWorkspace {
     let width: Int, height: Int
-    /// 1 where the pixel is valid (mask and trusted range).
-    var valid: [UInt8]
-    /// 1 where the pixel enters window sums (valid and below 2^24), and its value there (else 0).
-    var sumCount: [Int32]
-    var sumValue: [Int32]
+    /// Marks for the erosion of dispersion_extended (1 dispersive, 2 core), kept all 0 between calls.
     var isCore: [UInt8]
+    /// Ring of the last 2k_y + 2 classified rows: window count (1, plus 2^16
+    /// for a value too large for the Int32 sums of squares), value and value²
+    /// (wrapping), 0 where the pixel stays out of the sums.
+    var ringCount: [Int32] = []
+    var ringValue: [Int32] = []
+    var ringSquare: [Int32] = []
+    /// Column sums over the window rows and their prefix sums along the row.
     var columnCount: [Int32]
-    /// Column sums over the window rows: count, counts (< 7·2^24 fits Int32 for
-    /// the default window; wider windows are limited so it always fits), counts².
     var columnSum: [Int32]
-    var columnSumSq: [Int64]
+    var columnSumSq: [Int32]
+    var prefixCount: [Int32]
+    var prefixSum: [Int32]
+    var prefixSumSq: [Int32]
     var dispersive: [Int32] = []
     /// Summed-area tables ((width+1)×(height+1)) for the wider background mean.
     var satCount: [Int32] = []
@@ -22,13 +26,22 @@ public final class ThresholdWorkspace {
 
     public init(width: Int, height: Int) {
         self.width = width; self.height = height
-        valid = [UInt8](repeating: 0, count: width * height)
-        isCore = valid
-        sumCount = [Int32](repeating: 0, count: width * height)
-        sumValue = sumCount
+        isCore = [UInt8](repeating: 0, count: width * height)
         columnCount = [Int32](repeating: 0, count: width)
-        columnSum = [Int32](repeating: 0, count: width)
-        columnSumSq = [Int64](repeating: 0, count: width)
+        columnSum = columnCount
+        columnSumSq = columnCount
+        prefixCount = [Int32](repeating: 0, count: width + 1)
+        prefixSum = prefixCount
+        prefixSumSq = prefixCount
+    }
+
+    /// Sizes the row ring for `rows` rows.
+    func ensureRing(rows: Int) {
+        if ringCount.count != rows * width {
+            ringCount = [Int32](repeating: 0, count: rows * width)
+            ringValue = ringCount
+            ringSquare = ringCount
+        }
     }
 }
 
@@ -45,9 +58,18 @@ public final class ThresholdWorkspace {
 /// Chebyshev distance to a failing pixel is below min(k)); the mean is then
 /// re-taken over a window 2 px wider each side *excluding* those cores, and
 /// strong = core ∧ `I ≥ m₂ + σ_s·sqrt(g·m₂)` ∧ `I > t`.
+///
+/// Speed: all window sums are Int32 (four lanes per SSE register). A value
+/// with |v| > t_sq = floor(sqrt((2^31 − 1)/n_max)) is flagged in the count's
+/// high half; a window without such a value has Σv² < 2^31, so its Int32 sums
+/// are exact and the test runs on them in Double (every product below 2^53,
+/// hence exact: the same numbers as the Int64 form). A window holding a
+/// flagged value (only near bright spots) is summed again directly in Int64.
 public enum DispersionThreshold {
     /// DIALS leaves pixels at or above 2^24 counts out of the window sums.
     static let big: Int32 = 1 << 24
+    /// The flag added to a window count for a value whose square may overflow the Int32 sums.
+    static let largeFlag: Int32 = 1 << 16
 
     /// Appends to `strong` the panel-local indices (y·width + x, ascending)
     /// of the strong pixels of one panel image.
@@ -73,166 +95,171 @@ public enum DispersionThreshold {
             let n1 = Double(n - 1)
             bound[n] = n1 + p.sigmaBackground * (2 * n1).squareRoot()
         }
+        // Largest |v| whose square, summed over a full window, stays below 2^31.
+        let tSq = Int32((Double(Int32.max) / Double(maxN)).squareRoot().rounded(.down))
         var dispersive = ws.dispersive
         dispersive.removeAll(keepingCapacity: true)
         var directStrong: [Int32] = []
-        let pN = UnsafeMutablePointer<Int32>.allocate(capacity: w + 1)
-        let pS = UnsafeMutablePointer<Int32>.allocate(capacity: w + 1)
-        let pQ = UnsafeMutablePointer<Int64>.allocate(capacity: w + 1)
-        defer { pN.deallocate(); pS.deallocate(); pQ.deallocate() }
+        let ringRows = 2 * ky + 2
+        ws.ensureRing(rows: ringRows)
 
-        ws.valid.withUnsafeMutableBufferPointer { valid in
-        ws.sumCount.withUnsafeMutableBufferPointer { mc in
-        ws.sumValue.withUnsafeMutableBufferPointer { mv in
+        ws.ringCount.withUnsafeMutableBufferPointer { rc in
+        ws.ringValue.withUnsafeMutableBufferPointer { rv in
+        ws.ringSquare.withUnsafeMutableBufferPointer { rq in
         ws.columnCount.withUnsafeMutableBufferPointer { cN in
         ws.columnSum.withUnsafeMutableBufferPointer { cS in
         ws.columnSumSq.withUnsafeMutableBufferPointer { cQ in
+        ws.prefixCount.withUnsafeMutableBufferPointer { pNb in
+        ws.prefixSum.withUnsafeMutableBufferPointer { pSb in
+        ws.prefixSumSq.withUnsafeMutableBufferPointer { pQb in
         bound.withUnsafeBufferPointer { bound in
-            let mcB = mc.baseAddress!, mvB = mv.baseAddress!, cNB = cN.baseAddress!, cSB = cS.baseAddress!
-            let cQB = cQ.baseAddress!, validB = valid.baseAddress!, boundB = bound.baseAddress!
-            // Classify row y: valid (static mask, low < v < high) and what
-            // enters the sums (valid and below 2^24), done as the row enters
-            // the window so the image is read once.
+            let rcB = rc.baseAddress!, rvB = rv.baseAddress!, rqB = rq.baseAddress!
+            let cNB = cN.baseAddress!, cSB = cS.baseAddress!, cQB = cQ.baseAddress!
+            let pN = pNb.baseAddress!, pS = pSb.baseAddress!, pQ = pQb.baseAddress!
+            let boundB = bound.baseAddress!
+            @inline(__always) func slot(_ y: Int) -> Int { (y % ringRows) * w }
+            // Classify row y into its ring slot: what enters the sums (static
+            // mask, low < v < high, v < 2^24), its value and square, and the
+            // large-value flag. Branch-free so it vectorises.
             @inline(__always) func classify(_ y: Int) {
-                let row = image + y * rowStride
-                let base = y * w
+                let row = image + y * rowStride, m = mask + y * w
+                let o = slot(y)
+                let c = rcB + o, vv = rvB + o, q = rqB + o
+                // Three single-output loops: each vectorises on its own
+                // (LLVM gives up on one loop storing to several unrelated pointers).
                 for x in 0..<w {
                     let v = row[x]
-                    let ok: Bool = mask[base + x] != 0 && v > lowI && v < highI
-                    validB[base + x] = ok ? 1 : 0
-                    let inSum: Int32 = (ok && v < big) ? 1 : 0
-                    mcB[base + x] = inSum
-                    mvB[base + x] = v & (0 &- inSum)
+                    let inSum: Int32 = (m[x] != 0 ? 1 : 0) & (v > lowI ? 1 : 0) & (v < highI ? 1 : 0) & (v < big ? 1 : 0)
+                    let large: Int32 = (v > tSq ? 1 : 0) | (v < -tSq ? 1 : 0)
+                    c[x] = inSum &+ (inSum & large) &* largeFlag
                 }
+                for x in 0..<w { vv[x] = row[x] & (0 &- (c[x] & 1)) }
+                for x in 0..<w { q[x] = vv[x] &* vv[x] }
+            }
+            @inline(__always) func isValid(_ y: Int, _ x: Int) -> Bool {
+                let v = image[y * rowStride + x]
+                return mask[y * w + x] != 0 && v > lowI && v < highI
             }
             for x in 0..<w { cNB[x] = 0; cSB[x] = 0; cQB[x] = 0 }
             // Column sums over the rows [y − ky, y + ky], updated one row at a time:
             // the entering row added and the leaving row taken away in one pass.
             for y in 0..<min(ky, h) {
                 classify(y)
-                let a = y * w
+                let a = slot(y)
                 for x in 0..<w {
-                    let v = mvB[a + x]
-                    cNB[x] &+= mcB[a + x]; cSB[x] &+= v; cQB[x] &+= Int64(v) &* Int64(v)
+                    cNB[x] &+= rcB[a + x]; cSB[x] &+= rvB[a + x]; cQB[x] &+= rqB[a + x]
                 }
             }
+            pN[0] = 0; pS[0] = 0; pQ[0] = 0
             for y in 0..<h {
-                let enter = y + ky < h ? (y + ky) * w : -1
-                let leave = y - ky - 1 >= 0 ? (y - ky - 1) * w : -1
-                if enter >= 0 { classify(y + ky) }
-                if enter >= 0 && leave >= 0 {
-                    // Eight columns at a time (SIMD), then the remainder.
-                    var x = 0
-                    while x + 8 <= w {
-                        let c1 = load8(mcB + enter + x), c0 = load8(mcB + leave + x)
-                        let v1 = load8(mvB + enter + x), v0 = load8(mvB + leave + x)
-                        store8(load8(cNB + x) &+ (c1 &- c0), cNB + x)
-                        store8(load8(cSB + x) &+ (v1 &- v0), cSB + x)
-                        let w1 = SIMD8<Int64>(truncatingIfNeeded: v1), w0 = SIMD8<Int64>(truncatingIfNeeded: v0)
-                        store8(load8(cQB + x) &+ (w1 &* w1 &- w0 &* w0), cQB + x)
-                        x += 8
-                    }
-                    while x < w {
-                        let v1 = mvB[enter + x], v0 = mvB[leave + x]
-                        cNB[x] &+= mcB[enter + x] &- mcB[leave + x]
-                        cSB[x] &+= v1 &- v0
-                        cQB[x] &+= Int64(v1) &* Int64(v1) &- Int64(v0) &* Int64(v0)
-                        x += 1
-                    }
-                } else if enter >= 0 {
-                    for x in 0..<w {
-                        let v = mvB[enter + x]
-                        cNB[x] &+= mcB[enter + x]; cSB[x] &+= v; cQB[x] &+= Int64(v) &* Int64(v)
-                    }
-                } else if leave >= 0 {
-                    for x in 0..<w {
-                        let v = mvB[leave + x]
-                        cNB[x] &-= mcB[leave + x]; cSB[x] &-= v; cQB[x] &-= Int64(v) &* Int64(v)
-                    }
+                let hasEnter = y + ky < h, hasLeave = y - ky - 1 >= 0
+                if hasEnter { classify(y + ky) }
+                let e = hasEnter ? slot(y + ky) : 0, l = hasLeave ? slot(y - ky - 1) : 0
+                if hasEnter && hasLeave {
+                    slide(cNB, rcB + e, rcB + l, w); slide(cSB, rvB + e, rvB + l, w); slide(cQB, rqB + e, rqB + l, w)
+                } else if hasEnter {
+                    for x in 0..<w { cNB[x] &+= rcB[e + x] }
+                    for x in 0..<w { cSB[x] &+= rvB[e + x] }
+                    for x in 0..<w { cQB[x] &+= rqB[e + x] }
+                } else if hasLeave {
+                    for x in 0..<w { cNB[x] &-= rcB[l + x] }
+                    for x in 0..<w { cSB[x] &-= rvB[l + x] }
+                    for x in 0..<w { cQB[x] &-= rqB[l + x] }
                 }
-                let row = image + y * rowStride
                 let base = y * w
                 // Prefix sums of the column sums along the row (wrapping: window
                 // differences are exact while a window's true sum fits).
-                pN[0] = 0; pS[0] = 0; pQ[0] = 0
                 for x in 0..<w {
                     pN[x + 1] = pN[x] &+ cNB[x]; pS[x + 1] = pS[x] &+ cSB[x]; pQ[x + 1] = pQ[x] &+ cQB[x]
                 }
+                let y0 = max(0, y - ky), y1 = min(h - 1, y + ky)
                 @inline(__always) func test(_ x: Int, _ n: Int32, _ s: Int64, _ q: Int64) {
                     // Index-of-dispersion test multiplied through by n·(n−1)·mean:
                     // n·Σv² − (Σv)² > g·Σv·(n − 1 + σ_b·sqrt(2(n−1))); both products
                     // are exact in Int64 for v < 2^24.
                     let a = Double(Int64(n) &* q &- s &* s)
                     let sx = Double(s)
-                    if a > gain * sx * boundB[Int(n)] && validB[base + x] != 0 && n >= minCount && s >= 0 {
+                    if a > gain * sx * boundB[Int(n)] && n >= minCount && s >= 0 && isValid(y, x) {
                         if extended {
                             dispersive.append(Int32(base + x))
                         } else {
                             // Strong test: n·I > Σv + σ_s·sqrt(g·Σv·n), and the global threshold.
-                            let m = Double(n), vi = Double(row[x])
+                            let m = Double(n), vi = Double(image[y * rowStride + x])
                             if m * vi > sx + nsigS * (gain * sx * m).squareRoot() && vi > globalT {
                                 directStrong.append(Int32(base + x))
                             }
                         }
                     }
                 }
+                // The test for a window whose count carries the large flag:
+                // the sums taken again directly in Int64 from the ring.
+                @inline(__always) func testLarge(_ x: Int) {
+                    let lo = max(0, x - kx), hi = min(w - 1, x + kx)
+                    var n: Int32 = 0, s: Int64 = 0, q: Int64 = 0
+                    for yy in y0...y1 {
+                        let o = slot(yy)
+                        for xx in lo...hi {
+                            let v = Int64(rvB[o + xx])
+                            n &+= rcB[o + xx] & 1; s &+= v; q &+= v &* v
+                        }
+                    }
+                    test(x, n, s, q)
+                }
                 @inline(__always) func scalar(_ x: Int) {
                     let lo = max(0, x - kx), hi = min(w, x + kx + 1)
-                    test(x, pN[hi] &- pN[lo], Int64(pS[hi] &- pS[lo]), pQ[hi] &- pQ[lo])
+                    let n = pN[hi] &- pN[lo]
+                    if n >= largeFlag { testLarge(x); return }
+                    test(x, n, Int64(pS[hi] &- pS[lo]), Int64(pQ[hi] &- pQ[lo]))
                 }
-                // Interior columns four at a time: the same test in SIMD lanes,
-                // falling back to the scalar test for lanes that pass.
+                // Interior columns four at a time: the same test in SIMD lanes
+                // on the exact Int32 sums, falling back to the scalar test for
+                // lanes that pass and to the direct sums for flagged windows.
                 let interiorEnd = max(kx, w - kx - 1)
                 var x = 0
                 while x < min(kx, w) { scalar(x); x += 1 }
-                let minC = SIMD4<Int64>(repeating: Int64(minCount))
+                let fullN = SIMD4<Int32>(repeating: Int32(maxN)), flag = SIMD4<Int32>(repeating: largeFlag)
+                let fullBound = SIMD4<Double>(repeating: boundB[maxN])
                 while x + 4 <= interiorEnd {
-                    let n4 = SIMD4<Int64>(truncatingIfNeeded: load4(pN + x + kx + 1) &- load4(pN + x - kx))
-                    let s4 = SIMD4<Int64>(truncatingIfNeeded: load4(pS + x + kx + 1) &- load4(pS + x - kx))
+                    let n4 = load4(pN + x + kx + 1) &- load4(pN + x - kx)
+                    if any(n4 .>= flag) {
+                        for lane in 0..<4 { scalar(x + lane) }
+                        x += 4
+                        continue
+                    }
+                    let s4 = load4(pS + x + kx + 1) &- load4(pS + x - kx)
                     let q4 = load4(pQ + x + kx + 1) &- load4(pQ + x - kx)
-                    let a = SIMD4<Double>(n4 &* q4 &- s4 &* s4)
-                    let sx = SIMD4<Double>(s4)
-                    let b4 = SIMD4(boundB[Int(n4[0])], boundB[Int(n4[1])], boundB[Int(n4[2])], boundB[Int(n4[3])])
-                    let rhs = gain * sx * b4
-                    let pass = (a .> rhs) .& (n4 .>= minC) .& (s4 .>= 0)
+                    let nd = SIMD4<Double>(n4), sd = SIMD4<Double>(s4)
+                    let a = nd * SIMD4<Double>(q4) - sd * sd
+                    let b4 = all(n4 .== fullN) ? fullBound
+                        : SIMD4(boundB[Int(n4[0])], boundB[Int(n4[1])], boundB[Int(n4[2])], boundB[Int(n4[3])])
+                    let rhs = gain * sd * b4
+                    // n ≥ min_local and Σv ≥ 0 are checked again by `test` for the few passing lanes.
+                    let pass = a .> rhs
                     if any(pass) {
-                        for lane in 0..<4 where pass[lane] { test(x + lane, Int32(n4[lane]), s4[lane], q4[lane]) }
+                        for lane in 0..<4 where pass[lane] { test(x + lane, n4[lane], Int64(s4[lane]), Int64(q4[lane])) }
                     }
                     x += 4
                 }
                 while x < w { scalar(x); x += 1 }
             }
-        }}}}}}}
+        }}}}}}}}}}
         ws.dispersive = dispersive
         if !extended {
             strong.append(contentsOf: directStrong)
             return
         }
-        erodeAndTest(image: image, rowStride: rowStride, parameters: p, workspace: ws, strong: &strong,
-                     nsigS: nsigS, gain: gain, globalT: globalT)
+        erodeAndTest(image: image, rowStride: rowStride, mask: mask, lowI: lowI, highI: highI, parameters: p,
+                     workspace: ws, strong: &strong, nsigS: nsigS, gain: gain, globalT: globalT)
     }
 
-    // Element-wise SIMD loads and stores: LLVM merges them into vector moves,
-    // where `loadUnaligned` went through a memcpy call.
-    @inline(__always) static func load8(_ p: UnsafePointer<Int32>) -> SIMD8<Int32> {
-        SIMD8(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7])
+    /// Column sums moved down one row: `c += enter − leave`, one array per
+    /// loop so that it vectorises.
+    @inline(__always) static func slide(_ c: UnsafeMutablePointer<Int32>, _ enter: UnsafePointer<Int32>,
+                                        _ leave: UnsafePointer<Int32>, _ w: Int) {
+        for x in 0..<w { c[x] &+= enter[x] &- leave[x] }
     }
-    @inline(__always) static func load8(_ p: UnsafeMutablePointer<Int32>) -> SIMD8<Int32> {
-        SIMD8(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7])
-    }
-    @inline(__always) static func store8(_ v: SIMD8<Int32>, _ p: UnsafeMutablePointer<Int32>) {
-        for i in 0..<8 { p[i] = v[i] }
-    }
-    @inline(__always) static func load8(_ p: UnsafeMutablePointer<Int64>) -> SIMD8<Int64> {
-        SIMD8(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7])
-    }
-    @inline(__always) static func store8(_ v: SIMD8<Int64>, _ p: UnsafeMutablePointer<Int64>) {
-        for i in 0..<8 { p[i] = v[i] }
-    }
+
     @inline(__always) static func load4(_ p: UnsafeMutablePointer<Int32>) -> SIMD4<Int32> {
-        SIMD4(p[0], p[1], p[2], p[3])
-    }
-    @inline(__always) static func load4(_ p: UnsafeMutablePointer<Int64>) -> SIMD4<Int64> {
         SIMD4(p[0], p[1], p[2], p[3])
     }
 
@@ -246,7 +273,8 @@ public enum DispersionThreshold {
 
     /// The dispersion_extended steps after the background test: erosion of
     /// the dispersion mask, then the wider-window mean test on the cores.
-    static func erodeAndTest(image: UnsafePointer<Int32>, rowStride: Int, parameters p: SpotFindingParameters,
+    static func erodeAndTest(image: UnsafePointer<Int32>, rowStride: Int, mask: UnsafePointer<UInt8>,
+                             lowI: Int32, highI: Int32, parameters p: SpotFindingParameters,
                              workspace ws: ThresholdWorkspace, strong: inout [Int32],
                              nsigS: Double, gain: Double, globalT: Double) {
         let w = ws.width, h = ws.height
@@ -280,37 +308,52 @@ public enum DispersionThreshold {
             ws.core = core
         }
         if core.isEmpty { return }
-        // Mean over the wider window of background pixels (in the sums and
-        // not a core). Cores are few (a few thousand on a 1M-pixel frame), so
-        // each window is summed directly; when they are many, summed-area
-        // tables of the background count and counts give four look-ups per
-        // core instead (Crow 1984).
+        // 1 for a background pixel of the wider window: in the sums (static
+        // mask, trusted, below 2^24) and not a core (mark 2).
+        @inline(__always) func background(_ b: Int, _ yy: Int, _ xx: Int, _ mark: UnsafePointer<UInt8>) -> Int32 {
+            let v = image[yy * rowStride + xx]
+            let inSum = mask[b + xx] != 0 && v > lowI && v < highI && v < big
+            return (inSum ? 1 : 0) & Int32((mark[b + xx] >> 1) ^ 1)
+        }
+        // Mean over the wider window of background pixels. Cores are few (a
+        // few thousand on a 1M-pixel frame) and come in runs along rows (a
+        // spot's cores), so the first window of a run is summed directly and
+        // each next one slid a column right (one column in, one out); when
+        // cores are very many, summed-area tables of the background count
+        // and counts give four look-ups per core instead (Crow 1984).
         let kx = p.kernelSize.x + 2, ky = p.kernelSize.y + 2
         let windowArea = (2 * kx + 1) * (2 * ky + 1)
-        if core.count * windowArea <= 2 * w * h {
-            ws.sumCount.withUnsafeBufferPointer { mc in
-            ws.sumValue.withUnsafeBufferPointer { mv in
+        if core.count * windowArea <= 8 * w * h {
             ws.isCore.withUnsafeBufferPointer { mark in
-                let mcB = mc.baseAddress!, mvB = mv.baseAddress!, markB = mark.baseAddress!
+                let markB = mark.baseAddress!
+                // Background count and sum of column xx over rows y0...y1.
+                @inline(__always) func column(_ xx: Int, _ y0: Int, _ y1: Int) -> (Int32, Int64) {
+                    var n: Int32 = 0, s: Int64 = 0
+                    for yy in y0...y1 {
+                        let use = background(yy * w, yy, xx, markB)
+                        n &+= use; s &+= Int64(image[yy * rowStride + xx] & (0 &- use))
+                    }
+                    return (n, s)
+                }
+                var n: Int32 = 0, s: Int64 = 0, previous = -2
                 for k in core {
                     let k = Int(k)
                     let y = k / w, x = k - y * w
-                    let x0 = max(0, x - kx), x1 = min(w - 1, x + kx)
                     let y0 = max(0, y - ky), y1 = min(h - 1, y + ky)
-                    var n: Int32 = 0, s: Int64 = 0
-                    for yy in y0...y1 {
-                        let b = yy * w
-                        for xx in x0...x1 {
-                            // 1 for a background pixel: in the sums and not a core (mark 2).
-                            let use = mcB[b + xx] & Int32((markB[b + xx] >> 1) ^ 1)
-                            n &+= use; s &+= Int64(mvB[b + xx] & (0 &- use))
-                        }
+                    if k == previous + 1 && x > 0 {
+                        // Slide from the window of (x − 1, y): column x − 1 − kx leaves, x + kx enters.
+                        if x - 1 - kx >= 0 { let c = column(x - 1 - kx, y0, y1); n &-= c.0; s &-= c.1 }
+                        if x + kx <= w - 1 { let c = column(x + kx, y0, y1); n &+= c.0; s &+= c.1 }
+                    } else {
+                        n = 0; s = 0
+                        for xx in max(0, x - kx)...min(w - 1, x + kx) { let c = column(xx, y0, y1); n &+= c.0; s &+= c.1 }
                     }
+                    previous = k
                     let mean = n >= 2 ? Double(s) / Double(n) : 0
                     let v = Double(image[y * rowStride + x])
                     if v > globalT && v >= mean + nsigS * (gain * mean).squareRoot() { strong.append(Int32(k)) }
                 }
-            }}}
+            }
             return
         }
         let sw = w + 1
@@ -318,17 +361,16 @@ public enum DispersionThreshold {
             ws.satCount = [Int32](repeating: 0, count: sw * (h + 1))
             ws.satSum = [Int64](repeating: 0, count: sw * (h + 1))
         }
-        ws.sumCount.withUnsafeBufferPointer { mc in
-        ws.sumValue.withUnsafeBufferPointer { mv in
         ws.isCore.withUnsafeBufferPointer { mark in
         ws.satCount.withUnsafeMutableBufferPointer { tn in
         ws.satSum.withUnsafeMutableBufferPointer { ts in
+            let markB = mark.baseAddress!
             for y in 0..<h {
                 var rn: Int32 = 0, rs: Int64 = 0
-                let b = y * w, t0 = y * sw, t1 = (y + 1) * sw
+                let b = y * w, t0 = y * sw, t1 = (y + 1) * sw, row = image + y * rowStride
                 for x in 0..<w {
-                    let use = mc[b + x] & Int32((mark[b + x] >> 1) ^ 1)
-                    rn &+= use; rs &+= Int64(mv[b + x] & (0 &- use))
+                    let use = background(b, y, x, markB)
+                    rn &+= use; rs &+= Int64(row[x] & (0 &- use))
                     tn[t1 + x + 1] = tn[t0 + x + 1] &+ rn
                     ts[t1 + x + 1] = ts[t0 + x + 1] &+ rs
                 }
@@ -344,6 +386,6 @@ public enum DispersionThreshold {
                 let v = Double(image[y * rowStride + x])
                 if v > globalT && v >= mean + nsigS * (gain * mean).squareRoot() { strong.append(Int32(k)) }
             }
-        }}}}}
+        }}}
     }
 }
