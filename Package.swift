@@ -65,7 +65,7 @@ let package = Package(
         .testTarget(name: "MXFormatsTests", dependencies: ["MXFormats", "MXModel"], exclude: ["Fixtures"],
                     swiftSettings: v5),
         .testTarget(name: "MXSpotFindingTests", dependencies: ["MXSpotFinding", "MXFormats"], swiftSettings: v5),
-        .testTarget(name: "MXPredictionTests", dependencies: ["MXPrediction"], swiftSettings: v5),
+        .testTarget(name: "MXPredictionTests", dependencies: ["MXPrediction", "MXFormats"], swiftSettings: v5),
         .testTarget(name: "MXRefinementTests", dependencies: ["MXRefinement", "MXFormats"], swiftSettings: v5),
         .testTarget(name: "MXIndexingTests", dependencies: ["MXIndexing", "MXFormats"], swiftSettings: v5),
         .testTarget(name: "MXIntegrationTests", dependencies: ["MXIntegration", "MXFormats"], swiftSettings: v5),

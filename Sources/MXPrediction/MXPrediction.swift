@@ -1,1 +1,0 @@
-// MXPrediction: see ARCHITECTURE.md (module being built).

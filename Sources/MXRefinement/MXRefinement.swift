@@ -1,1 +1,0 @@
-// MXRefinement: see ARCHITECTURE.md (module being built).

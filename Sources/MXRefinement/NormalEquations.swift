@@ -1,0 +1,82 @@
+// NormalEquations: weighted residuals of all observations folded into JᵀWJ and JᵀWr, with RMSDs.
+import MXMath
+import MXModel
+
+/// The state of the least-squares problem at one parameter vector.
+struct Evaluation {
+    /// JᵀWJ (nFree × nFree).
+    var normal: Matrix
+    /// JᵀWr.
+    var gradient: [Double]
+    /// ½·rᵀWr.
+    var objective: Double
+    /// Overall RMSDs in px, px, frames.
+    var rmsd: Vec3
+    var perExperiment: [ExperimentRMSD]
+
+    func cycle(step: Int, reflections: Int) -> RefinementCycle {
+        RefinementCycle(step: step, reflections: reflections, rmsdXPixel: rmsd.x, rmsdYPixel: rmsd.y,
+                        rmsdPhiFrames: rmsd.z, objective: objective)
+    }
+}
+
+/// Builds `Evaluation`s for a fixed set of observations.
+struct NormalEquations {
+    let observations: [RefinementObservation]
+    let nFree: Int
+    /// Per observation: pixel size fast, slow (mm) and frame width (rad).
+    let pxScale: [(Double, Double, Double)]
+    let experimentCount: Int
+
+    /// Nil when the model is invalid (a cell that is no longer a metric) or
+    /// no reflection could be predicted.
+    func evaluate(_ model: ParameterisedModel) -> Evaluation? {
+        guard let states = model.states() else { return nil }
+        var normal = [Double](repeating: 0, count: nFree * nFree)
+        var gradient = [Double](repeating: 0, count: nFree)
+        var objective = 0.0
+        var sums = [[Double]](repeating: [0, 0, 0, 0, 0, 0, 0], count: experimentCount)  // mm², px², counts
+        var total = Vec3.zero
+        var row = [Double](repeating: 0, count: 3 * nFree)
+        var predicted = 0
+        for (k, o) in observations.enumerated() {
+            for i in row.indices { row[i] = 0 }
+            let cal = row.withUnsafeMutableBufferPointer {
+                predictWithGradients(o, states[o.experiment], nFree: nFree, gradients: $0)
+            }
+            guard let c = cal else { continue }
+            predicted += 1
+            let r = [c.x - o.observed.x, c.y - o.observed.y, c.z - o.observed.z]
+            let w = [o.weight.x, o.weight.y, o.weight.z]
+            for d in 0..<3 {
+                objective += 0.5 * w[d] * r[d] * r[d]
+                let base = d * nFree
+                for a in 0..<nFree where row[base + a] != 0 {
+                    let ja = row[base + a] * w[d]
+                    gradient[a] += ja * r[d]
+                    for b in a..<nFree { normal[a * nFree + b] += ja * row[base + b] }
+                }
+            }
+            let (sx, sy, sz) = pxScale[k]
+            let px = Vec3(r[0] / sx, r[1] / sy, r[2] / sz)
+            sums[o.experiment][0] += r[0] * r[0]; sums[o.experiment][1] += r[1] * r[1]; sums[o.experiment][2] += r[2] * r[2]
+            sums[o.experiment][3] += px.x * px.x; sums[o.experiment][4] += px.y * px.y; sums[o.experiment][5] += px.z * px.z
+            sums[o.experiment][6] += 1
+            total += px.scaled(by: px)
+        }
+        guard predicted > 0 else { return nil }
+        for a in 0..<nFree { for b in 0..<a { normal[a * nFree + b] = normal[b * nFree + a] } }
+        let per = sums.enumerated().map { e, s -> ExperimentRMSD in
+            let m = max(s[6], 1)
+            return ExperimentRMSD(experiment: e, count: Int(s[6]), xMillimetre: (s[0] / m).squareRoot(),
+                                  yMillimetre: (s[1] / m).squareRoot(), phiRadians: (s[2] / m).squareRoot(),
+                                  xPixel: (s[3] / m).squareRoot(), yPixel: (s[4] / m).squareRoot(),
+                                  phiFrames: (s[5] / m).squareRoot())
+        }
+        let m = Double(predicted)
+        return Evaluation(normal: Matrix(rows: nFree, cols: nFree, storage: normal), gradient: gradient,
+                          objective: objective,
+                          rmsd: Vec3((total.x / m).squareRoot(), (total.y / m).squareRoot(), (total.z / m).squareRoot()),
+                          perExperiment: per)
+    }
+}

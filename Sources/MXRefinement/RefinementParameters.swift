@@ -1,0 +1,37 @@
+// RefinementParameters: the settings of static geometry refinement, with dials.refine's defaults.
+
+/// Settings of `refine(...)`. Defaults follow dials.refine 3.12.
+public struct RefinementParameters: Equatable, Sendable {
+    /// Beam parameters held fixed (the wavelength is always fixed).
+    public enum BeamFix: String, CaseIterable, Sendable { case all, inSpindlePlane = "in_spindle_plane", outSpindlePlane = "out_spindle_plane" }
+    /// Detector parameters held fixed.
+    public enum DetectorFix: String, CaseIterable, Sendable { case none, all, position, orientation, distance }
+    /// Outlier rejection before refinement.
+    public enum OutlierAlgorithm: String, CaseIterable, Sendable { case none = "null", tukey }
+
+    /// dials.refine: `beam.fix=in_spindle_plane+wavelength`.
+    public var beamFix: Set<BeamFix> = [.inSpindlePlane]
+    public var detectorFix: DetectorFix = .none
+    public var fixCrystalOrientation = false
+    public var fixCrystalCell = false
+    public var outlierAlgorithm: OutlierAlgorithm = .tukey
+    /// Tukey fences at Q1 − k·IQR and Q3 + k·IQR.
+    public var iqrMultiplier = 1.5
+    /// Centroids per degree of scan used; nil = DIALS' Auto (all, unless the
+    /// scan exceeds 360°, then 100 per degree).
+    public var reflectionsPerDegree: Double? = nil
+    /// Never subsample below this many reflections.
+    public var minimumSampleSize = 1000
+    /// Leave out reflections with |(s₁ × s₀)·m| (Å⁻², as DIALS computes it) at or below this.
+    public var closeToSpindleCutoff = 0.02
+    /// Fail when fewer reflections than this per free parameter remain.
+    public var minReflectionsPerParameter = 5
+    /// Most Levenberg–Marquardt iterations.
+    public var maxIterations = 100
+    /// Converged when every RMSD changes by less than this fraction between iterations.
+    public var rmsdTolerance = 1e-4
+    /// Seed of the subsampling generator (deterministic runs).
+    public var randomSeed: UInt64 = 42
+
+    public init() {}
+}

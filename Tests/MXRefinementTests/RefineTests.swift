@@ -1,0 +1,194 @@
+// Tests of static refinement: analytical derivatives, recovery of a perturbed geometry, outliers and bad input.
+import XCTest
+import MXMath
+import MXModel
+import MXSymmetry
+@testable import MXRefinement
+
+final class RefineTests: XCTestCase {
+    /// Every analytical derivative of (x, y, φ) matches central finite
+    /// differences, for every parameter of every model (beam both tilts,
+    /// detector six, orientation three, triclinic cell six), away from zero values.
+    func testAnalyticalDerivativesMatchFiniteDifferences() throws {
+        let e = Synthetic.experiment()
+        let table = Synthetic.spots(e, dMin: 3)
+        var params = RefinementParameters()
+        params.beamFix = []
+        var model = try ParameterisedModel(ExperimentList([e]), parameters: params, logger: { _ in })
+        let nFree = model.slots.count
+        XCTAssertEqual(nFree, 2 + 3 + 6 + 6)
+        var v = model.values
+        for j in 0..<nFree { v[j] += 0.3 * Double(j % 3 + 1) * (j % 2 == 0 ? 1 : -1) }
+        model.values = v
+        let hkl = table.millerIndices("miller_index")!, obs = table.vec3s("xyzobs.mm.value")!
+        for i in stride(from: 0, to: table.count, by: max(1, table.count / 40)) {
+            let o = RefinementObservation(row: i, experiment: 0, h: Vec3(Double(hkl[i].h), Double(hkl[i].k), Double(hkl[i].l)),
+                                          panel: 0, observed: obs[i], weight: Vec3(1, 1, 1))
+            var g = [Double](repeating: 0, count: 3 * nFree)
+            guard g.withUnsafeMutableBufferPointer({ predictWithGradients(o, model.states()![0], nFree: nFree, gradients: $0) }) != nil
+            else { continue }
+            for j in 0..<nFree {
+                let h = 1e-4
+                var plus = model, minus = model
+                var vp = v, vm = v
+                vp[j] += h; vm[j] -= h
+                plus.values = vp; minus.values = vm
+                guard let a = predictWithGradients(o, plus.states()![0], nFree: nFree, gradients: nil),
+                      let b = predictWithGradients(o, minus.states()![0], nFree: nFree, gradients: nil) else { continue }
+                let fd = (a - b) / (2 * h)
+                let an = Vec3(g[j], g[nFree + j], g[2 * nFree + j])
+                let scale = max(1e-6, max(abs(fd.x), abs(fd.y), abs(fd.z)))
+                XCTAssertLessThan(an.maxAbsDifference(fd) / scale, 1e-5,
+                                  "\(model.slots[j].name) reflection \(hkl[i]): analytic \(an) vs numeric \(fd)")
+            }
+        }
+    }
+
+    /// Without noise, refinement from the perturbed models returns the true
+    /// geometry: RMSDs vanish and the cell comes back.
+    func testRecoversPerturbedGeometryExactly() throws {
+        let truth = Synthetic.experiment()
+        let table = Synthetic.spots(truth, dMin: 3)
+        let start = Synthetic.perturbed(truth)
+        var p = RefinementParameters()
+        p.outlierAlgorithm = .none
+        let result = try refine(experiments: ExperimentList([start]), reflections: table, parameters: p)
+        XCTAssertTrue(result.converged, result.stopReason)
+        XCTAssertGreaterThan(result.history.first!.rmsdXPixel, 1)
+        XCTAssertLessThan(result.rmsds[0].xPixel, 1e-4)
+        XCTAssertLessThan(result.rmsds[0].yPixel, 1e-4)
+        XCTAssertLessThan(result.rmsds[0].phiFrames, 1e-4)
+        let cell = try UnitCell(crystal: result.experiments[0].crystal!)
+        let d = cell.maxParameterDifference(try UnitCell(parameters: [41, 52, 63, 85, 95, 100]))
+        XCTAssertLessThan(d.length, 1e-4)
+        XCTAssertLessThan(d.angleDegrees, 1e-4)
+        XCTAssertEqual(result.reflections.hasFlags(.usedInRefinement).filter { $0 }.count, result.rmsds[0].count)
+        // Every row gets a prediction at its observation.
+        let cal = result.reflections.vec3s("xyzcal.mm")!, obs = table.vec3s("xyzobs.mm.value")!
+        XCTAssertLessThan(zip(cal, obs).map { $0.maxAbsDifference($1) }.max()!, 1e-5)
+    }
+
+    /// With centroid noise of the stated σ, RMSDs come out near σ (0.3 px,
+    /// 0.017 frames) and the cell within a few e.s.d.s of the truth.
+    func testRecoversGeometryWithNoise() throws {
+        let truth = Synthetic.experiment()
+        let table = Synthetic.spots(truth, noise: 1)
+        let result = try refine(experiments: ExperimentList([Synthetic.perturbed(truth)]), reflections: table)
+        XCTAssertTrue(result.converged, result.stopReason)
+        XCTAssertEqual(result.rmsds[0].xPixel, 0.3, accuracy: 0.05)
+        XCTAssertEqual(result.rmsds[0].yPixel, 0.3, accuracy: 0.05)
+        XCTAssertEqual(result.rmsds[0].phiFrames, degrees(3e-4), accuracy: 0.004)
+        let cell = result.cells[0]
+        for (k, t) in [41.0, 52, 63, 85, 95, 100].enumerated() {
+            XCTAssertGreaterThan(cell.esds[k], 0)
+            XCTAssertLessThan(abs(cell.parameters[k] - t), 5 * cell.esds[k] + 1e-9, "cell parameter \(k)")
+        }
+        // Each free parameter reported with a shift and an e.s.d.
+        XCTAssertEqual(result.parameters.count, 1 + 3 + 6 + 6)
+        XCTAssertTrue(result.parameters.allSatisfy { $0.esd > 0 })
+    }
+
+    /// Gross outliers are flagged as centroid outliers and left out.
+    func testOutliersRejected() throws {
+        let truth = Synthetic.experiment()
+        var table = Synthetic.spots(truth, dMin: 3.5)
+        var obs = table.vec3s("xyzobs.mm.value")!
+        let bad = Array(stride(from: 5, to: obs.count, by: obs.count / 25))
+        for i in bad { obs[i].x += 3; obs[i].z -= 0.02 }
+        table.set("xyzobs.mm.value", .vec3(obs))
+        let result = try refine(experiments: ExperimentList([truth]), reflections: table)
+        let outlier = result.reflections.hasFlags(.centroidOutlier)
+        let used = result.reflections.hasFlags(.usedInRefinement)
+        // A bad row close to the spindle is left out before outlier rejection sees it.
+        XCTAssertGreaterThanOrEqual(bad.filter { outlier[$0] }.count, bad.count - 2)
+        for i in bad { XCTAssertFalse(used[i], "row \(i) used") }
+        XCTAssertLessThan(result.rmsds[0].xPixel, 1e-3)
+    }
+
+    /// Cell parameter names follow the free G* components of the group.
+    func testCellParameterNamesFollowConstraints() throws {
+        let c4 = try MetricConstraints(rotations: [[0, -1, 0, 1, 0, 0, 0, 0, 1], [-1, 0, 0, 0, -1, 0, 0, 0, 1],
+                                                   [0, 1, 0, -1, 0, 0, 0, 0, 1]])
+        let b = try UnitCell(parameters: [50, 50, 70, 90, 90, 90]).bMatrix
+        let p = UnitCellParameterisation(B: b, constraints: c4)
+        XCTAssertEqual(Set(p.names), ["g*22", "g*33"])
+        XCTAssertEqual(p.cell()!.parameters[0], 50, accuracy: 1e-9)
+        XCTAssertEqual(p.cell()!.parameters[2], 70, accuracy: 1e-9)
+    }
+
+    /// Refinement in P 4 3 2 (cubic) from a perturbed start keeps the cell cubic.
+    func testCubicRefinementStaysCubic() throws {
+        do { _ = try SpaceGroupTable.shared() } catch { throw XCTSkip("no space-group table: \(error)") }
+        let truth = Synthetic.experiment(spaceGroupHall: " P 4 2 3", cell: [55, 55, 55, 90, 90, 90])
+        let table = Synthetic.spots(truth, dMin: 4)
+        var start = truth
+        start.crystal!.realSpaceA = truth.crystal!.realSpaceA * 1.003
+        start.crystal!.realSpaceB = truth.crystal!.realSpaceB * 1.003
+        start.crystal!.realSpaceC = truth.crystal!.realSpaceC * 1.003
+        let result = try refine(experiments: ExperimentList([start]), reflections: table)
+        XCTAssertEqual(result.parameters.filter { $0.name.hasPrefix("Crystal1g*") }.count, 1)
+        let p = result.cells[0].parameters
+        XCTAssertEqual(p[0], 55, accuracy: 1e-5)
+        XCTAssertEqual(p[1], p[0], accuracy: 1e-9)
+        XCTAssertEqual(p[4], 90, accuracy: 1e-9)
+    }
+
+    func testBadInputErrors() throws {
+        let truth = Synthetic.experiment()
+        var table = Synthetic.spots(truth)
+        var noVariance = table
+        noVariance.removeColumn("xyzobs.mm.variance")
+        XCTAssertThrowsError(try refine(experiments: ExperimentList([truth]), reflections: noVariance)) {
+            XCTAssertEqual($0 as? RefinementError, .missingColumn("xyzobs.mm.variance"))
+        }
+        let few = table.select(indices: Array(0..<30))
+        XCTAssertThrowsError(try refine(experiments: ExperimentList([truth]), reflections: few)) {
+            guard case .tooFewReflections(let used, 16, 5)? = $0 as? RefinementError else { return XCTFail("\($0)") }
+            XCTAssertLessThanOrEqual(used, 30)
+        }
+        // One reflection observed 200 times determines at most three parameters.
+        table = table.select(indices: Array(repeating: 10, count: 200))
+        var p = RefinementParameters()
+        p.outlierAlgorithm = .none
+        XCTAssertThrowsError(try refine(experiments: ExperimentList([truth]), reflections: table, parameters: p)) {
+            guard case .singularNormalMatrix(let name)? = $0 as? RefinementError else { return XCTFail("\($0)") }
+            XCTAssertTrue(name.hasPrefix("Crystal1") || name.hasPrefix("Detector1") || name.hasPrefix("Beam1"), name)
+            XCTAssertTrue("\($0)".contains("singular at parameter"))
+        }
+        var noCrystal = truth
+        noCrystal.crystal = nil
+        XCTAssertThrowsError(try refine(experiments: ExperimentList([noCrystal]), reflections: table)) {
+            XCTAssertEqual($0 as? RefinementError, .noCrystal(experiment: 0))
+        }
+    }
+}
+
+final class MultiExperimentRefineTests: XCTestCase {
+    /// Two lattices in one sweep share the beam and detector: one beam and one
+    /// detector parameterisation, two crystals, and both recovered exactly.
+    func testTwoLatticesShareBeamAndDetector() throws {
+        let first = Synthetic.experiment()
+        var second = Synthetic.experiment(cell: [45, 45, 70, 90, 90, 120])
+        second.crystal = Crystal(cell: try UnitCell(parameters: [45, 45, 70, 90, 90, 120]),
+                                 U: Mat3.rotation(axis: Vec3(-1, 0.5, 2), angle: 1.9))
+        second.identifier = "second"
+        var t0 = Synthetic.spots(first, dMin: 4), t1 = Synthetic.spots(second, dMin: 4)
+        t1.set("id", .int(Array(repeating: 1, count: t1.count)))
+        t0 = t0.appending(t1)!
+        var s0 = Synthetic.perturbed(first), s1 = second
+        s1.beam = s0.beam; s1.detector = s0.detector
+        s1.crystal!.realSpaceC = second.crystal!.realSpaceC * 1.002
+        s0.identifier = "first"
+        var p = RefinementParameters()
+        p.outlierAlgorithm = .none
+        let model = try ParameterisedModel(ExperimentList([s0, s1]), parameters: p, logger: { _ in })
+        XCTAssertEqual(model.beams.count, 1)
+        XCTAssertEqual(model.detectors.count, 1)
+        XCTAssertEqual(model.cells.count, 2)
+        let r = try refine(experiments: ExperimentList([s0, s1]), reflections: t0, parameters: p)
+        XCTAssertEqual(r.rmsds.count, 2)
+        for e in r.rmsds { XCTAssertLessThan(max(e.xPixel, e.yPixel, e.phiFrames), 1e-4) }
+        XCTAssertEqual(r.cells[1].parameters[2], 70, accuracy: 1e-5)
+        XCTAssertEqual(r.experiments[0].detector, r.experiments[1].detector)
+    }
+}

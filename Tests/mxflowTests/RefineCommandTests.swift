@@ -1,0 +1,41 @@
+// End-to-end tests of `mxflow refine` on the committed DIALS-indexed insulin fixture.
+import Foundation
+import XCTest
+import MXFormats
+import MXModel
+
+final class RefineCommandTests: XCTestCase {
+    static let fixtures = CLITest.packageRoot() + "/Tests/MXRefinementTests/Fixtures/"
+
+    /// Writes refined.expt/refined.refl that read back, prints the RMSD tables,
+    /// cell with e.s.d.s and parameter shifts; numbers as dials.refine
+    /// outlier.algorithm=null gives on the same files (see DialsComparisonTests).
+    func testRefineWritesOutputsAndReports() throws {
+        let dir = try CLITest.temporaryFolder(self)
+        let r = try CLITest.runProcess(try CLITest.mxflowBinary(),
+                                       ["refine", Self.fixtures + "insulin_indexed.expt", Self.fixtures + "insulin_indexed.refl",
+                                        "outlier.algorithm=null"], in: dir)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        for expected in ["RMSDs by experiment:", "    0    598       0.12586       0.13012           0.22221",
+                         "Crystal 1 refined cell: 67.569", "Crystal1g*11", "Detector1Dist", "Beam1Mu2",
+                         "Stopped: RMSDs converged"] {
+            XCTAssertTrue(r.stdout.contains(expected), "missing \(expected) in\n\(r.stdout)")
+        }
+        let list = try ExperimentListCodec.read(path: dir + "/refined.expt")
+        XCTAssertEqual(list.count, 1)
+        let table = try ReflectionTableCodec.read(path: dir + "/refined.refl")
+        XCTAssertEqual(table.count, 602)
+        XCTAssertEqual(table.hasFlags(.usedInRefinement).filter { $0 }.count, 598)
+        XCTAssertNotNil(table.vec3s("xyzcal.px"))
+    }
+
+    func testRefineWithoutReflectionsIsOneSentence() throws {
+        let dir = try CLITest.temporaryFolder(self)
+        let r = try CLITest.runProcess(try CLITest.mxflowBinary(),
+                                       ["refine", Self.fixtures + "insulin_indexed.expt", "missing.refl"], in: dir)
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.hasPrefix("mxflow refine: "), r.stderr)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/refined.expt"))
+    }
+}
