@@ -102,13 +102,21 @@ struct ExperimentListDecoder {
             }
             guard let beam = try pick(e, "beam", beams) else { throw e.missing("beam") }
             guard let detector = try pick(e, "detector", detectors) else { throw e.missing("detector") }
+            // An inline gaussian_rs profile (the only kind DIALS writes for rotation data).
+            var profile: ProfileModel?
+            if let p = try e.optional("profile"), p.value.objectValue != nil,
+               (try p.optional("__id__")?.string()) == "gaussian_rs" {
+                profile = ProfileModel(sigmaBDegrees: try p.double("sigma_b", default: 0),
+                                       sigmaMDegrees: try p.double("sigma_m", default: 0),
+                                       nSigma: try p.double("n_sigma", default: 3))
+            }
             experiments.append(Experiment(
                 identifier: try e.string("identifier", default: ""),
                 beam: beam, detector: detector,
                 goniometer: try pick(e, "goniometer", goniometers),
                 scan: try pick(e, "scan", scans),
                 crystal: try pick(e, "crystal", crystals),
-                imageSet: try pick(e, "imageset", imageSets)))
+                imageSet: try pick(e, "imageset", imageSets), profile: profile))
         }
         return ExperimentList(experiments)
     }

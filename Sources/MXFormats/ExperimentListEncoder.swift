@@ -29,6 +29,12 @@ struct ExperimentListEncoder {
             if let g = e.goniometer { obj.append(("goniometer", .int(goniometers.index(of: g)))) }
             if let s = e.scan { obj.append(("scan", .int(scans.index(of: s)))) }
             if let c = e.crystal { obj.append(("crystal", .int(crystals.index(of: c)))) }
+            // dxtbx writes the profile model inline in the experiment, not in a shared list.
+            if let p = e.profile {
+                obj.append(("profile", .object([("__id__", .string("gaussian_rs")), ("n_sigma", try real(p.nSigma, "profile.n_sigma")),
+                                                  ("sigma_b", try real(p.sigmaBDegrees, "profile.sigma_b")),
+                                                  ("sigma_m", try real(p.sigmaMDegrees, "profile.sigma_m"))])))
+            }
             if let i = e.imageSet { obj.append(("imageset", .int(imageSets.index(of: i)))) }
             experiments.append(.object(obj))
         }
