@@ -102,9 +102,15 @@ struct ExperimentListDecoder {
             }
             guard let beam = try pick(e, "beam", beams) else { throw e.missing("beam") }
             guard let detector = try pick(e, "detector", detectors) else { throw e.missing("detector") }
-            // An inline gaussian_rs profile (the only kind DIALS writes for rotation data).
+            // A gaussian_rs profile (the only kind DIALS writes for rotation
+            // data): an index into the top-level "profile" list, or inline.
             var profile: ProfileModel?
-            if let p = try e.optional("profile"), p.value.objectValue != nil,
+            var profileField = try e.optional("profile")
+            if let f = profileField, let i = f.value.doubleValue, let list = try root.optional("profile") {
+                let items = try list.items()
+                profileField = Int(i) >= 0 && Int(i) < items.count ? items[Int(i)] : nil
+            }
+            if let p = profileField, p.value.objectValue != nil,
                (try p.optional("__id__")?.string()) == "gaussian_rs" {
                 profile = ProfileModel(sigmaBDegrees: try p.double("sigma_b", default: 0),
                                        sigmaMDegrees: try p.double("sigma_m", default: 0),
