@@ -61,6 +61,10 @@ public func integrate(experiments: ExperimentList, reflections: ReflectionTable,
         let blockFrames = parameters.blockFrames
             ?? max(1, min(64, min(zRange.count, Int(0.5 * budget) / max(frameBytes, 1))))
 
+        // Prediction first: a model that predicts nothing fails before any pixel is read.
+        let predicted = predictor.predict(dMin: dMin, dMax: parameters.dMax ?? .infinity)
+        guard !predicted.isEmpty else { throw IntegrationError.nothingPredicted(experiment: e, dMin: dMin) }
+
         // Profile model.
         var estimate: ProfileEstimate
         if let b = parameters.sigmaBDegrees, let m = parameters.sigmaMDegrees {
@@ -79,8 +83,7 @@ public func integrate(experiments: ExperimentList, reflections: ReflectionTable,
         logger.info(String(format: "Experiment %d profile model: sigma_b = %.4f°, sigma_m = %.4f° (from %d strong spots)",
                            e, profile.sigmaBDegrees, profile.sigmaMDegrees, estimate.spots))
 
-        // Prediction and shoeboxes.
-        let predicted = predictor.predict(dMin: dMin, dMax: parameters.dMax ?? .infinity)
+        // Shoeboxes.
         var kept: [PredictedReflection] = []
         var frames: [KabschFrame] = []
         var requests: [ShoeboxRequest] = []
