@@ -12,8 +12,8 @@ public enum RefinementParameterDefinitions {
         ParameterDefinition("refinement.parameterisation.crystal.fix", .choice(["none", "all", "cell", "orientation"]),
                             default: "none", help: "Crystal parameters to fix"),
         ParameterDefinition("refinement.reflections.outlier.algorithm",
-                            .choice(RefinementParameters.OutlierAlgorithm.allCases.map(\.rawValue)), default: "tukey",
-                            help: "Outlier rejection on normalised residuals before refinement (DIALS' auto = mcd; mxflow uses tukey)"),
+                            .choice(["auto"] + RefinementParameters.OutlierAlgorithm.allCases.map(\.rawValue)), default: "auto",
+                            help: "Outlier rejection before refinement: auto = mcd (as DIALS for scans), tukey (normalised residuals), null"),
         ParameterDefinition("refinement.reflections.outlier.tukey.iqr_multiplier", .double(min: 0), default: "1.5",
                             help: "Tukey fences at Q1 − k·IQR and Q3 + k·IQR"),
         ParameterDefinition("refinement.reflections.reflections_per_degree", .double(min: 0), default: "Auto",
@@ -54,7 +54,7 @@ public enum RefinementParameterDefinitions {
         case "orientation": p.fixCrystalOrientation = true
         default: break
         }
-        p.outlierAlgorithm = RefinementParameters.OutlierAlgorithm(rawValue: set.text("refinement.reflections.outlier.algorithm")) ?? .tukey
+        p.outlierAlgorithm = RefinementParameters.OutlierAlgorithm(rawValue: set.text("refinement.reflections.outlier.algorithm")) ?? .mcd
         p.iqrMultiplier = set.double("refinement.reflections.outlier.tukey.iqr_multiplier") ?? p.iqrMultiplier
         p.reflectionsPerDegree = set.double("refinement.reflections.reflections_per_degree")
         p.minimumSampleSize = set.int("refinement.reflections.minimum_sample_size") ?? p.minimumSampleSize

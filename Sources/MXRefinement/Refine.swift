@@ -15,8 +15,11 @@ import MXSymmetry
 ///
 /// Reflections used: Miller index ≠ 0, `id` ≥ 0, positive variances, the
 /// `indexed` flag when any row carries it, not overloaded, observed inside
-/// the scan, |(s₁ × s₀)·m| above `closeToSpindleCutoff` (DIALS' test), not rejected as outliers
-/// (Tukey, see `TukeyOutliers`), and subsampled per `reflectionsPerDegree`.
+/// the scan, |(s₁ × s₀)·m| above `closeToSpindleCutoff` (DIALS' test), not
+/// rejected as outliers (MCD on the raw residuals by default, as DIALS'
+/// `auto` for scans, or Tukey on normalised residuals; see
+/// `MinimumCovarianceDeterminant`, `TukeyOutliers`), and subsampled per
+/// `reflectionsPerDegree`.
 ///
 /// - Throws: `RefinementError` (missing columns, too few reflections per
 ///   parameter, a singular normal matrix naming the parameter).
@@ -24,6 +27,12 @@ public func refine(experiments: ExperimentList, reflections: ReflectionTable,
                    parameters: RefinementParameters = RefinementParameters(),
                    logger: Logger = .silent) throws -> RefinementResult {
     guard !experiments.isEmpty else { throw RefinementError.noExperiments }
+    var reflections = reflections
+    if !reflections.contains(ReflectionTable.Name.xyzobsMmValue) || !reflections.contains(ReflectionTable.Name.xyzobsMmVariance),
+       reflections.contains(ReflectionTable.Name.xyzobsPxValue), reflections.contains(ReflectionTable.Name.xyzobsPxVariance) {
+        // Spot finders that write pixel centroids only: convert as DIALS does.
+        reflections = try centroidsInMillimetres(experiments, reflections)
+    }
     guard let hkl = reflections.millerIndices(ReflectionTable.Name.millerIndex) else {
         throw RefinementError.missingColumn(ReflectionTable.Name.millerIndex)
     }
@@ -77,6 +86,21 @@ public func refine(experiments: ExperimentList, reflections: ReflectionTable,
                                      (cal.z - o.observed.z) * o.weight.z.squareRoot()))
     }
     var rejectedRows = Set<Int>()
+    if parameters.outlierAlgorithm == .mcd {
+        // DIALS' MCD works on the raw residuals (mm, mm, rad), per experiment.
+        var out = Set<Int>()
+        for e in 0..<experiments.count {
+            let members = kept.indices.filter { kept[$0].experiment == e }
+            let raw = members.map { k -> Vec3 in
+                let w = kept[k].weight, r = initialResiduals[k]
+                return Vec3(r.x / w.x.squareRoot(), r.y / w.y.squareRoot(), r.z / w.z.squareRoot())
+            }
+            for j in MinimumCovarianceDeterminant.outliers(raw, trials: parameters.mcdTrials, seed: parameters.randomSeed) { out.insert(members[j]) }
+        }
+        rejectedRows = Set(out.map { kept[$0].row })
+        kept = kept.enumerated().filter { !out.contains($0.offset) }.map(\.element)
+        logger.info("Removed \(out.count) outliers (MCD, χ²₃ 0.975 cutoff on robust Mahalanobis distances of the residuals)")
+    }
     if parameters.outlierAlgorithm == .tukey {
         let out = TukeyOutliers.outliers(residuals: initialResiduals, groups: kept.map(\.experiment),
                                          multiplier: parameters.iqrMultiplier)

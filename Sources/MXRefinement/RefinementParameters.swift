@@ -7,14 +7,17 @@ public struct RefinementParameters: Equatable, Sendable {
     /// Detector parameters held fixed.
     public enum DetectorFix: String, CaseIterable, Sendable { case none, all, position, orientation, distance }
     /// Outlier rejection before refinement.
-    public enum OutlierAlgorithm: String, CaseIterable, Sendable { case none = "null", tukey }
+    public enum OutlierAlgorithm: String, CaseIterable, Sendable { case none = "null", tukey, mcd }
 
     /// dials.refine: `beam.fix=in_spindle_plane+wavelength`.
     public var beamFix: Set<BeamFix> = [.inSpindlePlane]
     public var detectorFix: DetectorFix = .none
     public var fixCrystalOrientation = false
     public var fixCrystalCell = false
-    public var outlierAlgorithm: OutlierAlgorithm = .tukey
+    /// dials.refine's `auto` is MCD for scans.
+    public var outlierAlgorithm: OutlierAlgorithm = .mcd
+    /// Random starting subsets of the MCD search (DIALS n_trials).
+    public var mcdTrials = 500
     /// Tukey fences at Q1 − k·IQR and Q3 + k·IQR.
     public var iqrMultiplier = 1.5
     /// Centroids per degree of scan used; nil = DIALS' Auto (all, unless the

@@ -73,7 +73,9 @@ final class RefineTests: XCTestCase {
     func testRecoversGeometryWithNoise() throws {
         let truth = Synthetic.experiment()
         let table = Synthetic.spots(truth, noise: 1)
-        let result = try refine(experiments: ExperimentList([Synthetic.perturbed(truth)]), reflections: table)
+        var p = RefinementParameters()
+        p.outlierAlgorithm = .tukey
+        let result = try refine(experiments: ExperimentList([Synthetic.perturbed(truth)]), reflections: table, parameters: p)
         XCTAssertTrue(result.converged, result.stopReason)
         XCTAssertEqual(result.rmsds[0].xPixel, 0.3, accuracy: 0.05)
         XCTAssertEqual(result.rmsds[0].yPixel, 0.3, accuracy: 0.05)
@@ -88,21 +90,27 @@ final class RefineTests: XCTestCase {
         XCTAssertTrue(result.parameters.allSatisfy { $0.esd > 0 })
     }
 
-    /// Gross outliers are flagged as centroid outliers and left out.
+    /// Gross outliers (100 σ) are flagged as centroid outliers and left out, by MCD and by Tukey.
     func testOutliersRejected() throws {
         let truth = Synthetic.experiment()
-        var table = Synthetic.spots(truth, dMin: 3.5)
+        var table = Synthetic.spots(truth, dMin: 3.5, noise: 1)
         var obs = table.vec3s("xyzobs.mm.value")!
         let bad = Array(stride(from: 5, to: obs.count, by: obs.count / 25))
-        for i in bad { obs[i].x += 3; obs[i].z -= 0.02 }
+        for i in bad { obs[i].x += 3; obs[i].z -= 0.03 }
         table.set("xyzobs.mm.value", .vec3(obs))
-        let result = try refine(experiments: ExperimentList([truth]), reflections: table)
-        let outlier = result.reflections.hasFlags(.centroidOutlier)
-        let used = result.reflections.hasFlags(.usedInRefinement)
-        // A bad row close to the spindle is left out before outlier rejection sees it.
-        XCTAssertGreaterThanOrEqual(bad.filter { outlier[$0] }.count, bad.count - 2)
-        for i in bad { XCTAssertFalse(used[i], "row \(i) used") }
-        XCTAssertLessThan(result.rmsds[0].xPixel, 1e-3)
+        for algorithm in [RefinementParameters.OutlierAlgorithm.mcd, .tukey] {
+            var p = RefinementParameters()
+            p.outlierAlgorithm = algorithm
+            p.mcdTrials = 100
+            let result = try refine(experiments: ExperimentList([truth]), reflections: table, parameters: p)
+            let outlier = result.reflections.hasFlags(.centroidOutlier)
+            let used = result.reflections.hasFlags(.usedInRefinement)
+            // A bad row close to the spindle is left out before outlier rejection sees it.
+            XCTAssertGreaterThanOrEqual(bad.filter { outlier[$0] }.count, bad.count - 2, "\(algorithm)")
+            for i in bad { XCTAssertFalse(used[i], "\(algorithm): row \(i) used") }
+            XCTAssertLessThan(result.rmsds[0].xPixel, 0.35, "\(algorithm)")
+            XCTAssertLessThan(result.outliersRejected, table.count / 5, "\(algorithm)")
+        }
     }
 
     /// Cell parameter names follow the free G* components of the group.
@@ -125,12 +133,31 @@ final class RefineTests: XCTestCase {
         start.crystal!.realSpaceA = truth.crystal!.realSpaceA * 1.003
         start.crystal!.realSpaceB = truth.crystal!.realSpaceB * 1.003
         start.crystal!.realSpaceC = truth.crystal!.realSpaceC * 1.003
-        let result = try refine(experiments: ExperimentList([start]), reflections: table)
+        var settings = RefinementParameters()
+        settings.outlierAlgorithm = .none
+        let result = try refine(experiments: ExperimentList([start]), reflections: table, parameters: settings)
         XCTAssertEqual(result.parameters.filter { $0.name.hasPrefix("Crystal1g*") }.count, 1)
         let p = result.cells[0].parameters
         XCTAssertEqual(p[0], 55, accuracy: 1e-5)
         XCTAssertEqual(p[1], p[0], accuracy: 1e-9)
         XCTAssertEqual(p[4], 90, accuracy: 1e-9)
+    }
+
+    /// reflections_per_degree = 5 over 90° keeps max(5·90, minimum sample) reflections, deterministically.
+    func testSubsamplingPerDegree() throws {
+        let truth = Synthetic.experiment()
+        let table = Synthetic.spots(truth, dMin: 3)
+        var p = RefinementParameters()
+        p.reflectionsPerDegree = 5
+        p.minimumSampleSize = 100
+        p.outlierAlgorithm = .none
+        let a = try refine(experiments: ExperimentList([truth]), reflections: table, parameters: p)
+        XCTAssertEqual(a.rmsds[0].count, 450)
+        XCTAssertEqual(a.reflections.hasFlags(.usedInRefinement).filter { $0 }.count, 450)
+        let b = try refine(experiments: ExperimentList([truth]), reflections: table, parameters: p)
+        XCTAssertEqual(a.reflections.hasFlags(.usedInRefinement), b.reflections.hasFlags(.usedInRefinement))
+        p.minimumSampleSize = 1000
+        XCTAssertEqual(try refine(experiments: ExperimentList([truth]), reflections: table, parameters: p).rmsds[0].count, 1000)
     }
 
     func testBadInputErrors() throws {
@@ -160,6 +187,30 @@ final class RefineTests: XCTestCase {
         XCTAssertThrowsError(try refine(experiments: ExperimentList([noCrystal]), reflections: table)) {
             XCTAssertEqual($0 as? RefinementError, .noCrystal(experiment: 0))
         }
+    }
+}
+
+final class OutlierAlgorithmTests: XCTestCase {
+    /// A correlated Gaussian cloud with 5 % gross outliers: MCD finds every
+    /// outlier and flags about 2.5 % of the inliers (the χ²₃ 0.975 cutoff).
+    func testMinimumCovarianceDeterminantFindsGrossOutliers() {
+        var rng = SplitMix64(seed: 3)
+        func gauss() -> Double {
+            let u1 = max(Double(rng.next() >> 11) / Double(1 << 53), 1e-300), u2 = Double(rng.next() >> 11) / Double(1 << 53)
+            return (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
+        }
+        var points: [Vec3] = []
+        for _ in 0..<1900 {
+            let a = gauss(), b = gauss(), c = gauss()
+            points.append(Vec3(0.01 * a, 0.01 * (0.6 * a + 0.8 * b), 0.003 * c))
+        }
+        for k in 0..<100 { points.append(Vec3(0.1 * Double(k % 7 + 1), -0.05, 0.02 * Double(k % 3 - 1))) }
+        let out = MinimumCovarianceDeterminant.outliers(points, trials: 100)
+        XCTAssertTrue((1900..<2000).allSatisfy { out.contains($0) })
+        let falsePositives = out.filter { $0 < 1900 }.count
+        XCTAssertLessThan(falsePositives, 100)
+        XCTAssertGreaterThan(falsePositives, 10)
+        XCTAssertEqual(MinimumCovarianceDeterminant.kthSmallest([5, 1, 4, 2, 3], 1), 2)
     }
 }
 
