@@ -23,13 +23,32 @@ truth = {}
 with op(path, "rt") as f:
     for r in csv.DictReader(f):
         truth[(int(r["h"]), int(r["k"]), int(r["l"]))] = (float(r["Iplus"]), float(r["Iminus"]))
-sg = sgtbx.space_group_info(symbol=tj["space_group_hall"], table_id="hall").group()
+sg = (sgtbx.space_group_info(symbol=tj["space_group_hall"], table_id="hall") if "space_group_hall" in tj
+      else sgtbx.space_group_info(number=tj["space_group_number"])).group()
 cell = tj["unit_cell"]
 sym = crystal.symmetry(unit_cell=cell, space_group=sg)
 ops = [sgtbx.change_of_basis_op(o) for o in ("h,k,l", "k,h,-l", "-h,-k,l", "k,h,l", "-h,k,-l", "h,-k,-l", "-k,-h,-l", "l,k,h")]
 
+def to_truth_setting(t, refl_path):
+    """Indices in the truth's setting: h' = A_true⁻¹·A·h (same orientation at φ = 0), from the .expt beside the .refl."""
+    from dxtbx.model.experiment_list import ExperimentListFactory
+    from scitbx import matrix
+    expt = refl_path[:-5] + ".expt"
+    truth_expt = os.path.join(truth_dir, "truth.expt")
+    if not (os.path.exists(expt) and os.path.exists(truth_expt)):
+        return t["miller_index"]
+    a = matrix.sqr(ExperimentListFactory.from_json_file(expt, check_format=False)[0].crystal.get_A())
+    at = matrix.sqr(ExperimentListFactory.from_json_file(truth_expt, check_format=False)[0].crystal.get_A())
+    m = at.inverse() * a
+    out = flex.miller_index()
+    for h in t["miller_index"]:
+        v = m * matrix.col(h)
+        out.append(tuple(int(round(x)) for x in v))
+    return out
+
 def score(refl_path, kind):
     t = flex.reflection_table.from_file(refl_path)
+    t["miller_index"] = to_truth_setting(t, refl_path)
     flag = t.flags.integrated_prf if kind == "prf" else t.flags.integrated_sum
     t = t.select(t.get_flags(flag))
     t = t.select(t["partiality"] >= 0.5)

@@ -59,7 +59,9 @@ public func integrate(experiments: ExperimentList, reflections: ReflectionTable,
         let frameBytes = source.frameSize.width * source.frameSize.height * 4
         let budget = parameters.maxMemoryMB * 1_048_576
         let blockFrames = parameters.blockFrames
-            ?? max(1, min(64, min(zRange.count, Int(0.5 * budget) / max(frameBytes, 1))))
+            // Enough frames to keep every thread decoding, no more: a block
+            // costs memory and each shoebox already spans only a few frames.
+            ?? max(1, min(max(8, 4 * parameters.nproc), min(zRange.count, Int(0.5 * budget) / max(frameBytes, 1))))
 
         // Prediction first: a model that predicts nothing fails before any pixel is read.
         let predicted = predictor.predict(dMin: dMin, dMax: parameters.dMax ?? .infinity)
