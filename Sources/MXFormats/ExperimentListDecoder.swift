@@ -102,13 +102,27 @@ struct ExperimentListDecoder {
             }
             guard let beam = try pick(e, "beam", beams) else { throw e.missing("beam") }
             guard let detector = try pick(e, "detector", detectors) else { throw e.missing("detector") }
+            // A gaussian_rs profile (the only kind DIALS writes for rotation
+            // data): an index into the top-level "profile" list, or inline.
+            var profile: ProfileModel?
+            var profileField = try e.optional("profile")
+            if let f = profileField, let i = f.value.doubleValue, let list = try root.optional("profile") {
+                let items = try list.items()
+                profileField = Int(i) >= 0 && Int(i) < items.count ? items[Int(i)] : nil
+            }
+            if let p = profileField, p.value.objectValue != nil,
+               (try p.optional("__id__")?.string()) == "gaussian_rs" {
+                profile = ProfileModel(sigmaBDegrees: try p.double("sigma_b", default: 0),
+                                       sigmaMDegrees: try p.double("sigma_m", default: 0),
+                                       nSigma: try p.double("n_sigma", default: 3))
+            }
             experiments.append(Experiment(
                 identifier: try e.string("identifier", default: ""),
                 beam: beam, detector: detector,
                 goniometer: try pick(e, "goniometer", goniometers),
                 scan: try pick(e, "scan", scans),
                 crystal: try pick(e, "crystal", crystals),
-                imageSet: try pick(e, "imageset", imageSets)))
+                imageSet: try pick(e, "imageset", imageSets), profile: profile))
         }
         return ExperimentList(experiments)
     }

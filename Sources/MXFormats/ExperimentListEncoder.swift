@@ -20,6 +20,7 @@ struct ExperimentListEncoder {
         var beams = Table<Beam>(), detectors = Table<Detector>(), goniometers = Table<Goniometer>()
         var scans = Table<Scan>(), crystals = Table<Crystal>(), imageSets = Table<ImageSetDescription>()
         var experiments: [JSONValue] = []
+        var profiles: [JSONValue] = []
         for e in list.experiments {
             // dxtbx's member order: beam, detector, goniometer, scan, crystal,
             // profile, scaling_model, imageset.
@@ -29,6 +30,13 @@ struct ExperimentListEncoder {
             if let g = e.goniometer { obj.append(("goniometer", .int(goniometers.index(of: g)))) }
             if let s = e.scan { obj.append(("scan", .int(scans.index(of: s)))) }
             if let c = e.crystal { obj.append(("crystal", .int(crystals.index(of: c)))) }
+            // dxtbx lists profile models at the top level and refers to them by index.
+            if let p = e.profile {
+                obj.append(("profile", .int(profiles.count)))
+                profiles.append(.object([("__id__", .string("gaussian_rs")), ("n_sigma", try real(p.nSigma, "profile.n_sigma")),
+                                         ("sigma_b", try real(p.sigmaBDegrees, "profile.sigma_b")),
+                                         ("sigma_m", try real(p.sigmaMDegrees, "profile.sigma_m"))]))
+            }
             if let i = e.imageSet { obj.append(("imageset", .int(imageSets.index(of: i)))) }
             experiments.append(.object(obj))
         }
@@ -41,7 +49,7 @@ struct ExperimentListEncoder {
             ("goniometer", .array(try goniometers.values.enumerated().map { try encodeGoniometer($1, key: "goniometer[\($0)]") })),
             ("scan", .array(try scans.values.enumerated().map { try encodeScan($1, key: "scan[\($0)]") })),
             ("crystal", .array(try crystals.values.enumerated().map { try encodeCrystal($1, key: "crystal[\($0)]") })),
-            ("profile", .array([])),
+            ("profile", .array(profiles)),
             ("scaling_model", .array([])),
         ])
     }

@@ -13,11 +13,15 @@ public struct Experiment: Equatable, Sendable {
     public var scan: Scan?
     public var crystal: Crystal?
     public var imageSet: ImageSetDescription?
+    /// Reflection-profile model, set by integration (written inline in `.expt` as DIALS does).
+    public var profile: ProfileModel?
 
     public init(identifier: String = "", beam: Beam, detector: Detector, goniometer: Goniometer? = nil,
-                scan: Scan? = nil, crystal: Crystal? = nil, imageSet: ImageSetDescription? = nil) {
+                scan: Scan? = nil, crystal: Crystal? = nil, imageSet: ImageSetDescription? = nil,
+                profile: ProfileModel? = nil) {
         self.identifier = identifier; self.beam = beam; self.detector = detector
         self.goniometer = goniometer; self.scan = scan; self.crystal = crystal; self.imageSet = imageSet
+        self.profile = profile
     }
 }
 

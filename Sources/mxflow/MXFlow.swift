@@ -18,6 +18,7 @@ struct MXFlow: ParsableCommand {
             ShowCommand.self,
             FindSpotsCommand.self,
             IndexCommand.self,
+            IntegrateCommand.self,
             RefineCommand.self,
             SimulateCommand.self,
             BenchmarkCommand.self,

@@ -1,0 +1,171 @@
+// Integrate: prediction, profile modelling, and streamed background/summation/profile fitting of a sweep.
+import Dispatch
+import Foundation
+import MXFormats
+import MXLogging
+import MXMath
+import MXModel
+import MXPrediction
+import MXSymmetry
+
+/// What `integrate` returns: experiments with their profile models, the
+/// integrated reflection table (DIALS' columns) and the numbers behind the summary.
+public struct IntegrationResult: Sendable {
+    public var experiments: ExperimentList
+    public var reflections: ReflectionTable
+    public var estimates: [ProfileEstimate]
+    /// Peak bytes of the frame block plus open shoeboxes.
+    public var peakBufferBytes: Int
+}
+
+/// Integrates every experiment: predicts all reflections to d_min, models
+/// σ_b and σ_m from the strong indexed spots of `reflections` (unless fixed),
+/// then streams the frames in blocks, assembling each reflection's shoebox
+/// across the frames it spans and integrating it when complete.
+public func integrate(experiments: ExperimentList, reflections: ReflectionTable, parameters: IntegrationParameters,
+                      logger: Logger) throws -> IntegrationResult {
+    guard !experiments.isEmpty else { throw IntegrationError.noExperiments }
+    var outExperiments = experiments
+    var tables: [ReflectionTable] = []
+    var estimates: [ProfileEstimate] = []
+    var peak = 0
+    for (e, experiment) in experiments.experiments.enumerated() {
+        guard let imageSet = experiment.imageSet else { throw IntegrationError.noImages(experiment: e) }
+        guard let scan = experiment.scan else { throw PredictionError.noScan(experiment: e) }
+        guard let goniometer = experiment.goniometer else { throw PredictionError.noGoniometer(experiment: e) }
+        let predictor = try RotationPredictor(experiment: experiment, index: e)
+        let detector = experiment.detector
+        let s0 = experiment.beam.s0
+        let axis = GoniometerFrame(goniometer).labAxis
+
+        // Resolution limits: d_min defaults to the detector's corners.
+        let (dCorner, dLowest) = detectorResolutionRange(detector, s0: s0)
+        let dMin = parameters.dMin ?? dCorner
+        if dMin >= dLowest { throw IntegrationError.dMinOutsideDetector(dMin: dMin, lowestOnDetector: dLowest) }
+
+        let source: ImageSource
+        let frameOffset: Int
+        switch imageSet.kind {
+        case .nexus:
+            source = try openImageSource(imageSet); frameOffset = 0
+        case .fileSeries:
+            source = try openImageSource(imageSet, imageRange: scan.imageRange); frameOffset = scan.arrayRange.lowerBound
+        }
+        let zRange = scan.arrayRange
+        if source.frameCount < zRange.upperBound - frameOffset {
+            throw IntegrationError.framesMissing(path: imageSet.template, needed: zRange.upperBound - frameOffset,
+                                                 available: source.frameCount)
+        }
+        let frameBytes = source.frameSize.width * source.frameSize.height * 4
+        let budget = parameters.maxMemoryMB * 1_048_576
+        let blockFrames = parameters.blockFrames
+            // Enough frames to keep every thread decoding, no more: a block
+            // costs memory and each shoebox already spans only a few frames.
+            ?? max(1, min(max(8, 4 * parameters.nproc), min(zRange.count, Int(0.5 * budget) / max(frameBytes, 1))))
+
+        // Prediction first: a model that predicts nothing fails before any pixel is read.
+        let predicted = predictor.predict(dMin: dMin, dMax: parameters.dMax ?? .infinity)
+        guard !predicted.isEmpty else { throw IntegrationError.nothingPredicted(experiment: e, dMin: dMin) }
+
+        // Profile model.
+        var estimate: ProfileEstimate
+        if let b = parameters.sigmaBDegrees, let m = parameters.sigmaMDegrees {
+            estimate = ProfileEstimate(sigmaB: b * .pi / 180, sigmaM: m * .pi / 180, spots: 0)
+        } else {
+            estimate = try estimateProfile(experiment: experiment, index: e, reflections: reflections, source: source,
+                                           frameOffset: frameOffset, blockFrames: blockFrames, parameters: parameters,
+                                           axis: axis, logger: logger)
+            if let b = parameters.sigmaBDegrees { estimate.sigmaB = b * .pi / 180 }
+            if let m = parameters.sigmaMDegrees { estimate.sigmaM = m * .pi / 180 }
+        }
+        estimates.append(estimate)
+        let profile = ProfileModel(sigmaBDegrees: estimate.sigmaB * 180 / .pi, sigmaMDegrees: estimate.sigmaM * 180 / .pi,
+                                   nSigma: parameters.nSigma)
+        outExperiments[e].profile = profile
+        logger.info(String(format: "Experiment %d profile model: sigma_b = %.4f°, sigma_m = %.4f° (from %d strong spots)",
+                           e, profile.sigmaBDegrees, profile.sigmaMDegrees, estimate.spots))
+
+        // Shoeboxes.
+        var kept: [PredictedReflection] = []
+        var frames: [KabschFrame] = []
+        var requests: [ShoeboxRequest] = []
+        var zetaDropped = 0
+        for p in predicted {
+            let f = KabschFrame(s1: p.s1, s0: s0, axis: axis, phi: p.phi)
+            guard abs(f.zeta) >= parameters.minZeta else { zetaDropped += 1; continue }
+            guard let box = boundingBox(p, frame: f, detector: detector, scan: scan, sigmaB: estimate.sigmaB,
+                                        sigmaM: estimate.sigmaM, parameters: parameters) else { continue }
+            kept.append(p); frames.append(f); requests.append(ShoeboxRequest(panel: p.panel, bbox: box))
+        }
+        guard !kept.isEmpty else { throw IntegrationError.nothingPredicted(experiment: e, dMin: dMin) }
+        logger.info("Experiment \(e): \(predicted.count) reflections predicted to d_min = "
+                    + String(format: "%.2f Å", dMin) + "; \(zetaDropped) dropped with |zeta| < "
+                    + String(format: "%.2f", parameters.minZeta) + "; integrating \(kept.count) in blocks of \(blockFrames) frames")
+
+        let integrator = ReflectionIntegrator(detector: detector, scan: scan, sigmaB: estimate.sigmaB,
+                                              sigmaM: estimate.sigmaM, parameters: parameters)
+        let results = UnsafeMutableBufferPointer<IntegratedReflection>.allocate(capacity: kept.count)
+        results.initialize(repeating: IntegratedReflection())
+        defer { results.deallocate() }
+        let framesCopy = frames
+        let shoeboxPeak = try streamShoeboxes(requests, source: source, detector: detector, zRange: zRange,
+                                              frameOffset: frameOffset, blockFrames: blockFrames,
+                                              threads: parameters.nproc) { i, pixels in
+            results[i] = integrator.integrate(pixels, frame: framesCopy[i])
+        }
+        peak = max(peak, shoeboxPeak + blockFrames * frameBytes)
+        tables.append(integratedTable(kept, frames: framesCopy, boxes: requests.map(\.bbox), results: Array(results),
+                                      experiment: experiment, index: e, cell: predictor.cell, sigmaM: estimate.sigmaM))
+    }
+    var table = tables[0]
+    for t in tables.dropFirst() { table = table.appending(t) ?? table }
+    table.experimentIdentifiers = reflections.experimentIdentifiers.isEmpty
+        ? Dictionary(uniqueKeysWithValues: experiments.experiments.enumerated().map { ($0.offset, $0.element.identifier) })
+        : reflections.experimentIdentifiers
+    table.set("partial_id", .size((0..<table.count).map { UInt64($0) }))
+    return IntegrationResult(experiments: outExperiments, reflections: table, estimates: estimates, peakBufferBytes: peak)
+}
+
+/// The resolution at the detector's farthest corner and at its point nearest
+/// the beam (∞ when the direct beam hits a panel), over all panels.
+func detectorResolutionRange(_ detector: Detector, s0: Vec3) -> (corner: Double, lowest: Double) {
+    var corner = Double.infinity, lowest = 0.0
+    for panel in detector.panels {
+        let w = Double(panel.imageSize.fast), h = Double(panel.imageSize.slow)
+        // A 17×17 grid over each panel finds the extremes well enough for these limits.
+        for i in 0...16 { for j in 0...16 {
+            let d = panel.resolution(atPixel: (w * Double(i) / 16, h * Double(j) / 16), s0: s0)
+            corner = min(corner, d); lowest = max(lowest, d)
+        } }
+        if let mm = panel.rayIntersection(s0) {
+            let px = panel.pixel(fromMillimetre: mm)
+            if panel.contains(pixel: px) { lowest = .infinity }
+        }
+    }
+    return (corner, lowest)
+}
+
+/// The shoebox of a prediction: the directions s₁ ± n_σ·σ_b·multiplier along
+/// e₁ and e₂ traced to the panel give the x, y extent, and φ ± n_σ·σ_m/|ζ|
+/// the frames (DIALS' `BBoxCalculator3D`), clipped to the panel and scan.
+func boundingBox(_ p: PredictedReflection, frame f: KabschFrame, detector: Detector, scan: Scan, sigmaB: Double,
+                 sigmaM: Double, parameters: IntegrationParameters) -> BoundingBox? {
+    let panel = detector.panels[p.panel]
+    let delta = parameters.nSigma * sigmaB * parameters.sigmaBMultiplier
+    let len = p.s1.length
+    var xs: [Double] = [], ys: [Double] = []
+    for (a, b) in [(-1.0, -1.0), (-1, 1), (1, -1), (1, 1)] {
+        let s = p.s1 + f.e1 * (a * delta * len) + f.e2 * (b * delta * len)
+        guard let mm = panel.rayIntersection(s) else { return nil }
+        let px = panel.pixel(fromMillimetre: mm)
+        xs.append(px.x); ys.append(px.y)
+    }
+    let x0 = max(0, Int(xs.min()!.rounded(.down))), x1 = min(panel.imageSize.fast, Int(xs.max()!.rounded(.up)) + 1)
+    let y0 = max(0, Int(ys.min()!.rounded(.down))), y1 = min(panel.imageSize.slow, Int(ys.max()!.rounded(.up)) + 1)
+    let dphi = parameters.nSigma * sigmaM / abs(f.zeta)
+    let za = scan.frame(atAngle: p.phi - dphi), zb = scan.frame(atAngle: p.phi + dphi)
+    let z0 = max(scan.arrayRange.lowerBound, Int(min(za, zb).rounded(.down)))
+    let z1 = min(scan.arrayRange.upperBound, Int(max(za, zb).rounded(.down)) + 1)
+    guard x1 > x0, y1 > y0, z1 > z0 else { return nil }
+    return BoundingBox(x0, x1, y0, y1, z0, z1)
+}

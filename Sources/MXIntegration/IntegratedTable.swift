@@ -1,0 +1,131 @@
+// IntegratedTable: profile modelling input from refined spots, and the DIALS columns of integrated reflections.
+import Dispatch
+import Foundation
+import MXFormats
+import MXLogging
+import MXMath
+import MXModel
+import MXPrediction
+import MXSymmetry
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// σ_b and σ_m from the strong indexed spots of experiment `index`, read
+/// from the images in one streamed pass over their boxes.
+func estimateProfile(experiment: Experiment, index: Int, reflections: ReflectionTable, source: ImageSource,
+                     frameOffset: Int, blockFrames: Int, parameters: IntegrationParameters, axis: Vec3,
+                     logger: Logger) throws -> ProfileEstimate {
+    guard let scan = experiment.scan else { throw PredictionError.noScan(experiment: index) }
+    guard let boxes = reflections.boxes(ReflectionTable.Name.bbox) else {
+        throw IntegrationError.missingColumn(ReflectionTable.Name.bbox)
+    }
+    guard let hkl = reflections.millerIndices(ReflectionTable.Name.millerIndex) else {
+        throw IntegrationError.missingColumn(ReflectionTable.Name.millerIndex)
+    }
+    // Predicted s₁ and φ of each indexed spot from the (refined) model.
+    let single = ExperimentList([experiment])
+    var subsetMask = [Bool](repeating: false, count: reflections.count)
+    let ids = reflections.ints(ReflectionTable.Name.id) ?? [Int32](repeating: 0, count: reflections.count)
+    let flags = reflections.flags
+    for i in 0..<reflections.count where Int(ids[i]) == index && !hkl[i].isZero && flags[i].contains(.indexed)
+        && (flags[i].contains(.strong) || flags[i].contains(.usedInRefinement)) { subsetMask[i] = true }
+    var subset = reflections.select(subsetMask)
+    subset.set(ReflectionTable.Name.id, .int([Int32](repeating: 0, count: subset.count)))
+    let (withPredictions, ok) = try predictObserved(single, subset)
+    let s1 = withPredictions.vec3s(ReflectionTable.Name.s1)!, mm = withPredictions.vec3s(ReflectionTable.Name.xyzcalMm)!
+    let panels = subset.sizes(ReflectionTable.Name.panel) ?? [UInt64](repeating: 0, count: subset.count)
+    let spotBoxes = subset.boxes(ReflectionTable.Name.bbox) ?? []
+    _ = boxes
+    var spots: [ModellingSpot] = []
+    for i in 0..<subset.count where ok[i] {
+        let f = KabschFrame(s1: s1[i], s0: experiment.beam.s0, axis: axis, phi: mm[i].z)
+        guard abs(f.zeta) >= parameters.minZeta else { continue }
+        spots.append(ModellingSpot(frame: f, panel: Int(panels[i]), spotBox: spotBoxes[i]))
+    }
+    // Spread the sample evenly over the scan when there are more than needed.
+    if spots.count > parameters.maxModellingSpots {
+        spots.sort { $0.frame.phi < $1.frame.phi }
+        let step = Double(spots.count) / Double(parameters.maxModellingSpots)
+        spots = (0..<parameters.maxModellingSpots).map { spots[Int(Double($0) * step)] }
+    }
+    guard spots.count >= parameters.minSpots else {
+        throw IntegrationError.tooFewSpotsForProfile(found: spots.count, needed: parameters.minSpots)
+    }
+    let detector = experiment.detector
+    let requests = spots.map {
+        ShoeboxRequest(panel: $0.panel, bbox: ProfileModelEstimator.readBox($0.spotBox, panel: detector.panels[$0.panel],
+                                                                             zRange: scan.arrayRange, margin: 4))
+    }
+    let stats = UnsafeMutableBufferPointer<SpotProfileStatistics?>.allocate(capacity: spots.count)
+    stats.initialize(repeating: nil)
+    defer { stats.deallocate() }
+    let spotsCopy = spots
+    try streamShoeboxes(requests, source: source, detector: detector, zRange: scan.arrayRange, frameOffset: frameOffset,
+                        blockFrames: blockFrames, threads: parameters.nproc) { i, pixels in
+        stats[i] = ProfileModelEstimator.statistics(pixels, spot: spotsCopy[i], detector: detector, scan: scan)
+    }
+    let good = stats.compactMap { $0 }
+    guard good.count >= parameters.minSpots else {
+        throw IntegrationError.tooFewSpotsForProfile(found: good.count, needed: parameters.minSpots)
+    }
+    return ProfileEstimate(sigmaB: ProfileModelEstimator.sigmaB(good), sigmaM: ProfileModelEstimator.sigmaM(good),
+                           spots: good.count)
+}
+
+/// The DIALS columns of the integrated reflections of one experiment.
+func integratedTable(_ predicted: [PredictedReflection], frames: [KabschFrame], boxes: [BoundingBox],
+                     results: [IntegratedReflection], experiment: Experiment, index: Int, cell: UnitCell,
+                     sigmaM: Double) -> ReflectionTable {
+    var t = predicted.reflectionTable(cells: [UnitCell?](repeating: nil, count: index) + [cell])
+    let n = predicted.count
+    let scan = experiment.scan!
+    let beam = experiment.beam
+    let s0 = beam.s0
+    let range = scan.oscillationRange
+    var partiality = [Double](repeating: 0, count: n), lp = partiality, qe = partiality
+    var flags = [UInt64](repeating: 0, count: n)
+    var obs = [Vec3](repeating: .zero, count: n)
+    let axis = experiment.goniometer.map { GoniometerFrame($0).labAxis } ?? Vec3(1, 0, 0)
+    for i in 0..<n {
+        let p = predicted[i], f = frames[i], r = results[i]
+        partiality[i] = f.rockingFraction(from: range.lowerBound, to: range.upperBound, sigmaM: sigmaM)
+        // Lorentz–polarisation correction (DIALS corrections.h): L = |s₁·(m×s₀)|/(|s₀||s₁|),
+        // P = (1−2p)(1−(n·ŝ₁)²) + p(1+(ŝ₀·ŝ₁)²); the column holds L/P.
+        let s1u = p.s1.normalized, s0u = s0.normalized
+        let l = abs(p.s1.dot(axis.cross(s0))) / (s0.length * p.s1.length)
+        let pf = beam.polarizationFraction
+        let nd = beam.polarizationNormal.normalized.dot(s1u), cs = s0u.dot(s1u)
+        let pol = (1 - 2 * pf) * (1 - nd * nd) + pf * (1 + cs * cs)
+        lp[i] = pol > 0 ? l / pol : 0
+        // Detector quantum efficiency 1 − exp(−μt/cos θ) (DIALS qe).
+        let panel = experiment.detector.panels[p.panel]
+        let cosT = abs(s1u.dot(panel.normal))
+        qe[i] = panel.mu > 0 && panel.thickness > 0 && cosT > 0 ? 1 - exp(-panel.mu * panel.thickness / cosT) : 1
+        var fl = ReflectionFlags.predicted
+        fl.formUnion(r.flags)
+        flags[i] = fl.rawValue
+        obs[i] = r.centroid
+    }
+    t.set(ReflectionTable.Name.bbox, .int6(boxes))
+    t.set(ReflectionTable.Name.flags, .size(flags))
+    t.set(ReflectionTable.Name.partiality, .double(partiality))
+    t.set(ReflectionTable.Name.lp, .double(lp))
+    t.set(ReflectionTable.Name.qe, .double(qe))
+    t.set(ReflectionTable.Name.intensitySumValue, .double(results.map(\.sum.value)))
+    t.set(ReflectionTable.Name.intensitySumVariance, .double(results.map(\.sum.variance)))
+    t.set(ReflectionTable.Name.intensityPrfValue, .double(results.map(\.prf.value)))
+    t.set(ReflectionTable.Name.intensityPrfVariance, .double(results.map(\.prf.variance)))
+    t.set(ReflectionTable.Name.backgroundMean, .double(results.map(\.backgroundMean)))
+    t.set("background.sum.value", .double(results.map(\.backgroundSum.value)))
+    t.set("background.sum.variance", .double(results.map(\.backgroundSum.variance)))
+    t.set("profile.correlation", .double(results.map(\.correlation)))
+    t.set("num_pixels.background", .int(results.map { Int32($0.pixels.background) }))
+    t.set("num_pixels.background_used", .int(results.map { Int32($0.pixels.backgroundUsed) }))
+    t.set("num_pixels.foreground", .int(results.map { Int32($0.pixels.foreground) }))
+    t.set("num_pixels.valid", .int(results.map { Int32($0.pixels.valid) }))
+    t.set(ReflectionTable.Name.xyzobsPxValue, .vec3(obs))
+    t.set("zeta", .double(frames.map(\.zeta)))
+    t.set(ReflectionTable.Name.imagesetId, .int([Int32](repeating: Int32(index), count: n)))
+    return t
+}

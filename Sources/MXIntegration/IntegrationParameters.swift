@@ -1,0 +1,38 @@
+// IntegrationParameters: the settings of integration (DIALS' dials.integrate defaults where they exist).
+
+/// Typed settings of `integrate(...)`.
+public struct IntegrationParameters: Sendable {
+    /// High-resolution limit (Å); nil = the detector's corners.
+    public var dMin: Double? = nil
+    /// Low-resolution limit (Å); nil = none.
+    public var dMax: Double? = nil
+    /// Shoebox half-width in σ (DIALS `n_sigma`).
+    public var nSigma: Double = 3
+    /// Spatial bounding box multiplier on n_σ·σ_b (DIALS `sigma_b_multiplier`), leaving a background rim.
+    public var sigmaBMultiplier: Double = 2
+    /// Fixed σ_b / σ_m (degrees) instead of estimating them.
+    public var sigmaBDegrees: Double? = nil
+    public var sigmaMDegrees: Double? = nil
+    /// Fewest strong spots needed to estimate the profile model (DIALS `min_spots.overall`).
+    public var minSpots: Int = 50
+    /// Most strong spots used to estimate the profile model (spread over the scan).
+    public var maxModellingSpots: Int = 4000
+    /// Fraction of the foreground that must be on valid pixels (DIALS `valid_foreground_threshold`).
+    public var validForegroundThreshold: Double = 0.75
+    /// Least background pixels for a background estimate (DIALS `min_pixels`).
+    public var minBackgroundPixels: Int = 10
+    /// Outlier cut of the robust background, in Poisson σ.
+    public var backgroundRejectionSigma: Double = 3
+    /// Profile fitting on or off.
+    public var profileFitting: Bool = true
+    /// Worker threads.
+    public var nproc: Int = 1
+    /// Frames read per block; nil = from `maxMemoryMB`.
+    public var blockFrames: Int? = nil
+    /// Memory budget (MiB) for the frame block and shoebox buffers.
+    public var maxMemoryMB: Double = 1024
+    /// Reflections with |ζ| below this are not integrated (DIALS 0.05).
+    public var minZeta: Double = 0.05
+
+    public init() {}
+}

@@ -1,1 +1,0 @@
-// MXIntegration: see ARCHITECTURE.md (module being built).

@@ -1,0 +1,112 @@
+// ShoeboxStream: reads frames in blocks and fills each reflection's shoebox, holding only the open ones.
+import Dispatch
+import MXFormats
+import MXModel
+
+/// One shoebox to assemble: a panel and a box in pixels (x, y) and frame
+/// coordinates z (half-open, the scan's array range).
+public struct ShoeboxRequest: Sendable {
+    public var panel: Int
+    public var bbox: BoundingBox
+    public init(panel: Int, bbox: BoundingBox) { self.panel = panel; self.bbox = bbox }
+}
+
+/// The pixels of one shoebox, z-major then y then x (as DIALS' shoeboxes).
+/// `status` is 0 for an untrusted pixel, 1 for a valid one, 2 for one at or
+/// above the panel's trusted maximum (overloaded, also not valid).
+public final class ShoeboxPixels: @unchecked Sendable {
+    public let bbox: BoundingBox
+    public let panel: Int
+    public var counts: [Float]
+    public var status: [UInt8]
+    public init(panel: Int, bbox: BoundingBox) {
+        self.panel = panel; self.bbox = bbox
+        counts = [Float](repeating: 0, count: bbox.volume)
+        status = [UInt8](repeating: 0, count: bbox.volume)
+    }
+    public var byteCount: Int { counts.count * 5 + 64 }
+}
+
+/// Spreads `count` iterations over `threads` workers (strided).
+func parallelFor(_ count: Int, threads: Int, _ body: (Int) -> Void) {
+    let workers = max(1, min(threads, count))
+    if workers == 1 { for i in 0..<count { body(i) }; return }
+    DispatchQueue.concurrentPerform(iterations: workers) { w in
+        var i = w
+        while i < count { body(i); i += workers }
+    }
+}
+
+/// Streams frames `zRange` of `source` in blocks of `blockFrames`, copies
+/// each requested box out of the frames it spans, and hands every completed
+/// shoebox to `finish` (called concurrently for different indices) before
+/// releasing it: memory holds one block of frames plus the open shoeboxes,
+/// never the sweep. Frame coordinate z is read from source frame
+/// z − `frameOffset`.
+/// - Returns: the peak bytes held in open shoeboxes.
+@discardableResult
+func streamShoeboxes(_ requests: [ShoeboxRequest], source: ImageSource, detector: Detector, zRange: Range<Int>,
+                     frameOffset: Int, blockFrames: Int, threads: Int,
+                     finish: @escaping (Int, ShoeboxPixels) -> Void) throws -> Int {
+    let width = source.frameSize.width, height = source.frameSize.height
+    let npix = width * height
+    let mask = source.trustedMask.count == npix ? source.trustedMask : []
+    let order = requests.indices.sorted { requests[$0].bbox.z0 < requests[$1].bbox.z0 }
+    let block = max(1, blockFrames)
+    let storage = UnsafeMutableBufferPointer<Int32>.allocate(capacity: block * npix)
+    defer { storage.deallocate() }
+    let panels = detector.panels
+    var next = 0
+    var open: [(Int, ShoeboxPixels)] = []
+    var openBytes = 0, peak = 0
+    var b = zRange.lowerBound
+    while b < zRange.upperBound {
+        let b1 = min(b + block, zRange.upperBound)
+        let base = b
+        try source.forEachFrame(in: (b - frameOffset)..<(b1 - frameOffset), threads: threads) { index, frame in
+            let slot = index + frameOffset - base
+            let dst = storage.baseAddress! + slot * npix
+            dst.update(from: frame.baseAddress!, count: npix)
+        }
+        while next < order.count, Int(requests[order[next]].bbox.z0) < b1 {
+            let r = requests[order[next]]
+            let s = ShoeboxPixels(panel: r.panel, bbox: r.bbox)
+            open.append((order[next], s)); openBytes += s.byteCount
+            next += 1
+        }
+        peak = max(peak, openBytes)
+        let current = open
+        parallelFor(current.count, threads: threads) { k in
+            let s = current[k].1
+            let bb = s.bbox
+            let panel = panels[s.panel]
+            let off = panel.rawImageOffset
+            let (lo, hi) = (panel.trustedRange.low, panel.trustedRange.high)
+            let nx = Int(bb.x1 - bb.x0), ny = Int(bb.y1 - bb.y0)
+            for z in max(Int(bb.z0), base)..<min(Int(bb.z1), b1) {
+                let frame = storage.baseAddress! + (z - base) * npix
+                for y in Int(bb.y0)..<Int(bb.y1) {
+                    let ry = y + off.y
+                    let row = ((z - Int(bb.z0)) * ny + (y - Int(bb.y0))) * nx
+                    for x in Int(bb.x0)..<Int(bb.x1) {
+                        let rx = x + off.x
+                        let j = row + x - Int(bb.x0)
+                        guard rx >= 0, ry >= 0, rx < width, ry < height else { s.status[j] = 0; continue }
+                        let ri = ry * width + rx
+                        let v = Double(frame[ri])
+                        s.counts[j] = Float(v)
+                        if !mask.isEmpty && mask[ri] == 0 || v < 0 || v <= lo { s.status[j] = 0 }
+                        else if v >= hi { s.status[j] = 2 }
+                        else { s.status[j] = 1 }
+                    }
+                }
+            }
+        }
+        let done = open.filter { Int($0.1.bbox.z1) <= b1 }
+        parallelFor(done.count, threads: threads) { k in finish(done[k].0, done[k].1) }
+        open.removeAll { Int($0.1.bbox.z1) <= b1 }
+        openBytes = open.reduce(0) { $0 + $1.1.byteCount }
+        b = b1
+    }
+    return peak
+}

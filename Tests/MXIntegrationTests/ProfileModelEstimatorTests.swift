@@ -1,0 +1,40 @@
+// Tests of σ_b and σ_m estimation from per-spot statistics.
+import XCTest
+import MXMath
+@testable import MXIntegration
+
+final class ProfileModelEstimatorTests: XCTestCase {
+    /// Rocking curves of σ_m = 0.1° recorded on 1° frames, with centres
+    /// spread over the frames and ζ from 0.3 to 1: the ML estimate returns σ_m.
+    func testSigmaMFromFrameFractions() {
+        let sigma = 0.1 * Double.pi / 180, width = Double.pi / 180
+        var stats: [SpotProfileStatistics] = []
+        for i in 0..<200 {
+            let zeta = 0.3 + 0.7 * Double(i % 13) / 12
+            let phi = (2 + Double(i % 97) / 97) * width
+            let f = KabschFrame(s1: Vec3(0, 0.5, -0.8).normalized, s0: Vec3(0, 0, -1), axis: Vec3(1, 0, 0), phi: phi)
+            var frames: [(phiA: Double, phiB: Double, counts: Double)] = []
+            for z in 0..<6 {
+                let a = Double(z) * width, b = a + width
+                let k = zeta / (sigma * 2.0.squareRoot())
+                let frac = 0.5 * (erf(k * (b - phi)) - erf(k * (a - phi)))
+                if frac > 1e-4 { frames.append((a, b, 1000 * frac)) }
+            }
+            _ = f
+            stats.append(SpotProfileStatistics(spatialVariance: 0, pixelAngle: 0, frames: frames, zeta: zeta, phi: phi,
+                                               total: 1000))
+        }
+        XCTAssertEqual(ProfileModelEstimator.sigmaM(stats) / sigma, 1, accuracy: 0.01)
+    }
+
+    /// σ_b per axis from Σc|Δ|²/(Σc−1) = 2σ² + 2·(pixel)²/12.
+    func testSigmaBRemovesPixelWidth() {
+        let sigma = 5e-4, pixel = 1e-3
+        let stats = (0..<50).map { i in
+            SpotProfileStatistics(spatialVariance: 2 * sigma * sigma + 2 * pixel * pixel / 12 * (i == 0 ? 50 : 1),
+                                  pixelAngle: pixel, frames: [], zeta: 1, phi: 0, total: 100)
+        }
+        // The one outlier is trimmed.
+        XCTAssertEqual(ProfileModelEstimator.sigmaB(stats), sigma, accuracy: 1e-9)
+    }
+}
