@@ -19,5 +19,6 @@ struct MXFlow: ParsableCommand {
             FindSpotsCommand.self,
             SimulateCommand.self,
             BenchmarkCommand.self,
+            SymmetryCommand.self,
         ])
 }
