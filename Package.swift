@@ -70,7 +70,7 @@ let package = Package(
         .testTarget(name: "MXIndexingTests", dependencies: ["MXIndexing", "MXFormats"], swiftSettings: v5),
         .testTarget(name: "MXIntegrationTests", dependencies: ["MXIntegration", "MXFormats"], swiftSettings: v5),
         .testTarget(name: "MXSymmetryAnalysisTests", dependencies: ["MXSymmetryAnalysis", "MXFormats"],
-                    swiftSettings: v5),
+                    exclude: ["Fixtures"], swiftSettings: v5),
         .testTarget(name: "MXScalingTests", dependencies: ["MXScaling", "MXFormats"], swiftSettings: v5),
         .testTarget(name: "MXSimulationTests", dependencies: ["MXSimulation", "MXFormats"], swiftSettings: v5),
         .testTarget(name: "MXPipelineTests", dependencies: ["MXPipeline"], swiftSettings: v5),
