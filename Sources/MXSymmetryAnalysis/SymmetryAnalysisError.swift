@@ -11,7 +11,7 @@ public enum SymmetryAnalysisError: Error, Equatable, CustomStringConvertible {
     case incompatibleSpaceGroup(given: String, lattice: String, possible: [String])
     /// A space group symbol not found in the symmetry table.
     case unknownSpaceGroup(String)
-    /// Neither summation nor profile-fitted intensities in the table.
+    /// No Miller indices, or neither summation nor profile-fitted intensities, in the table.
     case noIntensities
 
     public var description: String {
@@ -28,7 +28,7 @@ public enum SymmetryAnalysisError: Error, Equatable, CustomStringConvertible {
         case .unknownSpaceGroup(let s):
             return "unknown space group '\(s)': give a Hermann–Mauguin symbol such as P41212 or a number"
         case .noIntensities:
-            return "the reflection table has no intensity.sum.value or intensity.prf.value column: "
+            return "the reflection table lacks miller_index or integrated intensities (intensity.sum.*/intensity.prf.*): "
                 + "give integrated.refl, not strong.refl or indexed.refl"
         }
     }

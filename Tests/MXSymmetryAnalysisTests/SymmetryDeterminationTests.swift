@@ -119,3 +119,31 @@ final class SymmetryDeterminationTests: XCTestCase {
                           LaueGroupAnalysis.probabilityWithoutElement(0.05, ccTrue: 0.9, width: 0.1))
     }
 }
+
+final class SymmetryDeterminationHexagonalTests: XCTestCase {
+    let logger = Logger { _, _ in }
+
+    func testHexagonalSixOneScrewAndItsEnantiomorph() throws {
+        let t: SpaceGroupTable
+        do { t = try SpaceGroupTable.shared() } catch { throw XCTSkip("syminfo.lib not available") }
+        let cell = try UnitCell(a: 60, b: 60, c: 90, alpha: 90, beta: 90, gamma: 120)
+        let obs = syntheticObservations(group: try t.spaceGroup("P 61"), cell: cell, dMin: 4.5, seed: 3)
+        let r = try SymmetryDetermination.determine(obs, cell: cell, table: t, logger: logger)
+        XCTAssertEqual(r.chosenLaueClass.pattersonGroupName, "P 6/m")
+        XCTAssertEqual(Set([r.spaceGroup.number] + (r.absences?.equivalent.map(\.number) ?? [])), [169, 170],
+                       "P61 with its enantiomorph P65")
+    }
+
+    func testRhombohedralIndexedInPrimitiveCellIsR3() throws {
+        let t: SpaceGroupTable
+        do { t = try SpaceGroupTable.shared() } catch { throw XCTSkip("syminfo.lib not available") }
+        let cell = try UnitCell(a: 80, b: 80, c: 120, alpha: 90, beta: 90, gamma: 120)
+        let obs = syntheticObservations(group: try t.spaceGroup("R 3 :H"), cell: cell, dMin: 5, seed: 5)
+        // Indexed on the hexagonal cell with centring R, as DIALS would after refine_bravais_settings.
+        let r = try SymmetryDetermination.determine(obs, cell: cell, centring: "R", table: t, logger: logger)
+        XCTAssertEqual(r.spaceGroup.number, 146)
+        let p = try cell.changeBasis(r.changeOfBasis).parameters
+        XCTAssertEqual(p[2], 120, accuracy: 1e-6)
+        XCTAssertEqual(p[5], 120, accuracy: 1e-6)
+    }
+}
