@@ -18,11 +18,12 @@ struct MXFlow: ParsableCommand {
             ShowCommand.self,
             FindSpotsCommand.self,
             IndexCommand.self,
-            IntegrateCommand.self,
             RefineCommand.self,
-            SimulateCommand.self,
-            BenchmarkCommand.self,
+            IntegrateCommand.self,
+            SymmetryCommand.self,
             MergeCommand.self,
             EstimateResolutionCommand.self,
+            SimulateCommand.self,
+            BenchmarkCommand.self,
         ])
 }

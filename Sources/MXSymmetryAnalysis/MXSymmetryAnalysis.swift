@@ -1,1 +1,0 @@
-// MXSymmetryAnalysis: see ARCHITECTURE.md (module being built).
