@@ -17,6 +17,7 @@ struct MXFlow: ParsableCommand {
             ImportCommand.self,
             ShowCommand.self,
             FindSpotsCommand.self,
+            IndexCommand.self,
             RefineCommand.self,
             SimulateCommand.self,
             BenchmarkCommand.self,

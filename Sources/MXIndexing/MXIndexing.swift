@@ -1,1 +1,0 @@
-// MXIndexing: see ARCHITECTURE.md (module being built).

@@ -1,0 +1,157 @@
+// UserCell: a lattice re-expressed in the user's unit cell, and symmetry constraints on a fitted cell.
+import Foundation
+import MXMath
+import MXModel
+import MXSymmetry
+
+/// Matching a found lattice to the cell the user gave (`unit_cell=`): the
+/// new basis is M·(a, b, c) for an integer M with entries in {−1, 0, 1} and
+/// det 1–4 (primitive to P, C/I, R(hex), F), accepted within DIALS'
+/// known-symmetry tolerances (relative length 0.1, angle 5°).
+public enum UserCell {
+    static let transforms: [Mat3] = {
+        var out: [Mat3] = []
+        var e = [Double](repeating: 0, count: 9)
+        for code in 0..<19683 {
+            var c = code
+            for i in 0..<9 { e[i] = Double(c % 3 - 1); c /= 3 }
+            let m = Mat3(e)
+            let d = m.determinant
+            if d > 0.5 && d < 4.5 { out.append(m) }
+        }
+        return out
+    }()
+
+    /// The setting A for the basis closest to `cell` (a, b, c, α, β, γ), or nil.
+    public static func match(setting: Mat3, cell: [Double], lengthTolerance: Double = 0.1,
+                             angleTolerance: Double = 5) -> Mat3? {
+        guard cell.count == 6, let real = setting.inverse else { return nil }
+        var best: (Double, Mat3)? = nil
+        for m in transforms {
+            let basis = m * real
+            let a = basis.row0, b = basis.row1, c = basis.row2
+            let p = [a.length, b.length, c.length, degrees(b.angle(to: c)), degrees(c.angle(to: a)), degrees(a.angle(to: b))]
+            var worst = 0.0, ok = true
+            for i in 0..<3 {
+                let rel = abs(p[i] - cell[i]) / cell[i]
+                if rel > lengthTolerance { ok = false; break }
+                worst = max(worst, rel / lengthTolerance)
+            }
+            if !ok { continue }
+            for i in 3..<6 {
+                let d = abs(p[i] - cell[i])
+                if d > angleTolerance { ok = false; break }
+                worst = max(worst, d / angleTolerance)
+            }
+            if !ok { continue }
+            if best == nil || worst < best!.0 - 1e-12 { best = (worst, basis) }
+        }
+        return best.flatMap { $0.1.inverse }
+    }
+}
+
+/// Symmetry constraints on a fitted cell: the cell parameters are averaged
+/// as the crystal system requires (tetragonal a = b, all angles 90°, …), B is
+/// rebuilt from them and U is the rotation nearest A·B⁻¹. Assumes the
+/// setting is already the conventional one for the space group.
+public enum SymmetryConstraint {
+    public static func apply(_ setting: Mat3, hall: String) -> Mat3? {
+        guard let group = try? SpaceGroup(hall), let crystal = Crystal(A: setting) else { return nil }
+        let p = crystal.cellParameters
+        var (a, b, c, al, be, ga) = (p.a, p.b, p.c, p.alpha, p.beta, p.gamma)
+        switch group.crystalSystem {
+        case .triclinic: break
+        case .monoclinic: al = 90; ga = 90
+        case .orthorhombic: al = 90; be = 90; ga = 90
+        case .tetragonal: a = (a + b) / 2; b = a; al = 90; be = 90; ga = 90
+        case .trigonal, .hexagonal:
+            if abs(ga - 120) < 10 { a = (a + b) / 2; b = a; al = 90; be = 90; ga = 120 } else {
+                // Rhombohedral axes.
+                a = (a + b + c) / 3; b = a; c = a; al = (al + be + ga) / 3; be = al; ga = al
+            }
+        case .cubic: a = (a + b + c) / 3; b = a; c = a; al = 90; be = 90; ga = 90
+        }
+        guard let cell = try? UnitCell(a: a, b: b, c: c, alpha: al, beta: be, gamma: ga),
+              let bInverse = cell.bMatrix.inverse,
+              let u = try? (setting * bInverse).nearestRotation() else { return nil }
+        return u * cell.bMatrix
+    }
+}
+
+/// Standard uncertainties of the cell from the linear fit of A: each row of
+/// A has covariance σ²·(Σ h·hᵀ)⁻¹ with σ² = Σ|A·h − rlp|²/(3n − 9), propagated
+/// to a, b, c, α, β, γ with numerical derivatives.
+public enum CellUncertainty {
+    public static func sigmas(setting: Mat3, rlp: [Vec3], hkl: [Vec3]) -> [Double] {
+        let n = rlp.count
+        guard n > 4 else { return [0, 0, 0, 0, 0, 0] }
+        var hh = [Double](repeating: 0, count: 9)
+        var ss = 0.0
+        for (r, h) in zip(rlp, hkl) {
+            for i in 0..<3 { for j in 0..<3 { hh[3 * i + j] += h[i] * h[j] } }
+            ss += (setting * h - r).lengthSquared
+        }
+        guard let cov = Mat3(hh).inverse else { return [0, 0, 0, 0, 0, 0] }
+        let sigma2 = ss / Double(3 * n - 9)
+        let p0 = Indexer.cellParameters(setting)
+        var jac = [[Double]](repeating: [Double](repeating: 0, count: 9), count: 6)
+        for t in 0..<9 {
+            var e = setting.elements
+            let step = 1e-7 * max(abs(e[t]), 1e-4)
+            e[t] += step
+            let p = Indexer.cellParameters(Mat3(e))
+            for k in 0..<6 { jac[k][t] = (p[k] - p0[k]) / step }
+        }
+        return (0..<6).map { k in
+            var v = 0.0
+            for row in 0..<3 {
+                for i in 0..<3 {
+                    for j in 0..<3 { v += jac[k][3 * row + i] * cov[i, j] * jac[k][3 * row + j] }
+                }
+            }
+            return (v * sigma2).squareRoot()
+        }
+    }
+}
+
+extension UserCell {
+    /// The setting of the lattice in the conventional cell of `group`: the
+    /// basis M·(a, b, c) with det M equal to the centring's multiplicity whose
+    /// metric deviates least from the crystal system's constraints (within
+    /// 5 % in lengths and 3° in angles), or nil when none fits.
+    public static func conventional(setting: Mat3, group: SpaceGroup) -> Mat3? {
+        guard let real = setting.inverse else { return nil }
+        let multiplicity: Double
+        switch group.centringType {
+        case "P": multiplicity = 1
+        case "R": multiplicity = group.xHM.contains(":R") ? 1 : 3
+        case "F": multiplicity = 4
+        default: multiplicity = 2
+        }
+        var best: (Double, Mat3)? = nil
+        for m in transforms where abs(m.determinant - multiplicity) < 1e-6 {
+            let basis = m * real
+            let a = basis.row0.length, b = basis.row1.length, c = basis.row2.length
+            let al = degrees(basis.row1.angle(to: basis.row2)), be = degrees(basis.row2.angle(to: basis.row0))
+            let ga = degrees(basis.row0.angle(to: basis.row1))
+            var lengthDev = 0.0, angleDev = 0.0
+            switch group.crystalSystem {
+            case .triclinic: break
+            case .monoclinic: angleDev = max(abs(al - 90), abs(ga - 90))
+            case .orthorhombic: angleDev = max(abs(al - 90), abs(be - 90), abs(ga - 90))
+            case .tetragonal:
+                angleDev = max(abs(al - 90), abs(be - 90), abs(ga - 90)); lengthDev = abs(a - b) / a
+            case .trigonal, .hexagonal:
+                angleDev = max(abs(al - 90), abs(be - 90), abs(ga - 120)); lengthDev = abs(a - b) / a
+            case .cubic:
+                angleDev = max(abs(al - 90), abs(be - 90), abs(ga - 90))
+                lengthDev = max(abs(a - b), abs(b - c), abs(a - c)) / a
+            }
+            if lengthDev > 0.05 || angleDev > 3 { continue }
+            // Prefer small deviations, then short cells.
+            let score = lengthDev / 0.05 + angleDev / 3 + 1e-6 * (a + b + c)
+            if best == nil || score < best!.0 { best = (score, basis) }
+        }
+        return best.flatMap { $0.1.inverse }
+    }
+}
