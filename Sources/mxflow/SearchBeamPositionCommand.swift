@@ -52,7 +52,7 @@ struct SearchBeamPositionCommand: ParsableCommand {
             logger.info(String(format: "New beam centre: %.2f, %.2f mm (%.1f, %.1f px)", r.newCentreMm.x, r.newCentreMm.y,
                                r.newCentreMm.x / experiment.detector.panels[0].pixelSize.fast,
                                r.newCentreMm.y / experiment.detector.panels[0].pixelSize.slow))
-            logger.info(String(format: "Shift: %.2f, %.2f mm (%.1f, %.1f px); %.0f%% of spots index at the new centre",
+            logger.info(String(format: "Shift (new − old): %.2f, %.2f mm (%.1f, %.1f px); %.0f%% of spots index at the new centre",
                                r.shiftMm.x, r.shiftMm.y, r.shiftPx.x, r.shiftPx.y, 100 * r.indexedFraction))
             list.experiments[0] = r.experiment
             // Every experiment sharing the first detector gets the same move.
