@@ -1,0 +1,30 @@
+// Tests of BeamCentreSearch: a header beam centre 1.5 mm off is moved back to where the spots were recorded.
+import XCTest
+import MXMath
+import MXModel
+@testable import MXIndexing
+
+final class BeamCentreSearchTests: XCTestCase {
+    func testSyntheticOffsetIsRecovered() throws {
+        let setting = syntheticSetting([57.8, 57.8, 90, 90, 90, 90], axis: Vec3(0.3, -0.5, 0.8), angle: 37)
+        let truth = syntheticExperiment(images: 15)
+        let spots = syntheticSpots(settings: [setting], experiment: truth, dMin: 3.0)
+        var header = truth
+        header.detector.panels[0].origin = truth.detector.panels[0].origin + Vec3(1.2, 0, 0) + Vec3(0, 0.9, 0)
+        var p = IndexingParameters()
+        p.methods = [.fft3d]
+        p.fftGridSize = 128
+        p.macroCycles = 2
+        p.maxRefinementObservations = 400
+        let r = try BeamCentreSearch.search(experiment: header, reflections: spots.table, parameters: p)
+        let s0 = truth.beam.s0
+        let trueCentre = try XCTUnwrap(truth.detector.panels[0].rayIntersection(s0))
+        XCTAssertEqual(r.newCentreMm.x, trueCentre.x, accuracy: 0.1)
+        XCTAssertEqual(r.newCentreMm.y, trueCentre.y, accuracy: 0.1)
+        XCTAssertEqual(hypot(r.shiftMm.x, r.shiftMm.y), 1.5, accuracy: 0.1)
+        XCTAssertEqual(r.shiftPx.x, r.shiftMm.x / 0.1, accuracy: 1e-9)
+        XCTAssertNil(r.experiment.crystal)
+        XCTAssertEqual(r.experiment.detector.panels[0].origin.x, truth.detector.panels[0].origin.x, accuracy: 0.1)
+        XCTAssertGreaterThan(r.indexedFraction, 0.9)
+    }
+}
