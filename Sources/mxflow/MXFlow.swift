@@ -19,5 +19,7 @@ struct MXFlow: ParsableCommand {
             FindSpotsCommand.self,
             SimulateCommand.self,
             BenchmarkCommand.self,
+            MergeCommand.self,
+            EstimateResolutionCommand.self,
         ])
 }

@@ -1,1 +1,0 @@
-// MXScaling: see ARCHITECTURE.md (module being built).
