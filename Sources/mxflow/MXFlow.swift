@@ -21,5 +21,6 @@ struct MXFlow: ParsableCommand {
             BenchmarkCommand.self,
             MergeCommand.self,
             EstimateResolutionCommand.self,
+            ScaleCommand.self,
         ])
 }
