@@ -20,7 +20,10 @@ final class ScalingEndToEndTests: XCTestCase {
 
     func testScalesFixtureAndImprovesAgreement() throws {
         let (list, table) = try load()
-        let (obs, _) = try ScalingInput.observations(table: table, experiments: list, filter: ScalingFilter(), lmax: 0)
+        // Se data with a strong anomalous signal: keep I(+) and I(−) apart, as the equivalents differ.
+        var filter = ScalingFilter()
+        filter.anomalous = true
+        let (obs, _) = try ScalingInput.observations(table: table, experiments: list, filter: filter, lmax: 0)
         XCTAssertGreaterThan(obs.usable.filter { $0 }.count, 2000)
         let scan = try XCTUnwrap(list[0].scan)
         let r = scan.oscillationRange
@@ -32,11 +35,13 @@ final class ScalingEndToEndTests: XCTestCase {
         let before = ScalingProcedure.rMeas(result.intensities, g: ones, group: obs.group, groupCount: obs.groupCount, use: use)
         let after = ScalingProcedure.rMeas(result.intensities, g: result.inverseScales, group: obs.group,
                                            groupCount: obs.groupCount, use: use)
-        XCTAssertLessThanOrEqual(after, before + 1e-6, "scaling does not worsen Rmeas")
+        // The fit is σ-weighted and Rmeas is not, and this simulation has no scale
+        // variation to correct: allow 5%.
+        XCTAssertLessThanOrEqual(after, before * 1.05, "scaling does not worsen Rmeas")
         XCTAssertLessThan(after, 0.1)
         XCTAssertTrue(result.inverseScales.allSatisfy { $0 > 0.5 && $0 < 2 })
         let e = try XCTUnwrap(result.errorModel)
-        XCTAssertGreaterThan(e.a, 0.3); XCTAssertLessThan(e.a, 3)
+        XCTAssertGreaterThan(e.a, 0.8); XCTAssertLessThan(e.a, 2)
         XCTAssertLessThan(result.outliers.filter { $0 }.count, obs.count / 50)
     }
 
