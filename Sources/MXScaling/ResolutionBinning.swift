@@ -10,7 +10,7 @@ public struct ResolutionBinning: Sendable, Equatable {
     public enum Method: String, Sendable, CaseIterable {
         /// Equal volume in reciprocal space: d*³ evenly spaced (cctbx `setup_binner`).
         case volume
-        /// Equal numbers of values per shell (cctbx `setup_binner_counting_sorted`).
+        /// Equal numbers of distinct values per shell (cctbx `setup_binner_counting_sorted`).
         case countingSorted = "counting_sorted"
     }
 
@@ -25,7 +25,10 @@ public struct ResolutionBinning: Sendable, Equatable {
             let a = pow(lo, 1.5), b = pow(hi, 1.5)
             limits = (0...bins).map { pow(a + (b - a) * Double($0) / Double(bins), 2.0 / 3.0) }
         case .countingSorted:
-            let sorted = values.sorted()
+            // Equal numbers of distinct d*² values (symmetry equivalents share
+            // one), so each shell holds about as many unique reflections, as
+            // cctbx's counting_sorted binner does.
+            let sorted = Array(Set(values)).sorted()
             var l = [lo]
             for i in 1..<bins {
                 let j = min(sorted.count - 1, Int((Double(i) * Double(sorted.count) / Double(bins)).rounded()))
