@@ -119,12 +119,18 @@ public struct PhysicalScalingModel: Sendable, Equatable {
         return g
     }
 
-    /// Removes the gauge freedom of the fit: the scale parameters are divided
-    /// by their mean and the decay parameters shifted so that the largest is
-    /// 0 (B relative to the least damaged part of the sweep, as DIALS reports it).
-    public mutating func normalise() {
-        let mean = scale.parameters.reduce(0, +) / Double(scale.count)
-        if mean > 0 { scale.parameters = scale.parameters.map { $0 / mean } }
-        if let d = decay, let top = d.parameters.max() { decay!.parameters = d.parameters.map { $0 - top } }
+    /// Removes the gauge freedom of the fit for sweeps scaled together:
+    /// the scale parameters of all models are divided by their common mean
+    /// and the decay parameters shifted so that the largest is 0 (B relative
+    /// to the least damaged part of the data, as DIALS reports it). One
+    /// factor and one shift for all, so the sweeps keep their relative scale.
+    public static func normalise(_ models: inout [PhysicalScalingModel]) {
+        let scales = models.flatMap { $0.scale.parameters }
+        let mean = scales.reduce(0, +) / Double(max(scales.count, 1))
+        let top = models.compactMap { $0.decay?.parameters.max() }.max() ?? 0
+        for k in models.indices {
+            if mean > 0 { models[k].scale.parameters = models[k].scale.parameters.map { $0 / mean } }
+            if let d = models[k].decay { models[k].decay!.parameters = d.parameters.map { $0 - top } }
+        }
     }
 }

@@ -133,8 +133,8 @@ public enum ScalingProcedure {
             applyErrorModel()
             try fit.refine()
         }
+        PhysicalScalingModel.normalise(&fit.models)
         for k in fit.models.indices {
-            fit.models[k].normalise()
             fit.models[k].errorModel = model
             switch choice {
             case .profile: fit.models[k].intensityMidpoint = nil

@@ -31,6 +31,32 @@ final class ScalingRefinementTests: XCTestCase {
         XCTAssertEqual(result.outliers.filter { $0 }.count, 0, accuracy: 3)
     }
 
+    func testTwoSweepsScaledTogetherKeepTheirRelativeScale() throws {
+        // Half of the observations come from a second sweep 1.5× as bright, with its own scale curve.
+        let data = ScalingSyntheticData(unique: 300, perGroup: 8, scale: { 1 + 0.1 * cos($0 / 20) }, b: { _ in 0 })
+        var o = data.observations
+        var truth = data.trueInverseScale
+        for i in 0..<o.count where i % 2 == 1 {
+            o.experiment[i] = 1
+            o.summedIntensity[i] *= 1.5; o.summedVariance[i] *= 2.25
+            o.profileIntensity[i] = o.summedIntensity[i]; o.profileVariance[i] = o.summedVariance[i]
+            truth[i] *= 1.5
+        }
+        var options = PhysicalScalingModel.Options()
+        options.absorption = false
+        options.decay = false
+        let models = [0, 1].map { _ in
+            PhysicalScalingModel(imageRange: 1...90, oscillationRangeDegrees: 0...90, options: options)
+        }
+        let result = try ScalingProcedure.run(o, models: models)
+        let ratio = (0..<o.count).map { result.inverseScales[$0] / truth[$0] }
+        let mean = ratio.reduce(0, +) / Double(ratio.count)
+        let worst = ratio.map { abs($0 / mean - 1) }.max() ?? 1
+        XCTAssertLessThan(worst, 0.03, "both sweeps' scales recovered up to one common factor")
+        let s0 = result.models[0].scale.parameters.reduce(0, +), s1 = result.models[1].scale.parameters.reduce(0, +)
+        XCTAssertEqual(s1 / s0, 1.5, accuracy: 0.03)
+    }
+
     func testIntervalsFollowDIALSCounts() {
         // 90° at 15° → 6 intervals, 8 parameters; 90° at 20° → 5 intervals, 7 (as the DIALS scaled.expt shows).
         let m = PhysicalScalingModel(imageRange: 1...180, oscillationRangeDegrees: 0...90)
