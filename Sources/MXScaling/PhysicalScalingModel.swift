@@ -119,18 +119,15 @@ public struct PhysicalScalingModel: Sendable, Equatable {
         return g
     }
 
-    /// Removes the gauge freedom of the fit for sweeps scaled together:
-    /// the scale parameters of all models are divided by their common mean
-    /// and the decay parameters shifted so that the largest is 0 (B relative
-    /// to the least damaged part of the data, as DIALS reports it). One
-    /// factor and one shift for all, so the sweeps keep their relative scale.
+    /// Removes the scale gauge of the fit for sweeps scaled together: the
+    /// scale parameters of all models are divided by their common mean (one
+    /// factor for all, so the sweeps keep their relative scale). The relative
+    /// B needs no shift: its restraint towards 0 already fixes its level, as
+    /// in DIALS.
     public static func normalise(_ models: inout [PhysicalScalingModel]) {
         let scales = models.flatMap { $0.scale.parameters }
         let mean = scales.reduce(0, +) / Double(max(scales.count, 1))
-        let top = models.compactMap { $0.decay?.parameters.max() }.max() ?? 0
-        for k in models.indices {
-            if mean > 0 { models[k].scale.parameters = models[k].scale.parameters.map { $0 / mean } }
-            if let d = models[k].decay { models[k].decay!.parameters = d.parameters.map { $0 - top } }
-        }
+        guard mean > 0 else { return }
+        for k in models.indices { models[k].scale.parameters = models[k].scale.parameters.map { $0 / mean } }
     }
 }
