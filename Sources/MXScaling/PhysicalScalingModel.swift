@@ -119,15 +119,19 @@ public struct PhysicalScalingModel: Sendable, Equatable {
         return g
     }
 
-    /// Removes the scale gauge of the fit for sweeps scaled together: the
-    /// scale parameters of all models are divided by their common mean (one
-    /// factor for all, so the sweeps keep their relative scale). The relative
-    /// B needs no shift: its restraint towards 0 already fixes its level, as
-    /// in DIALS.
+    /// Removes the gauge freedom of the fit for sweeps scaled together: the
+    /// scale parameters of all models are divided by their common mean, and
+    /// all decay parameters are shifted by one amount so that B is 0 at the
+    /// start of the first sweep — the lowest dose, so that radiation damage
+    /// is corrected towards the undamaged crystal. One factor and one shift
+    /// for all, so the sweeps keep their relative scale and B.
     public static func normalise(_ models: inout [PhysicalScalingModel]) {
         let scales = models.flatMap { $0.scale.parameters }
         let mean = scales.reduce(0, +) / Double(max(scales.count, 1))
-        guard mean > 0 else { return }
-        for k in models.indices { models[k].scale.parameters = models[k].scale.parameters.map { $0 / mean } }
+        let start = models.first.flatMap { m in m.decay.map { $0.value(at: 0) } } ?? 0
+        for k in models.indices {
+            if mean > 0 { models[k].scale.parameters = models[k].scale.parameters.map { $0 / mean } }
+            if let d = models[k].decay { models[k].decay!.parameters = d.parameters.map { $0 - start } }
+        }
     }
 }
