@@ -18,6 +18,8 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
+    /// Uniform integer in 0..<n (n ≥ 1; modulo reduction, bias < n/2⁶⁴).
+    public mutating func next(below n: Int) -> Int { Int(next() % UInt64(Swift.max(n, 1))) }
     /// Uniform in [0, 1), 53 random bits.
     public mutating func nextDouble() -> Double { Double(next() >> 11) * 0x1.0p-53 }
     /// Standard normal deviate (Box–Muller).

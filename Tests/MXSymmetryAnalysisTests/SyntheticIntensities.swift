@@ -1,5 +1,6 @@
 // SyntheticIntensities: merged Wilson-distributed intensities in a known space group expanded to noisy P 1 observations.
 import Foundation
+import MXMath
 @testable import MXSymmetryAnalysis
 import MXSymmetry
 
@@ -27,12 +28,12 @@ func syntheticObservations(group: SpaceGroup, cell: UnitCell, dMin: Double, seed
         } else if let known = trueIntensity[key] {
             i = known
         } else {
-            i = -log(max(rng.uniform(), 1e-12)) * 5000 * exp(-20 * s / 2)
+            i = -log(max(rng.nextDouble(), 1e-12)) * 5000 * exp(-20 * s / 2)
             trueIntensity[key] = i
         }
         let sigma = (i + 100).squareRoot()
         guard let observed = observedBasis.apply(to: m) else { continue }
-        out.append(IntensityObservation(miller: observed, intensity: i + sigma * rng.gaussian(),
+        out.append(IntensityObservation(miller: observed, intensity: i + sigma * rng.nextNormal(),
                                         variance: sigma * sigma))
     } } }
     return out
