@@ -113,12 +113,16 @@ extension Simulation {
 
     /// The true intensities as a merged MTZ, one row per unique reflection in
     /// the order of the CSV: H K L, IMEAN (the Friedel mean, type J), I(+)
-    /// and I(−) (type K, equal for centrics, as in the CSV), each with a σ
-    /// column (Q, M) that is 0 because these values are exact, not measured.
-    /// Column names and types are those of dials.merge's anomalous output, so
-    /// the file reads like any merged MTZ (cctbx sees IMEAN,SIGIMEAN as the
-    /// mean array and I(+),SIGI(+),I(-),SIGI(-) as the anomalous one, which is
-    /// what score.py takes as truth). Dataset: project `mxflow_simulation`,
+    /// and I(−) (type K), each with a σ column (Q, M) that is 0 because these
+    /// values are exact, not measured. Column names and types are those of
+    /// dials.merge's anomalous output, so the file reads like any merged MTZ:
+    /// cctbx sees IMEAN,SIGIMEAN as the mean array and I(+),SIGI(+),I(-),SIGI(-)
+    /// as the anomalous one, which is what score.py takes as truth. As in
+    /// dials.merge (and the truth MTZ of the shared data), a centric
+    /// reflection has I(+) only, I(−) and SIGI(−) missing (NaN): its Friedel
+    /// mate is a symmetry equivalent, and cctbx rejects an anomalous array
+    /// holding both as "not a unique set under symmetry" (the CSV repeats
+    /// I(+) as Iminus there). Dataset: project `mxflow_simulation`,
     /// crystal = spec name, dataset `truth`, with the true cell and
     /// wavelength; no history, so identical specs give identical bytes.
     public func truthIntensitiesMTZ() -> MTZFile {
@@ -130,7 +134,7 @@ extension Simulation {
         let n = unique.count
         let h = unique.map { Float($0.hkl.0) }, k = unique.map { Float($0.hkl.1) }, l = unique.map { Float($0.hkl.2) }
         let mean = unique.map { Float(0.5 * ($0.iPlus + $0.iMinus)) }
-        let plus = unique.map { Float($0.iPlus) }, minus = unique.map { Float($0.iMinus) }
+        let plus = unique.map { Float($0.iPlus) }, minus = unique.map { $0.centric ? Float.nan : Float($0.iMinus) }
         let zero = [Float](repeating: 0, count: n)
         file.columns = [
             MTZColumn(label: "H", type: "H", datasetID: 0, values: h),
@@ -141,7 +145,7 @@ extension Simulation {
             MTZColumn(label: "I(+)", type: "K", datasetID: ds, values: plus),
             MTZColumn(label: "SIGI(+)", type: "M", datasetID: ds, values: zero),
             MTZColumn(label: "I(-)", type: "K", datasetID: ds, values: minus),
-            MTZColumn(label: "SIGI(-)", type: "M", datasetID: ds, values: zero),
+            MTZColumn(label: "SIGI(-)", type: "M", datasetID: ds, values: unique.map { $0.centric ? .nan : 0 }),
         ]
         return file
     }
