@@ -1,6 +1,7 @@
 // GroundTruth: truth.json (models, parameters, lattices) and the table of true
-// intensities of the unique reflections for a simulated sweep.
+// intensities of the unique reflections for a simulated sweep, as CSV and as a merged MTZ.
 import Foundation
+import MXFormats
 import MXMath
 import MXModel
 
@@ -105,6 +106,48 @@ extension Simulation {
             lines.append("\(r.hkl.0),\(r.hkl.1),\(r.hkl.2),\(f(r.d, 4)),\(f(mean, 6)),\(f(r.iPlus, 6)),\(f(r.iMinus, 6)),\(r.centric ? 1 : 0)")
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Project, crystal and dataset names of the truth MTZ's one dataset.
+    public static let truthMTZProject = "mxflow_simulation", truthMTZDataset = "truth"
+
+    /// The true intensities as a merged MTZ, one row per unique reflection in
+    /// the order of the CSV: H K L, IMEAN (the Friedel mean, type J), I(+)
+    /// and I(−) (type K), each with a σ column (Q, M) that is 0 because these
+    /// values are exact, not measured. Column names and types are those of
+    /// dials.merge's anomalous output, so the file reads like any merged MTZ:
+    /// cctbx sees IMEAN,SIGIMEAN as the mean array and I(+),SIGI(+),I(-),SIGI(-)
+    /// as the anomalous one, which is what score.py takes as truth. As in
+    /// dials.merge (and the truth MTZ of the shared data), a centric
+    /// reflection has I(+) only, I(−) and SIGI(−) missing (NaN): its Friedel
+    /// mate is a symmetry equivalent, and cctbx rejects an anomalous array
+    /// holding both as "not a unique set under symmetry" (the CSV repeats
+    /// I(+) as Iminus there). Dataset: project `mxflow_simulation`,
+    /// crystal = spec name, dataset `truth`, with the true cell and
+    /// wavelength; no history, so identical specs give identical bytes.
+    public func truthIntensitiesMTZ() -> MTZFile {
+        let cell = spec.unitCell
+        var file = MTZFile(title: "true intensities from mxflow simulate " + Self.version, cell: cell,
+                           symmetry: MTZSymmetry(spaceGroup: group.group))
+        let ds = file.addDataset(project: Self.truthMTZProject, crystal: spec.name, dataset: Self.truthMTZDataset,
+                                 cell: cell, wavelength: beam.wavelength)
+        let n = unique.count
+        let h = unique.map { Float($0.hkl.0) }, k = unique.map { Float($0.hkl.1) }, l = unique.map { Float($0.hkl.2) }
+        let mean = unique.map { Float(0.5 * ($0.iPlus + $0.iMinus)) }
+        let plus = unique.map { Float($0.iPlus) }, minus = unique.map { $0.centric ? Float.nan : Float($0.iMinus) }
+        let zero = [Float](repeating: 0, count: n)
+        file.columns = [
+            MTZColumn(label: "H", type: "H", datasetID: 0, values: h),
+            MTZColumn(label: "K", type: "H", datasetID: 0, values: k),
+            MTZColumn(label: "L", type: "H", datasetID: 0, values: l),
+            MTZColumn(label: "IMEAN", type: "J", datasetID: ds, values: mean),
+            MTZColumn(label: "SIGIMEAN", type: "Q", datasetID: ds, values: zero),
+            MTZColumn(label: "I(+)", type: "K", datasetID: ds, values: plus),
+            MTZColumn(label: "SIGI(+)", type: "M", datasetID: ds, values: zero),
+            MTZColumn(label: "I(-)", type: "K", datasetID: ds, values: minus),
+            MTZColumn(label: "SIGI(-)", type: "M", datasetID: ds, values: unique.map { $0.centric ? .nan : 0 }),
+        ]
+        return file
     }
 
     private func f(_ x: Double, _ places: Int) -> String { fixedPoint(x, places) }

@@ -46,9 +46,12 @@ public enum SweepWriter {
         default: files = try NXmxSweepWriter.write(sim, scratch: scratch)
         }
         let tf1 = now()
-        files += ["truth.json", "truth_intensities.csv", "spec.json"]
+        files += ["truth.json", "truth_intensities.csv", "truth_intensities.mtz", "spec.json"]
         try sim.truthJSON(files: files).write(to: URL(fileURLWithPath: scratch + "/truth.json"))
         try Data(sim.truthIntensitiesCSV().utf8).write(to: URL(fileURLWithPath: scratch + "/truth_intensities.csv"))
+        do { try MTZWriter.write(sim.truthIntensitiesMTZ(), to: scratch + "/truth_intensities.mtz") } catch {
+            throw SimulationError.outputFailed(path: directory + "/truth_intensities.mtz", reason: "\(error)")
+        }
         let specData = try JSONSerialization.data(withJSONObject: spec.jsonObject, options: [.prettyPrinted, .sortedKeys])
         try specData.write(to: URL(fileURLWithPath: scratch + "/spec.json"))
         for f in files {

@@ -15,7 +15,10 @@ struct SimulateCommand: ParsableCommand {
         The spec is a JSON object of the fields --show-config lists; key=value
         items override it (lists as a,b,c). Writes the images, truth.json
         (symmetry, cell, U/A per lattice, true and header beam centres, every
-        parameter), truth_intensities.csv and spec.json into out/. The same spec
+        parameter), truth_intensities.csv, truth_intensities.mtz (the same true
+        intensities as a merged MTZ: IMEAN, I(+), I(-) but not for centrics,
+        sigmas 0) and spec.json
+        into out/. The same spec
         and seed give byte-identical files.
         """)
 
