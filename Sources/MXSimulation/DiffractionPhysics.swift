@@ -42,9 +42,19 @@ public enum DiffractionPhysics {
         return 0.5 * (erf((b - phiCentre) * k) - erf((a - phiCentre) * k))
     }
 
+    /// Kabsch's ζ = m2·e1 with the unit vector e1 = s1×s0/|s1×s0| (Kabsch
+    /// 2010 eq. 8; DIALS' profile model): unlike the Lorentz `zeta` above it
+    /// is not scaled by sin 2θ, so it is 1 for any reflection whose plane of
+    /// diffraction is perpendicular to the axis.
+    public static func kabschZeta(s0: Vec3, s1: Vec3, axis: Vec3) -> Double {
+        let e1 = s1.cross(s0)
+        let n = e1.length
+        return n > 0 ? axis.normalized.dot(e1) / n : 0
+    }
+
     /// Rocking-curve σ in φ (radians) of a reflection: the mosaic spread σm
-    /// seen by a reflection crossing the sphere at speed |ζ| (DIALS profile
-    /// model, Kabsch 2010: the e3 coordinate is ζ·Δφ), with the beam
+    /// seen by a reflection crossing the sphere at speed |ζ|, where ζ is
+    /// Kabsch's (`kabschZeta`, the e3 coordinate is ζ·Δφ), with the beam
     /// divergence added in quadrature.
     public static func rockingWidth(mosaicity: Double, divergence: Double, zeta: Double) -> Double {
         (mosaicity * mosaicity + divergence * divergence).squareRoot() / max(abs(zeta), 1e-3)

@@ -189,7 +189,10 @@ public struct Simulation: Sendable {
                     photons *= DiffractionPhysics.polarisation(s0: s0, s1: p.s1, normal: beam.polarizationNormal,
                                                                fraction: spec.polarizationFraction)
                 }
-                let sigmaPhi = DiffractionPhysics.rockingWidth(mosaicity: sigmaM, divergence: sigmaB, zeta: p.zeta)
+                // p.zeta is the Lorentz ζ (scaled by sin 2θ); the rocking width takes Kabsch's.
+                let sin2Theta = p.s1.cross(s0).length / (p.s1.length * s0.length)
+                let sigmaPhi = DiffractionPhysics.rockingWidth(mosaicity: sigmaM, divergence: sigmaB,
+                                                               zeta: p.zeta / max(sin2Theta, 1e-6))
                 let pathMm = detector[p.panel].labCoordinate(pixel: (p.x, p.y)).length
                 let spread = pathMm * sigmaB / px
                 let sigmaPx = max((spread * spread + spec.psf * spec.psf).squareRoot(), 0.25)

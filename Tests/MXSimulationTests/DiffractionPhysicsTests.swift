@@ -67,3 +67,18 @@ final class DiffractionPhysicsTests: XCTestCase {
         XCTAssertEqual(DiffractionPhysics.rockingWidth(mosaicity: 3e-3, divergence: 4e-3, zeta: -1), 5e-3, accuracy: 1e-15)
     }
 }
+
+/// Kabsch's ζ (rocking width) against the Lorentz ζ: equal up to sin 2θ.
+final class KabschZetaTests: XCTestCase {
+    func testKabschZetaIsTheLorentzZetaWithoutSin2Theta() {
+        let s0 = Vec3(0, 0, -1)
+        // Equatorial reflection at 2θ = 30°: Lorentz ζ = sin 2θ, Kabsch ζ = 1 (in magnitude).
+        let s1 = Vec3(0, sinDouble(radians(30)), -cosDouble(radians(30)))
+        let axis = Vec3(1, 0, 0)
+        XCTAssertEqual(abs(DiffractionPhysics.zeta(s0: s0, s1: s1, axis: axis)), 0.5, accuracy: 1e-12)
+        XCTAssertEqual(abs(DiffractionPhysics.kabschZeta(s0: s0, s1: s1, axis: axis)), 1, accuracy: 1e-12)
+        // A reflection in the plane containing the axis has ζ = 0 in both.
+        let s1b = Vec3(sinDouble(radians(30)), 0, -cosDouble(radians(30)))
+        XCTAssertEqual(DiffractionPhysics.kabschZeta(s0: s0, s1: s1b, axis: axis), 0, accuracy: 1e-12)
+    }
+}
