@@ -4,6 +4,7 @@ import Foundation
 import MXLogging
 import MXMath
 import MXModel
+import MXPrediction
 import MXSymmetry
 
 /// One lattice found by indexing.
@@ -522,25 +523,26 @@ public struct Indexer {
         }
         assignment = IndexAssignment.assign(rlp: geometry.rlp, settings: final, tolerance: parameters.tolerance,
                                             eligible: usable)
-        // Refinement against the observed positions and angles (the beam centre with the first lattice only).
+        // Refinement against the observed positions and angles, all lattices together with the beam centre.
         let panelsOfSpots = source.panels
+        var spots: [LatticeRefinement.Spot] = []
         for l in final.indices {
             let idx = geometry.rlp.indices.filter { assignment.lattice[$0] == l }
             let stride = max(1, idx.count / max(parameters.maxRefinementObservations, 20))
-            let chosen = Swift.stride(from: 0, to: idx.count, by: stride).map { idx[$0] }
-            let observations = chosen.map { i in
-                ObservationRefinement.Observation(hkl: assignment.hkl[i], panel: panelsOfSpots.isEmpty ? 0 : panelsOfSpots[i],
-                                                  xyz: geometry.xyzMm[i], variance: geometry.xyzMmVariance[i])
+            for k in Swift.stride(from: 0, to: idx.count, by: stride) {
+                let i = idx[k]
+                spots.append(LatticeRefinement.Spot(lattice: l, hkl: assignment.hkl[i],
+                                                    panel: panelsOfSpots.isEmpty ? 0 : panelsOfSpots[i],
+                                                    xyz: geometry.xyzMm[i], variance: geometry.xyzMmVariance[i]))
             }
-            let refined = ObservationRefinement.refine(
-                setting: final[l], shift: shift, refineShift: parameters.refineBeamCentre && l == 0,
-                observations: observations, experiment: { source.experiment(shift: ($0, $1)) })
-            final[l] = parameters.spaceGroupHall.flatMap { SymmetryConstraint.apply(refined.setting, hall: $0) }
-                ?? refined.setting
-            if refined.shift != shift {
-                shift = refined.shift
-                geometry = source.geometry(shift: shift)
-            }
+        }
+        let refined = LatticeRefinement.refine(settings: final, spaceGroupHall: parameters.spaceGroupHall,
+                                               experiment: source.experiment(shift: shift), shift: shift,
+                                               refineShift: parameters.refineBeamCentre, spots: spots)
+        final = refined.settings
+        if refined.shift != shift {
+            shift = refined.shift
+            geometry = source.geometry(shift: shift)
         }
         assignment = IndexAssignment.assign(rlp: geometry.rlp, settings: final, tolerance: parameters.tolerance,
                                             eligible: usable)
@@ -555,17 +557,21 @@ public struct Indexer {
         var experiments: [Experiment] = []
         for l in final.indices {
             let idx = (0..<n).filter { assignment.lattice[$0] == l }
+            var withCrystal = experiment
+            withCrystal.crystal = Crystal(A: final[l])
+            let predictor = try? RotationPredictor(experiment: withCrystal)
             var dx: [Double] = [], dy: [Double] = [], dphi: [Double] = []
             var residualIdx: [Int] = []
             for i in idx {
                 let panel = panels.isEmpty ? 0 : panels[i]
-                guard let p = RotationPrediction.predict(hkl: assignment.hkl[i], setting: final[l], experiment: experiment,
-                                                         panel: panel, nearPhi: geometry.xyzMm[i].z) else { continue }
+                let h = assignment.hkl[i]
+                guard let p = predictor?.predictNear(Miller(h.h, h.k, h.l), phiObserved: geometry.xyzMm[i].z,
+                                                     panel: panel) else { continue }
                 residualIdx.append(i)
                 let obs = reflections.vec3s(ReflectionTable.Name.xyzobsPxValue)![i]
-                calPx[i] = p.xyzPx; calMm[i] = p.xyzMm; s1[i] = p.s1
-                dx.append(p.xyzPx.x - obs.x); dy.append(p.xyzPx.y - obs.y)
-                dphi.append((p.xyzMm.z - geometry.xyzMm[i].z) * 180 / .pi)
+                calPx[i] = Vec3(p.px.x, p.px.y, p.frame); calMm[i] = Vec3(p.mm.x, p.mm.y, p.phi); s1[i] = p.s1
+                dx.append(p.px.x - obs.x); dy.append(p.px.y - obs.y)
+                dphi.append((p.phi - geometry.xyzMm[i].z) * 180 / .pi)
             }
             // Spots predicted far from where they were seen are outliers: left unindexed.
             let bad = Set(Self.outliers(dx: dx, dy: dy, dphi: dphi, iqr: parameters.outlierIQR).map { residualIdx[$0] })

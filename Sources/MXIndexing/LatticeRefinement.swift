@@ -1,0 +1,59 @@
+// LatticeRefinement: indexing's final fit of the lattices and beam centre, through MXRefinement's engine.
+import MXMath
+import MXModel
+import MXRefinement
+
+/// The lattices' setting matrices and the detector's in-plane shift refined
+/// against the assigned spots' x, y (mm) and φ (rad), as dials.index refines
+/// through dials.refine's engine: every lattice is an experiment sharing the
+/// one beam and detector; U and B are free (B through the space group's
+/// metric constraints when one is given); the beam is fixed and of the
+/// detector only Shift1/Shift2 move, which is how DIALS moves the beam
+/// centre. No outlier rejection here: indexing rejects outliers from the
+/// final residuals itself.
+enum LatticeRefinement {
+    struct Spot {
+        var lattice: Int
+        var hkl: MillerIndex
+        var panel: Int
+        /// Observed x, y (mm), φ (rad) and their variances.
+        var xyz: Vec3
+        var variance: Vec3
+    }
+
+    /// Refined settings and the new shift (mm along the first panel's fast and
+    /// slow axes, added to `shift`); the inputs unchanged when refinement fails
+    /// (too few spots, a singular normal matrix).
+    static func refine(settings: [Mat3], spaceGroupHall: String?, experiment: Experiment,
+                       shift: (fast: Double, slow: Double), refineShift: Bool,
+                       spots: [Spot]) -> (settings: [Mat3], shift: (fast: Double, slow: Double)) {
+        guard spots.count >= 20 else { return (settings, shift) }
+        var experiments: [Experiment] = []
+        for a in settings {
+            guard let c = Crystal(A: a, spaceGroupHall: spaceGroupHall ?? " P 1") else { return (settings, shift) }
+            var e = experiment
+            e.crystal = c
+            experiments.append(e)
+        }
+        var table = ReflectionTable(count: spots.count)
+        table.set(ReflectionTable.Name.id, .int(spots.map { Int32($0.lattice) }))
+        table.set(ReflectionTable.Name.millerIndex, .miller(spots.map(\.hkl)))
+        table.set(ReflectionTable.Name.panel, .size(spots.map { UInt64($0.panel) }))
+        table.set(ReflectionTable.Name.xyzobsMmValue, .vec3(spots.map(\.xyz)))
+        // Floors as before: a zero variance must neither dominate nor drop the spot.
+        table.set(ReflectionTable.Name.xyzobsMmVariance, .vec3(spots.map {
+            Vec3(max($0.variance.x, 1e-6), max($0.variance.y, 1e-6), max($0.variance.z, 1e-10))
+        }))
+        table.set(ReflectionTable.Name.flags, .size(Array(repeating: ReflectionFlags.indexed.rawValue, count: spots.count)))
+        var p = RefinementParameters()
+        p.beamFix = [.all]
+        p.detectorFix = refineShift ? .distanceAndOrientation : .all
+        p.outlierAlgorithm = .none
+        guard let result = try? MXRefinement.refine(experiments: ExperimentList(experiments), reflections: table,
+                                                    parameters: p) else { return (settings, shift) }
+        var out = settings
+        for l in out.indices { if let a = result.experiments[l].crystal?.A { out[l] = a } }
+        func moved(_ name: String) -> Double { result.parameters.first { $0.name == name }?.shift ?? 0 }
+        return (out, (shift.fast + moved("Detector1Shift1"), shift.slow + moved("Detector1Shift2")))
+    }
+}
