@@ -416,9 +416,25 @@ public struct Indexer {
             let keep = res.indices.filter { res[$0] <= limit }
             idx = keep.map { idx[$0] }; hkl = keep.map { hkl[$0] }
             used = idx.count
-            if refineShift && idx.count >= 50 && iteration > 0 {
-                (a, s) = fitWithShift(setting: a, shift: s, indices: idx, hkl: hkl, source: source)
-                g = source.geometry(shift: s)
+            if idx.count >= 50 && iteration > 0 {
+                // After the first linear fit, DIALS' way: refinement against the observed x, y, φ.
+                let stride = max(1, idx.count / max(parameters.maxRefinementObservations, 20))
+                let spots = Swift.stride(from: 0, to: idx.count, by: stride).map { k -> LatticeRefinement.Spot in
+                    let i = idx[k]
+                    return LatticeRefinement.Spot(lattice: 0, hkl: assignment.hkl[i],
+                                                  panel: source.panels.isEmpty ? 0 : source.panels[i],
+                                                  xyz: g.xyzMm[i], variance: g.xyzMmVariance[i])
+                }
+                let refined = LatticeRefinement.refine(settings: [a], spaceGroupHall: nil,
+                                                       experiment: source.experiment(shift: s), shift: s,
+                                                       refineShift: refineShift, spots: spots)
+                a = refined.settings[0]
+                // A detector far from where the header puts it is for the beam-centre search, not this fit.
+                let clamped = (fast: min(max(refined.shift.fast, -5), 5), slow: min(max(refined.shift.slow, -5), 5))
+                if clamped != s {
+                    s = clamped
+                    g = source.geometry(shift: s)
+                }
             } else if let fitted = SettingMatrixFit.fit(rlp: idx.map { g.rlp[$0] }, hkl: hkl) {
                 a = fitted
             }
@@ -465,41 +481,6 @@ public struct Indexer {
             }
         }
         return (best.setting, best.shift)
-    }
-
-    /// Gauss–Newton on the 9 elements of A and the detector's in-plane shift
-    /// (s_f, s_s) in mm, minimising Σ|A·h − rlp(s)|²; ∂rlp/∂s by finite differences.
-    func fitWithShift(setting: Mat3, shift: (fast: Double, slow: Double), indices: [Int], hkl: [Vec3],
-                      source: SpotSource) -> (Mat3, (fast: Double, slow: Double)) {
-        var a = setting, s = shift
-        let eps = 0.01
-        for _ in 0..<3 {
-            let g0 = source.geometry(shift: s, only: indices).rlp
-            let gf = source.geometry(shift: (s.fast + eps, s.slow), only: indices).rlp
-            let gs = source.geometry(shift: (s.fast, s.slow + eps), only: indices).rlp
-            var normal = Matrix(rows: 11, cols: 11), rhs = [Double](repeating: 0, count: 11)
-            var jac = [Double](repeating: 0, count: 11)
-            for (n, h) in hkl.enumerated() {
-                let r = a * h - g0[n]
-                let df = (gf[n] - g0[n]) / eps, ds = (gs[n] - g0[n]) / eps
-                for c in 0..<3 {
-                    for t in 0..<11 { jac[t] = 0 }
-                    jac[3 * c] = h.x; jac[3 * c + 1] = h.y; jac[3 * c + 2] = h.z
-                    jac[9] = -df[c]; jac[10] = -ds[c]
-                    for p in 0..<11 where jac[p] != 0 {
-                        rhs[p] -= jac[p] * r[c]
-                        for q in 0..<11 where jac[q] != 0 { normal[p, q] += jac[p] * jac[q] }
-                    }
-                }
-            }
-            guard let step = try? normal.solve(rhs) else { break }
-            var e = a.elements
-            for t in 0..<9 { e[t] += step[t] }
-            a = Mat3(e)
-            // A detector far from where the header puts it is for the beam-centre search, not this fit.
-            s = (min(max(s.fast + step[9], -5), 5), min(max(s.slow + step[10], -5), 5))
-        }
-        return (a, s)
     }
 
     // MARK: output
