@@ -260,7 +260,7 @@ public struct Indexer {
                 previous = (dCycle, cell)
             }
             if let hall = parameters.spaceGroupHall {
-                setting = SymmetryConstraint.apply(setting, hall: hall) ?? setting
+                setting = LatticeRefinement.symmetrised(setting, hall: hall) ?? setting
             } else if parameters.unitCell == nil {
                 setting = BasisReduction.niggli(setting)
             }
@@ -499,7 +499,7 @@ public struct Indexer {
             let idx = geometry.rlp.indices.filter { assignment.lattice[$0] == l }
             if let a = SettingMatrixFit.fit(rlp: idx.map { geometry.rlp[$0] },
                                             hkl: idx.map { Self.vector(assignment.hkl[$0]) }) {
-                final[l] = parameters.spaceGroupHall.flatMap { SymmetryConstraint.apply(a, hall: $0) } ?? a
+                final[l] = parameters.spaceGroupHall.flatMap { LatticeRefinement.symmetrised(a, hall: $0) } ?? a
             }
         }
         assignment = IndexAssignment.assign(rlp: geometry.rlp, settings: final, tolerance: parameters.tolerance,

@@ -2,6 +2,7 @@
 import MXMath
 import MXModel
 import MXRefinement
+import MXSymmetry
 
 /// The lattices' setting matrices and the detector's in-plane shift refined
 /// against the assigned spots' x, y (mm) and φ (rad), as dials.index refines
@@ -55,5 +56,19 @@ enum LatticeRefinement {
         for l in out.indices { if let a = result.experiments[l].crystal?.A { out[l] = a } }
         func moved(_ name: String) -> Double { result.parameters.first { $0.name == name }?.shift ?? 0 }
         return (out, (shift.fast + moved("Detector1Shift1"), shift.slow + moved("Detector1Shift2")))
+    }
+
+    /// `setting` with its cell made to obey the symmetry of `hall`, through the
+    /// same metric constraints refinement uses: G* = BᵀB projected onto the
+    /// subspace the group allows (`MetricConstraints`), B rebuilt from it, and
+    /// U the rotation nearest A·B⁻¹. Assumes the setting is already the
+    /// group's conventional one; nil when the group or cell is invalid.
+    static func symmetrised(_ setting: Mat3, hall: String) -> Mat3? {
+        guard let group = try? SpaceGroup(hall), let constraints = try? MetricConstraints(spaceGroup: group),
+              let crystal = Crystal(A: setting), let b = crystal.B, let bInverse = b.inverse,
+              let u = try? (setting * bInverse).nearestRotation(),
+              let constrained = UnitCellParameterisation(B: b, constraints: constraints).bAndDerivatives()?.b
+        else { return nil }
+        return u * constrained
     }
 }

@@ -1,4 +1,4 @@
-// UserCell: a lattice re-expressed in the user's unit cell, and symmetry constraints on a fitted cell.
+// UserCell: a lattice re-expressed in the user's unit cell or in its space group's conventional cell, and the cell's uncertainties.
 import Foundation
 import MXMath
 import MXModel
@@ -47,34 +47,6 @@ public enum UserCell {
             if best == nil || worst < best!.0 - 1e-12 { best = (worst, basis) }
         }
         return best.flatMap { $0.1.inverse }
-    }
-}
-
-/// Symmetry constraints on a fitted cell: the cell parameters are averaged
-/// as the crystal system requires (tetragonal a = b, all angles 90°, …), B is
-/// rebuilt from them and U is the rotation nearest A·B⁻¹. Assumes the
-/// setting is already the conventional one for the space group.
-public enum SymmetryConstraint {
-    public static func apply(_ setting: Mat3, hall: String) -> Mat3? {
-        guard let group = try? SpaceGroup(hall), let crystal = Crystal(A: setting) else { return nil }
-        let p = crystal.cellParameters
-        var (a, b, c, al, be, ga) = (p.a, p.b, p.c, p.alpha, p.beta, p.gamma)
-        switch group.crystalSystem {
-        case .triclinic: break
-        case .monoclinic: al = 90; ga = 90
-        case .orthorhombic: al = 90; be = 90; ga = 90
-        case .tetragonal: a = (a + b) / 2; b = a; al = 90; be = 90; ga = 90
-        case .trigonal, .hexagonal:
-            if abs(ga - 120) < 10 { a = (a + b) / 2; b = a; al = 90; be = 90; ga = 120 } else {
-                // Rhombohedral axes.
-                a = (a + b + c) / 3; b = a; c = a; al = (al + be + ga) / 3; be = al; ga = al
-            }
-        case .cubic: a = (a + b + c) / 3; b = a; c = a; al = 90; be = 90; ga = 90
-        }
-        guard let cell = try? UnitCell(a: a, b: b, c: c, alpha: al, beta: be, gamma: ga),
-              let bInverse = cell.bMatrix.inverse,
-              let u = try? (setting * bInverse).nearestRotation() else { return nil }
-        return u * cell.bMatrix
     }
 }
 
