@@ -570,12 +570,10 @@ public struct Indexer {
             e.identifier = identifier
             e.crystal = Crystal(A: final[l], spaceGroupHall: parameters.spaceGroupHall ?? " P 1")
             experiments.append(e)
-            let keptIdx = residualIdx.filter { !bad.contains($0) }
             lattices[l].crystal = e.crystal!
             lattices[l].indexedCount = kept
             lattices[l].rmsd = ((sx / m).squareRoot(), (sy / m).squareRoot(), (sp / m).squareRoot())
-            lattices[l].cellSigma = CellUncertainty.sigmas(setting: final[l], rlp: keptIdx.map { geometry.rlp[$0] },
-                                                            hkl: keptIdx.map { Self.vector(assignment.hkl[$0]) })
+            lattices[l].cellSigma = refined.cellSigmas[l]
         }
         var table = reflections
         table.set(ReflectionTable.Name.id, .int(ids))

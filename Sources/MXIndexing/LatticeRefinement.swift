@@ -22,16 +22,26 @@ enum LatticeRefinement {
         var variance: Vec3
     }
 
-    /// Refined settings and the new shift (mm along the first panel's fast and
-    /// slow axes, added to `shift`); the inputs unchanged when refinement fails
-    /// (too few spots, a singular normal matrix).
+    struct Refined {
+        var settings: [Mat3]
+        /// mm along the first panel's fast and slow axes.
+        var shift: (fast: Double, slow: Double)
+        /// Per lattice: e.s.d.s of a, b, c (Å), α, β, γ (°) from the refinement's
+        /// covariance; zeros when refinement failed.
+        var cellSigmas: [[Double]]
+    }
+
+    /// Refined settings and the new shift (refinement's Shift1/Shift2 added to
+    /// `shift`); the inputs unchanged when refinement fails (too few spots, a
+    /// singular normal matrix).
     static func refine(settings: [Mat3], spaceGroupHall: String?, experiment: Experiment,
-                       shift: (fast: Double, slow: Double), refineShift: Bool,
-                       spots: [Spot]) -> (settings: [Mat3], shift: (fast: Double, slow: Double)) {
-        guard spots.count >= 20 else { return (settings, shift) }
+                       shift: (fast: Double, slow: Double), refineShift: Bool, spots: [Spot]) -> Refined {
+        let unchanged = Refined(settings: settings, shift: shift,
+                                cellSigmas: Array(repeating: [0, 0, 0, 0, 0, 0], count: settings.count))
+        guard spots.count >= 20 else { return unchanged }
         var experiments: [Experiment] = []
         for a in settings {
-            guard let c = Crystal(A: a, spaceGroupHall: spaceGroupHall ?? " P 1") else { return (settings, shift) }
+            guard let c = Crystal(A: a, spaceGroupHall: spaceGroupHall ?? " P 1") else { return unchanged }
             var e = experiment
             e.crystal = c
             experiments.append(e)
@@ -51,11 +61,15 @@ enum LatticeRefinement {
         p.detectorFix = refineShift ? .distanceAndOrientation : .all
         p.outlierAlgorithm = .none
         guard let result = try? MXRefinement.refine(experiments: ExperimentList(experiments), reflections: table,
-                                                    parameters: p) else { return (settings, shift) }
-        var out = settings
-        for l in out.indices { if let a = result.experiments[l].crystal?.A { out[l] = a } }
+                                                    parameters: p) else { return unchanged }
+        var out = unchanged
+        for l in settings.indices { if let a = result.experiments[l].crystal?.A { out.settings[l] = a } }
+        for cell in result.cells where cell.crystal < settings.count && cell.esds.count == 6 {
+            out.cellSigmas[cell.crystal] = cell.esds
+        }
         func moved(_ name: String) -> Double { result.parameters.first { $0.name == name }?.shift ?? 0 }
-        return (out, (shift.fast + moved("Detector1Shift1"), shift.slow + moved("Detector1Shift2")))
+        out.shift = (shift.fast + moved("Detector1Shift1"), shift.slow + moved("Detector1Shift2"))
+        return out
     }
 
     /// `setting` with its cell made to obey the symmetry of `hall`, through the

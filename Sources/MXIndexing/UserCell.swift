@@ -1,4 +1,4 @@
-// UserCell: a lattice re-expressed in the user's unit cell or in its space group's conventional cell, and the cell's uncertainties.
+// UserCell: a lattice re-expressed in the user's unit cell or in its space group's conventional cell.
 import Foundation
 import MXMath
 import MXModel
@@ -47,42 +47,6 @@ public enum UserCell {
             if best == nil || worst < best!.0 - 1e-12 { best = (worst, basis) }
         }
         return best.flatMap { $0.1.inverse }
-    }
-}
-
-/// Standard uncertainties of the cell from the linear fit of A: each row of
-/// A has covariance σ²·(Σ h·hᵀ)⁻¹ with σ² = Σ|A·h − rlp|²/(3n − 9), propagated
-/// to a, b, c, α, β, γ with numerical derivatives.
-public enum CellUncertainty {
-    public static func sigmas(setting: Mat3, rlp: [Vec3], hkl: [Vec3]) -> [Double] {
-        let n = rlp.count
-        guard n > 4 else { return [0, 0, 0, 0, 0, 0] }
-        var hh = [Double](repeating: 0, count: 9)
-        var ss = 0.0
-        for (r, h) in zip(rlp, hkl) {
-            for i in 0..<3 { for j in 0..<3 { hh[3 * i + j] += h[i] * h[j] } }
-            ss += (setting * h - r).lengthSquared
-        }
-        guard let cov = Mat3(hh).inverse else { return [0, 0, 0, 0, 0, 0] }
-        let sigma2 = ss / Double(3 * n - 9)
-        let p0 = Indexer.cellParameters(setting)
-        var jac = [[Double]](repeating: [Double](repeating: 0, count: 9), count: 6)
-        for t in 0..<9 {
-            var e = setting.elements
-            let step = 1e-7 * max(abs(e[t]), 1e-4)
-            e[t] += step
-            let p = Indexer.cellParameters(Mat3(e))
-            for k in 0..<6 { jac[k][t] = (p[k] - p0[k]) / step }
-        }
-        return (0..<6).map { k in
-            var v = 0.0
-            for row in 0..<3 {
-                for i in 0..<3 {
-                    for j in 0..<3 { v += jac[k][3 * row + i] * cov[i, j] * jac[k][3 * row + j] }
-                }
-            }
-            return (v * sigma2).squareRoot()
-        }
     }
 }
 
