@@ -4,6 +4,7 @@ import Foundation
 import MXLogging
 import MXMath
 import MXModel
+import MXPrediction
 import MXSymmetry
 
 /// One lattice found by indexing.
@@ -259,7 +260,7 @@ public struct Indexer {
                 previous = (dCycle, cell)
             }
             if let hall = parameters.spaceGroupHall {
-                setting = SymmetryConstraint.apply(setting, hall: hall) ?? setting
+                setting = LatticeRefinement.symmetrised(setting, hall: hall) ?? setting
             } else if parameters.unitCell == nil {
                 setting = BasisReduction.niggli(setting)
             }
@@ -415,9 +416,25 @@ public struct Indexer {
             let keep = res.indices.filter { res[$0] <= limit }
             idx = keep.map { idx[$0] }; hkl = keep.map { hkl[$0] }
             used = idx.count
-            if refineShift && idx.count >= 50 && iteration > 0 {
-                (a, s) = fitWithShift(setting: a, shift: s, indices: idx, hkl: hkl, source: source)
-                g = source.geometry(shift: s)
+            if idx.count >= 50 && iteration > 0 {
+                // After the first linear fit, DIALS' way: refinement against the observed x, y, φ.
+                let stride = max(1, idx.count / max(parameters.maxRefinementObservations, 20))
+                let spots = Swift.stride(from: 0, to: idx.count, by: stride).map { k -> LatticeRefinement.Spot in
+                    let i = idx[k]
+                    return LatticeRefinement.Spot(lattice: 0, hkl: assignment.hkl[i],
+                                                  panel: source.panels.isEmpty ? 0 : source.panels[i],
+                                                  xyz: g.xyzMm[i], variance: g.xyzMmVariance[i])
+                }
+                let refined = LatticeRefinement.refine(settings: [a], spaceGroupHall: nil,
+                                                       experiment: source.experiment(shift: s), shift: s,
+                                                       refineShift: refineShift, spots: spots)
+                a = refined.settings[0]
+                // A detector far from where the header puts it is for the beam-centre search, not this fit.
+                let clamped = (fast: min(max(refined.shift.fast, -5), 5), slow: min(max(refined.shift.slow, -5), 5))
+                if clamped != s {
+                    s = clamped
+                    g = source.geometry(shift: s)
+                }
             } else if let fitted = SettingMatrixFit.fit(rlp: idx.map { g.rlp[$0] }, hkl: hkl) {
                 a = fitted
             }
@@ -466,41 +483,6 @@ public struct Indexer {
         return (best.setting, best.shift)
     }
 
-    /// Gauss–Newton on the 9 elements of A and the detector's in-plane shift
-    /// (s_f, s_s) in mm, minimising Σ|A·h − rlp(s)|²; ∂rlp/∂s by finite differences.
-    func fitWithShift(setting: Mat3, shift: (fast: Double, slow: Double), indices: [Int], hkl: [Vec3],
-                      source: SpotSource) -> (Mat3, (fast: Double, slow: Double)) {
-        var a = setting, s = shift
-        let eps = 0.01
-        for _ in 0..<3 {
-            let g0 = source.geometry(shift: s, only: indices).rlp
-            let gf = source.geometry(shift: (s.fast + eps, s.slow), only: indices).rlp
-            let gs = source.geometry(shift: (s.fast, s.slow + eps), only: indices).rlp
-            var normal = Matrix(rows: 11, cols: 11), rhs = [Double](repeating: 0, count: 11)
-            var jac = [Double](repeating: 0, count: 11)
-            for (n, h) in hkl.enumerated() {
-                let r = a * h - g0[n]
-                let df = (gf[n] - g0[n]) / eps, ds = (gs[n] - g0[n]) / eps
-                for c in 0..<3 {
-                    for t in 0..<11 { jac[t] = 0 }
-                    jac[3 * c] = h.x; jac[3 * c + 1] = h.y; jac[3 * c + 2] = h.z
-                    jac[9] = -df[c]; jac[10] = -ds[c]
-                    for p in 0..<11 where jac[p] != 0 {
-                        rhs[p] -= jac[p] * r[c]
-                        for q in 0..<11 where jac[q] != 0 { normal[p, q] += jac[p] * jac[q] }
-                    }
-                }
-            }
-            guard let step = try? normal.solve(rhs) else { break }
-            var e = a.elements
-            for t in 0..<9 { e[t] += step[t] }
-            a = Mat3(e)
-            // A detector far from where the header puts it is for the beam-centre search, not this fit.
-            s = (min(max(s.fast + step[9], -5), 5), min(max(s.slow + step[10], -5), 5))
-        }
-        return (a, s)
-    }
-
     // MARK: output
 
     func finish(settings: [Mat3], lattices found: [IndexedLattice], source: SpotSource, usable: [Bool],
@@ -517,30 +499,31 @@ public struct Indexer {
             let idx = geometry.rlp.indices.filter { assignment.lattice[$0] == l }
             if let a = SettingMatrixFit.fit(rlp: idx.map { geometry.rlp[$0] },
                                             hkl: idx.map { Self.vector(assignment.hkl[$0]) }) {
-                final[l] = parameters.spaceGroupHall.flatMap { SymmetryConstraint.apply(a, hall: $0) } ?? a
+                final[l] = parameters.spaceGroupHall.flatMap { LatticeRefinement.symmetrised(a, hall: $0) } ?? a
             }
         }
         assignment = IndexAssignment.assign(rlp: geometry.rlp, settings: final, tolerance: parameters.tolerance,
                                             eligible: usable)
-        // Refinement against the observed positions and angles (the beam centre with the first lattice only).
+        // Refinement against the observed positions and angles, all lattices together with the beam centre.
         let panelsOfSpots = source.panels
+        var spots: [LatticeRefinement.Spot] = []
         for l in final.indices {
             let idx = geometry.rlp.indices.filter { assignment.lattice[$0] == l }
             let stride = max(1, idx.count / max(parameters.maxRefinementObservations, 20))
-            let chosen = Swift.stride(from: 0, to: idx.count, by: stride).map { idx[$0] }
-            let observations = chosen.map { i in
-                ObservationRefinement.Observation(hkl: assignment.hkl[i], panel: panelsOfSpots.isEmpty ? 0 : panelsOfSpots[i],
-                                                  xyz: geometry.xyzMm[i], variance: geometry.xyzMmVariance[i])
+            for k in Swift.stride(from: 0, to: idx.count, by: stride) {
+                let i = idx[k]
+                spots.append(LatticeRefinement.Spot(lattice: l, hkl: assignment.hkl[i],
+                                                    panel: panelsOfSpots.isEmpty ? 0 : panelsOfSpots[i],
+                                                    xyz: geometry.xyzMm[i], variance: geometry.xyzMmVariance[i]))
             }
-            let refined = ObservationRefinement.refine(
-                setting: final[l], shift: shift, refineShift: parameters.refineBeamCentre && l == 0,
-                observations: observations, experiment: { source.experiment(shift: ($0, $1)) })
-            final[l] = parameters.spaceGroupHall.flatMap { SymmetryConstraint.apply(refined.setting, hall: $0) }
-                ?? refined.setting
-            if refined.shift != shift {
-                shift = refined.shift
-                geometry = source.geometry(shift: shift)
-            }
+        }
+        let refined = LatticeRefinement.refine(settings: final, spaceGroupHall: parameters.spaceGroupHall,
+                                               experiment: source.experiment(shift: shift), shift: shift,
+                                               refineShift: parameters.refineBeamCentre, spots: spots)
+        final = refined.settings
+        if refined.shift != shift {
+            shift = refined.shift
+            geometry = source.geometry(shift: shift)
         }
         assignment = IndexAssignment.assign(rlp: geometry.rlp, settings: final, tolerance: parameters.tolerance,
                                             eligible: usable)
@@ -555,17 +538,21 @@ public struct Indexer {
         var experiments: [Experiment] = []
         for l in final.indices {
             let idx = (0..<n).filter { assignment.lattice[$0] == l }
+            var withCrystal = experiment
+            withCrystal.crystal = Crystal(A: final[l])
+            let predictor = try? RotationPredictor(experiment: withCrystal)
             var dx: [Double] = [], dy: [Double] = [], dphi: [Double] = []
             var residualIdx: [Int] = []
             for i in idx {
                 let panel = panels.isEmpty ? 0 : panels[i]
-                guard let p = RotationPrediction.predict(hkl: assignment.hkl[i], setting: final[l], experiment: experiment,
-                                                         panel: panel, nearPhi: geometry.xyzMm[i].z) else { continue }
+                let h = assignment.hkl[i]
+                guard let p = predictor?.predictNear(Miller(h.h, h.k, h.l), phiObserved: geometry.xyzMm[i].z,
+                                                     panel: panel) else { continue }
                 residualIdx.append(i)
                 let obs = reflections.vec3s(ReflectionTable.Name.xyzobsPxValue)![i]
-                calPx[i] = p.xyzPx; calMm[i] = p.xyzMm; s1[i] = p.s1
-                dx.append(p.xyzPx.x - obs.x); dy.append(p.xyzPx.y - obs.y)
-                dphi.append((p.xyzMm.z - geometry.xyzMm[i].z) * 180 / .pi)
+                calPx[i] = Vec3(p.px.x, p.px.y, p.frame); calMm[i] = Vec3(p.mm.x, p.mm.y, p.phi); s1[i] = p.s1
+                dx.append(p.px.x - obs.x); dy.append(p.px.y - obs.y)
+                dphi.append((p.phi - geometry.xyzMm[i].z) * 180 / .pi)
             }
             // Spots predicted far from where they were seen are outliers: left unindexed.
             let bad = Set(Self.outliers(dx: dx, dy: dy, dphi: dphi, iqr: parameters.outlierIQR).map { residualIdx[$0] })
@@ -583,12 +570,10 @@ public struct Indexer {
             e.identifier = identifier
             e.crystal = Crystal(A: final[l], spaceGroupHall: parameters.spaceGroupHall ?? " P 1")
             experiments.append(e)
-            let keptIdx = residualIdx.filter { !bad.contains($0) }
             lattices[l].crystal = e.crystal!
             lattices[l].indexedCount = kept
             lattices[l].rmsd = ((sx / m).squareRoot(), (sy / m).squareRoot(), (sp / m).squareRoot())
-            lattices[l].cellSigma = CellUncertainty.sigmas(setting: final[l], rlp: keptIdx.map { geometry.rlp[$0] },
-                                                            hkl: keptIdx.map { Self.vector(assignment.hkl[$0]) })
+            lattices[l].cellSigma = refined.cellSigmas[l]
         }
         var table = reflections
         table.set(ReflectionTable.Name.id, .int(ids))

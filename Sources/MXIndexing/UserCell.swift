@@ -1,4 +1,4 @@
-// UserCell: a lattice re-expressed in the user's unit cell, and symmetry constraints on a fitted cell.
+// UserCell: a lattice re-expressed in the user's unit cell or in its space group's conventional cell.
 import Foundation
 import MXMath
 import MXModel
@@ -47,70 +47,6 @@ public enum UserCell {
             if best == nil || worst < best!.0 - 1e-12 { best = (worst, basis) }
         }
         return best.flatMap { $0.1.inverse }
-    }
-}
-
-/// Symmetry constraints on a fitted cell: the cell parameters are averaged
-/// as the crystal system requires (tetragonal a = b, all angles 90°, …), B is
-/// rebuilt from them and U is the rotation nearest A·B⁻¹. Assumes the
-/// setting is already the conventional one for the space group.
-public enum SymmetryConstraint {
-    public static func apply(_ setting: Mat3, hall: String) -> Mat3? {
-        guard let group = try? SpaceGroup(hall), let crystal = Crystal(A: setting) else { return nil }
-        let p = crystal.cellParameters
-        var (a, b, c, al, be, ga) = (p.a, p.b, p.c, p.alpha, p.beta, p.gamma)
-        switch group.crystalSystem {
-        case .triclinic: break
-        case .monoclinic: al = 90; ga = 90
-        case .orthorhombic: al = 90; be = 90; ga = 90
-        case .tetragonal: a = (a + b) / 2; b = a; al = 90; be = 90; ga = 90
-        case .trigonal, .hexagonal:
-            if abs(ga - 120) < 10 { a = (a + b) / 2; b = a; al = 90; be = 90; ga = 120 } else {
-                // Rhombohedral axes.
-                a = (a + b + c) / 3; b = a; c = a; al = (al + be + ga) / 3; be = al; ga = al
-            }
-        case .cubic: a = (a + b + c) / 3; b = a; c = a; al = 90; be = 90; ga = 90
-        }
-        guard let cell = try? UnitCell(a: a, b: b, c: c, alpha: al, beta: be, gamma: ga),
-              let bInverse = cell.bMatrix.inverse,
-              let u = try? (setting * bInverse).nearestRotation() else { return nil }
-        return u * cell.bMatrix
-    }
-}
-
-/// Standard uncertainties of the cell from the linear fit of A: each row of
-/// A has covariance σ²·(Σ h·hᵀ)⁻¹ with σ² = Σ|A·h − rlp|²/(3n − 9), propagated
-/// to a, b, c, α, β, γ with numerical derivatives.
-public enum CellUncertainty {
-    public static func sigmas(setting: Mat3, rlp: [Vec3], hkl: [Vec3]) -> [Double] {
-        let n = rlp.count
-        guard n > 4 else { return [0, 0, 0, 0, 0, 0] }
-        var hh = [Double](repeating: 0, count: 9)
-        var ss = 0.0
-        for (r, h) in zip(rlp, hkl) {
-            for i in 0..<3 { for j in 0..<3 { hh[3 * i + j] += h[i] * h[j] } }
-            ss += (setting * h - r).lengthSquared
-        }
-        guard let cov = Mat3(hh).inverse else { return [0, 0, 0, 0, 0, 0] }
-        let sigma2 = ss / Double(3 * n - 9)
-        let p0 = Indexer.cellParameters(setting)
-        var jac = [[Double]](repeating: [Double](repeating: 0, count: 9), count: 6)
-        for t in 0..<9 {
-            var e = setting.elements
-            let step = 1e-7 * max(abs(e[t]), 1e-4)
-            e[t] += step
-            let p = Indexer.cellParameters(Mat3(e))
-            for k in 0..<6 { jac[k][t] = (p[k] - p0[k]) / step }
-        }
-        return (0..<6).map { k in
-            var v = 0.0
-            for row in 0..<3 {
-                for i in 0..<3 {
-                    for j in 0..<3 { v += jac[k][3 * row + i] * cov[i, j] * jac[k][3 * row + j] }
-                }
-            }
-            return (v * sigma2).squareRoot()
-        }
     }
 }
 

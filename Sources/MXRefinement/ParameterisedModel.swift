@@ -96,6 +96,7 @@ public struct ParameterisedModel: Sendable {
             case .position: return k >= 3
             case .orientation: return k < 3
             case .distance: return k != 0
+            case .distanceAndOrientation: return k == 1 || k == 2
             }
         }
         for i in detectors.indices {

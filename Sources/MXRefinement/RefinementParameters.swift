@@ -5,7 +5,12 @@ public struct RefinementParameters: Equatable, Sendable {
     /// Beam parameters held fixed (the wavelength is always fixed).
     public enum BeamFix: String, CaseIterable, Sendable { case all, inSpindlePlane = "in_spindle_plane", outSpindlePlane = "out_spindle_plane" }
     /// Detector parameters held fixed.
-    public enum DetectorFix: String, CaseIterable, Sendable { case none, all, position, orientation, distance }
+    /// `distanceAndOrientation` leaves only the in-plane shifts free: how
+    /// indexing moves the beam centre (DIALS moves the detector, not s₀).
+    public enum DetectorFix: String, CaseIterable, Sendable {
+        case none, all, position, orientation, distance
+        case distanceAndOrientation = "distance+orientation"
+    }
     /// Outlier rejection before refinement.
     public enum OutlierAlgorithm: String, CaseIterable, Sendable { case none = "null", tukey, mcd }
 

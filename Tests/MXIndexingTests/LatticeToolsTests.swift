@@ -1,4 +1,4 @@
-// Tests of basis reduction, lattice comparison, maximum-cell estimation and index assignment.
+// Tests of basis reduction, lattice comparison, maximum-cell estimation, index assignment and symmetrisation.
 import XCTest
 import MXMath
 import MXModel
@@ -59,5 +59,21 @@ final class LatticeToolsTests: XCTestCase {
         // Every noiseless spot's rlp is A·h exactly for integer h.
         let assignment = IndexAssignment.assign(rlp: g.rlp, settings: [setting], tolerance: 0.01)
         XCTAssertEqual(assignment.lattice.filter { $0 == 0 }.count, g.count)
+    }
+
+    /// A slightly distorted tetragonal setting symmetrised for P 4₃2₁2 through
+    /// the metric constraints: a = b, right angles, the orientation kept.
+    func testSymmetrisedSettingObeysTheGroup() throws {
+        let u = Mat3.rotation(axis: Vec3(1, 2, 3), angle: 0.7)
+        let a = Crystal(realSpaceA: u * Vec3(79.2, 0, 0), realSpaceB: u * Vec3(0.05, 79.0, 0),
+                        realSpaceC: u * Vec3(0, 0.04, 37.9)).A
+        let s = try XCTUnwrap(LatticeRefinement.symmetrised(a, hall: " P 4nw 2abw"))
+        let p = Indexer.cellParameters(s)
+        XCTAssertEqual(p[0], p[1], accuracy: 1e-9)
+        XCTAssertEqual(p[0], 79.1, accuracy: 0.01)
+        XCTAssertEqual(p[2], 37.9, accuracy: 0.01)
+        for k in 3..<6 { XCTAssertEqual(p[k], 90, accuracy: 1e-9) }
+        XCTAssertLessThan(LatticeComparison.misorientationDegrees(s, a), 0.05)
+        XCTAssertNil(LatticeRefinement.symmetrised(a, hall: "not a group"))
     }
 }

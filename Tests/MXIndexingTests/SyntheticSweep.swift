@@ -2,6 +2,8 @@
 import Foundation
 import MXMath
 import MXModel
+import MXPrediction
+import MXSymmetry
 @testable import MXIndexing
 
 /// A simple sweep: beam along −z at 1 Å, a 1000 × 1000 panel of 0.1 mm
@@ -42,22 +44,25 @@ func syntheticSpots(settings: [Mat3], experiment: Experiment, dMin: Double, nois
     var xyz: [Vec3] = [], lattice: [Int] = []
     for (l, a) in settings.enumerated() {
         let real = a.inverse!
+        var e = experiment
+        e.crystal = Crystal(A: a)
+        let predictor = try! RotationPredictor(experiment: e)
         let hMax = Int(real.row0.length / dMin), kMax = Int(real.row1.length / dMin), lMax = Int(real.row2.length / dMin)
         for h in -hMax...hMax {
             for k in -kMax...kMax {
                 for m in -lMax...lMax {
                     let hkl = MillerIndex(h, k, m)
                     if hkl.isZero || absent(hkl) { continue }
-                    let q = a * Vec3(Double(h), Double(k), Double(m))
+                    let hv = Vec3(Double(h), Double(k), Double(m))
+                    let q = a * hv
                     if q.length * dMin > 1 { continue }
                     let mid = (range.lowerBound + range.upperBound) / 2
-                    for phi in RotationPrediction.angles(hkl: hkl, setting: a, experiment: experiment, near: mid)
-                    where range.contains(phi) {
-                        guard let p = RotationPrediction.predict(hkl: hkl, setting: a, experiment: experiment, panel: 0,
-                                                                 nearPhi: phi),
-                              experiment.detector.panels[0].contains(pixel: (p.xyzPx.x, p.xyzPx.y)) else { continue }
-                        xyz.append(Vec3(p.xyzPx.x + noise * random(), p.xyzPx.y + noise * random(),
-                                        p.xyzPx.z + noise * random()))
+                    guard let (p1, p2) = predictor.angles.angles(r0: predictor.frame.fixed * q) else { continue }
+                    for phi in [p2, p1].map({ angleNearest($0, to: mid) }) where range.contains(phi) {
+                        guard let p = predictor.predictNear(Miller(h, k, m), phiObserved: phi, panel: 0),
+                              experiment.detector.panels[0].contains(pixel: (p.px.x, p.px.y)) else { continue }
+                        xyz.append(Vec3(p.px.x + noise * random(), p.px.y + noise * random(),
+                                        p.frame + noise * random()))
                         lattice.append(l)
                     }
                 }

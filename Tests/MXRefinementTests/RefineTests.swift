@@ -242,4 +242,28 @@ final class MultiExperimentRefineTests: XCTestCase {
         XCTAssertEqual(r.cells[1].parameters[2], 70, accuracy: 1e-5)
         XCTAssertEqual(r.experiments[0].detector, r.experiments[1].detector)
     }
+    /// `detector.fix=distance+orientation` (indexing's beam-centre refinement)
+    /// frees only the in-plane shifts, which recover a detector moved in its plane.
+    func testInPlaneShiftOnly() throws {
+        let truth = Synthetic.experiment()
+        let table = Synthetic.spots(truth, dMin: 3)
+        var start = truth
+        let f = truth.detector.panels[0].fastAxis.normalized, n = truth.detector.panels[0].normal
+        let sAxis = n.cross(f).normalized
+        for k in start.detector.panels.indices { start.detector.panels[k].origin += f * 0.3 - sAxis * 0.2 }
+        var p = RefinementParameters()
+        p.outlierAlgorithm = .none
+        p.beamFix = [.all]
+        p.detectorFix = .distanceAndOrientation
+        let model = try ParameterisedModel(ExperimentList([start]), parameters: p, logger: { _ in })
+        XCTAssertEqual(model.slots.filter { if case .detector = $0.owner { return true }; return false }.map(\.name),
+                       ["Detector1Shift1", "Detector1Shift2"])
+        XCTAssertFalse(model.slots.contains { if case .beam = $0.owner { return true }; return false })
+        let r = try refine(experiments: ExperimentList([start]), reflections: table, parameters: p)
+        let shift1 = r.parameters.first { $0.name == "Detector1Shift1" }!.shift
+        let shift2 = r.parameters.first { $0.name == "Detector1Shift2" }!.shift
+        XCTAssertEqual(shift1, -0.3, accuracy: 1e-6)
+        XCTAssertEqual(shift2, 0.2, accuracy: 1e-6)
+        XCTAssertLessThan(max(r.rmsds[0].xPixel, r.rmsds[0].yPixel, r.rmsds[0].phiFrames), 1e-4)
+    }
 }
