@@ -1,6 +1,8 @@
 // Shared pieces of every subcommand: key=value arguments, --show-config, and
 // turning library errors into one sentence and an exit code.
 import ArgumentParser
+import Foundation
+import MXLogging
 import MXPipeline
 #if canImport(Glibc)
 import Glibc
@@ -50,5 +52,46 @@ func runStep(_ name: String, _ body: () throws -> Void) throws {
         let message = String(describing: error)
         fputs("mxflow \(name): \(message)\n", stderr)
         throw ExitCode(1)
+    }
+}
+
+/// The `.expt` and `.refl` among a step's file arguments, or a usage error
+/// naming the command's usual inputs (`example`, e.g. "refined.expt refined.refl").
+func experimentAndReflectionPaths(_ files: [String], command: String,
+                                  example: String) throws -> (expt: String, refl: String) {
+    guard files.count == 2, let e = files.first(where: { $0.hasSuffix(".expt") || $0.hasSuffix(".json") }),
+          let r = files.first(where: { $0.hasSuffix(".refl") }) else {
+        throw ValidationError("name one experiment list and one reflection file (e.g. mxflow \(command) \(example))")
+    }
+    return (e, r)
+}
+
+/// The logger of a step: every message goes to the step's log file
+/// (`output.log`), info and above to the terminal too. The log opens with
+/// the version and the parameters changed from their defaults, as DIALS logs do.
+func stepLogger(_ command: String, _ set: ParameterSet) -> Logger {
+    let logFile = LogFile(path: set.text("output.log"))
+    let logger = Logger { level, message in
+        logFile.write(message)
+        if level >= .info { print(message) }
+    }
+    logger.info("mxflow \(MXFlowVersion.string) \(command)")
+    let diff = set.nonDefaultLines
+    if !diff.isEmpty { logger.info("Parameters changed from their defaults:\n  " + diff.joined(separator: "\n  ")) }
+    return logger
+}
+
+/// Appends log lines to a file (best effort: a log that cannot be written
+/// must not stop processing).
+final class LogFile: @unchecked Sendable {
+    private let handle: FileHandle?
+    private let lock = NSLock()
+    init(path: String) {
+        FileManager.default.createFile(atPath: path, contents: nil)
+        handle = FileHandle(forWritingAtPath: path)
+    }
+    func write(_ line: String) {
+        lock.lock(); defer { lock.unlock() }
+        handle?.write(Data((line + "\n").utf8))
     }
 }

@@ -25,14 +25,9 @@ struct EstimateResolutionCommand: ParsableCommand {
 
     func run() throws {
         let set = try step.parameters(MergingParameterDefinitions.estimateResolution)
-        let (expt, refl) = try inputFiles(step.files, command: "estimate-resolution")
-        let logFile = LogFile(path: set.text("output.log"))
-        let logger = Logger { level, message in
-            logFile.write(message)
-            if level >= .info { print(message) }
-        }
+        let (expt, refl) = try experimentAndReflectionPaths(step.files, command: "estimate-resolution", example: "scaled.expt scaled.refl")
+        let logger = stepLogger("estimate-resolution", set)
         try runStep("estimate-resolution") {
-            logger.info("mxflow \(MXFlowVersion.string) estimate-resolution")
             var (_, data) = try readScaled(expt: expt, refl: refl, set: set, logger: logger)
             if let emax = set.double("emax") {
                 let r = data.removingWilsonOutliers(emax: emax)

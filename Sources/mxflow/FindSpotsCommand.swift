@@ -34,15 +34,8 @@ struct FindSpotsCommand: ParsableCommand {
         }
         let parameters = SpotFindingParameterDefinitions.parameters(from: set)
         let output = set.text("output.reflections")
-        let logFile = LogFile(path: set.text("output.log"))
-        let logger = Logger { level, message in
-            logFile.write(message)
-            if level >= .info { print(message) }
-        }
+        let logger = stepLogger("find-spots", set)
         try runStep("find-spots") {
-            logger.info("mxflow \(MXFlowVersion.string) find-spots")
-            let diff = set.nonDefaultLines
-            if !diff.isEmpty { logger.info("Parameters changed from their defaults:\n  " + diff.joined(separator: "\n  ")) }
             let list = try ExperimentListCodec.read(path: exptPath)
             if set.bool("spotfinder.decode_only") == true {
                 try decodeOnly(list, threads: parameters.nproc, logger: logger)
@@ -138,20 +131,6 @@ enum FindSpotsError: Error, CustomStringConvertible {
     }
 }
 
-/// Appends log lines to a file (best effort: a log that cannot be written
-/// must not stop processing).
-final class LogFile: @unchecked Sendable {
-    private let handle: FileHandle?
-    private let lock = NSLock()
-    init(path: String) {
-        FileManager.default.createFile(atPath: path, contents: nil)
-        handle = FileHandle(forWritingAtPath: path)
-    }
-    func write(_ line: String) {
-        lock.lock(); defer { lock.unlock() }
-        handle?.write(Data((line + "\n").utf8))
-    }
-}
 
 /// A sum shared by worker threads.
 private final class DecodeChecksum: @unchecked Sendable {

@@ -34,22 +34,13 @@ struct IndexCommand: ParsableCommand {
     func run() throws {
         let set = try step.parameters(IndexingParameterDefinitions.all)
         let files = step.files
-        guard files.count == 2, let exptPath = files.first(where: { $0.hasSuffix(".expt") || $0.hasSuffix(".json") }),
-              let reflPath = files.first(where: { $0.hasSuffix(".refl") || $0.hasSuffix(".pickle") }) else {
-            throw ValidationError("name one experiment list and one reflection file (e.g. mxflow index imported.expt strong.refl)")
-        }
+        let (exptPath, reflPath) = try experimentAndReflectionPaths(files, command: "index",
+                                                                    example: "imported.expt strong.refl")
         var parameters = IndexingParameterDefinitions.parameters(from: set)
         let outputExpt = set.text("output.experiments"), outputRefl = set.text("output.reflections")
-        let logFile = LogFile(path: set.text("output.log"))
-        let logger = Logger { level, message in
-            logFile.write(message)
-            if level >= .info { print(message) }
-        }
+        let logger = stepLogger("index", set)
         try runStep("index") {
             let start = DispatchTime.now()
-            logger.info("mxflow \(MXFlowVersion.string) index")
-            let diff = set.nonDefaultLines
-            if !diff.isEmpty { logger.info("Parameters changed from their defaults:\n  " + diff.joined(separator: "\n  ")) }
             if let symbol = set.string("indexing.known_symmetry.space_group") {
                 let group = try SpaceGroup(symbol)
                 parameters.spaceGroupHall = group.hall

@@ -29,23 +29,14 @@ struct IntegrateCommand: ParsableCommand {
     func run() throws {
         let set = try step.parameters(IntegrationParameterDefinitions.all)
         let files = step.files
-        guard files.count == 2, let exptPath = files.first(where: { $0.hasSuffix(".expt") || $0.hasSuffix(".json") }),
-              let reflPath = files.first(where: { $0.hasSuffix(".refl") }) else {
-            throw ValidationError("name one experiment list and one reflection file (e.g. mxflow integrate refined.expt refined.refl)")
-        }
+        let (exptPath, reflPath) = try experimentAndReflectionPaths(files, command: "integrate",
+                                                                    example: "refined.expt refined.refl")
         let parameters: IntegrationParameters
         do { parameters = try IntegrationParameterDefinitions.parameters(from: set) } catch let e as ParameterError {
             throw ValidationError(e.description)
         }
-        let logFile = LogFile(path: set.text("output.log"))
-        let logger = Logger { level, message in
-            logFile.write(message)
-            if level >= .info { print(message) }
-        }
+        let logger = stepLogger("integrate", set)
         try runStep("integrate") {
-            logger.info("mxflow \(MXFlowVersion.string) integrate")
-            let diff = set.nonDefaultLines
-            if !diff.isEmpty { logger.info("Parameters changed from their defaults:\n  " + diff.joined(separator: "\n  ")) }
             let experiments = try ExperimentListCodec.read(path: exptPath)
             let reflections = try ReflectionTableCodec.read(path: reflPath)
             let start = DispatchTime.now()

@@ -26,16 +26,9 @@ struct MergeCommand: ParsableCommand {
 
     func run() throws {
         let set = try step.parameters(MergingParameterDefinitions.merge)
-        let (expt, refl) = try inputFiles(step.files, command: "merge")
-        let logFile = LogFile(path: set.text("output.log"))
-        let logger = Logger { level, message in
-            logFile.write(message)
-            if level >= .info { print(message) }
-        }
+        let (expt, refl) = try experimentAndReflectionPaths(step.files, command: "merge", example: "scaled.expt scaled.refl")
+        let logger = stepLogger("merge", set)
         try runStep("merge") {
-            logger.info("mxflow \(MXFlowVersion.string) merge")
-            let diff = set.nonDefaultLines
-            if !diff.isEmpty { logger.info("Parameters changed from their defaults:\n  " + diff.joined(separator: "\n  ")) }
             let (list, data) = try readScaled(expt: expt, refl: refl, set: set, logger: logger)
             if let unmergedPath = set.string("output.unmerged_mtz") {
                 let table = try ReflectionTableCodec.read(path: refl)
@@ -63,15 +56,6 @@ struct MergeCommand: ParsableCommand {
                         + mtz.cell.map { String(format: "%.3f", $0) }.joined(separator: " ") + ") to \(output)")
         }
     }
-}
-
-/// The .expt and .refl among the positional files, in either order.
-func inputFiles(_ files: [String], command: String) throws -> (expt: String, refl: String) {
-    guard files.count == 2, let e = files.first(where: { $0.hasSuffix(".expt") || $0.hasSuffix(".json") }),
-          let r = files.first(where: { $0.hasSuffix(".refl") || $0.hasSuffix(".pickle") }) else {
-        throw ValidationError("name one experiment list and one reflection table (e.g. mxflow \(command) scaled.expt scaled.refl)")
-    }
-    return (e, r)
 }
 
 /// Reads the scaled files and selects the observations to merge, applying d_min/d_max.

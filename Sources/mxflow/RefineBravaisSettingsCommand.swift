@@ -31,17 +31,10 @@ struct RefineBravaisSettingsCommand: ParsableCommand {
     func run() throws {
         let set = try step.parameters(BravaisSettingsParameterDefinitions.refineBravaisSettings)
         let files = step.files
-        guard files.count == 2, let exptPath = files.first(where: { $0.hasSuffix(".expt") || $0.hasSuffix(".json") }),
-              let reflPath = files.first(where: { $0.hasSuffix(".refl") }) else {
-            throw ValidationError("name one experiment list and one reflection file (e.g. mxflow refine-bravais-settings indexed.expt indexed.refl)")
-        }
-        let logFile = LogFile(path: set.text("output.log"))
-        let logger = Logger { level, message in
-            logFile.write(message)
-            if level >= .info { print(message) }
-        }
+        let (exptPath, reflPath) = try experimentAndReflectionPaths(files, command: "refine-bravais-settings",
+                                                                    example: "indexed.expt indexed.refl")
+        let logger = stepLogger("refine-bravais-settings", set)
         try runStep("refine-bravais-settings") {
-            logger.info("mxflow \(MXFlowVersion.string) refine-bravais-settings")
             let start = DispatchTime.now()
             let experiments = try ExperimentListCodec.read(path: exptPath)
             let reflections = try ReflectionTableCodec.read(path: reflPath)

@@ -31,23 +31,14 @@ struct RefineCommand: ParsableCommand {
     func run() throws {
         let set = try step.parameters(RefinementParameterDefinitions.all)
         let files = step.files
-        guard files.count == 2, let exptPath = files.first(where: { $0.hasSuffix(".expt") || $0.hasSuffix(".json") }),
-              let reflPath = files.first(where: { $0.hasSuffix(".refl") }) else {
-            throw ValidationError("name one experiment list and one reflection file (e.g. mxflow refine indexed.expt indexed.refl)")
-        }
+        let (exptPath, reflPath) = try experimentAndReflectionPaths(files, command: "refine",
+                                                                    example: "indexed.expt indexed.refl")
         let parameters: RefinementParameters
         do { parameters = try RefinementParameterDefinitions.parameters(from: set) } catch let e as ParameterError {
             throw ValidationError(e.description)
         }
-        let logFile = LogFile(path: set.text("output.log"))
-        let logger = Logger { level, message in
-            logFile.write(message)
-            if level >= .info { print(message) }
-        }
+        let logger = stepLogger("refine", set)
         try runStep("refine") {
-            logger.info("mxflow \(MXFlowVersion.string) refine")
-            let diff = set.nonDefaultLines
-            if !diff.isEmpty { logger.info("Parameters changed from their defaults:\n  " + diff.joined(separator: "\n  ")) }
             let experiments = try ExperimentListCodec.read(path: exptPath)
             let reflections = try ReflectionTableCodec.read(path: reflPath)
             let start = DispatchTime.now()

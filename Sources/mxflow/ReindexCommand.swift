@@ -52,11 +52,7 @@ struct ReindexCommand: ParsableCommand {
         guard let reflPath = files.first(where: { $0.hasSuffix(".refl") }), files.count <= 2 else {
             throw ValidationError("name a reflection file and optionally an experiment list (e.g. mxflow reindex indexed.expt indexed.refl change_of_basis_op=b,c,a)")
         }
-        let logFile = LogFile(path: set.text("output.log"))
-        let logger = Logger { level, message in
-            logFile.write(message)
-            if level >= .info { print(message) }
-        }
+        let logger = stepLogger("reindex", set)
         try runStep("reindex") {
             var spaceGroupSymbol = set.string("space_group")
             let op: ChangeOfBasis

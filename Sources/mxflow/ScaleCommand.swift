@@ -33,17 +33,10 @@ struct ScaleCommand: ParsableCommand {
 
     func run() throws {
         let set = try step.parameters(ScalingParameterDefinitions.all)
-        let (expt, refl) = try inputFiles(step.files, command: "scale")
-        let logFile = LogFile(path: set.text("output.log"))
-        let logger = Logger { level, message in
-            logFile.write(message)
-            if level >= .info { print(message) }
-        }
+        let (expt, refl) = try experimentAndReflectionPaths(step.files, command: "scale", example: "symmetrized.expt symmetrized.refl")
+        let logger = stepLogger("scale", set)
         try runStep("scale") {
             let start = Date()
-            logger.info("mxflow \(MXFlowVersion.string) scale")
-            let diff = set.nonDefaultLines
-            if !diff.isEmpty { logger.info("Parameters changed from their defaults:\n  " + diff.joined(separator: "\n  ")) }
             let list = try ExperimentListCodec.read(path: expt)
             var table = try ReflectionTableCodec.read(path: refl)
             let (modelOptions, filter, procedure) = ScalingParameterDefinitions.options(from: set)

@@ -28,23 +28,16 @@ struct SearchBeamPositionCommand: ParsableCommand {
     func run() throws {
         let set = try step.parameters(BravaisSettingsParameterDefinitions.searchBeamPosition)
         let files = step.files
-        guard files.count == 2, let exptPath = files.first(where: { $0.hasSuffix(".expt") || $0.hasSuffix(".json") }),
-              let reflPath = files.first(where: { $0.hasSuffix(".refl") }) else {
-            throw ValidationError("name one experiment list and one reflection file (e.g. mxflow search-beam-position imported.expt strong.refl)")
-        }
-        let logFile = LogFile(path: set.text("output.log"))
-        let logger = Logger { level, message in
-            logFile.write(message)
-            if level >= .info { print(message) }
-        }
+        let (exptPath, reflPath) = try experimentAndReflectionPaths(files, command: "search-beam-position",
+                                                                    example: "imported.expt strong.refl")
+        let logger = stepLogger("search-beam-position", set)
         try runStep("search-beam-position") {
             let start = DispatchTime.now()
-            logger.info("mxflow \(MXFlowVersion.string) search-beam-position")
             var list = try ExperimentListCodec.read(path: exptPath)
             guard let experiment = list.experiments.first else { throw IndexingError.noExperiments }
             var table = try ReflectionTableCodec.read(path: reflPath)
             if let ids = table.ints(ReflectionTable.Name.id), list.count > 1 { table = table.select(ids.map { $0 == 0 }) }
-            let quiet = Logger { level, message in logFile.write(message) }
+            let quiet = Logger { _, message in logger.debug(message) }  // the search's detail: log file only
             let r = try BeamCentreSearch.search(experiment: experiment, reflections: table, logger: quiet)
             logger.info(String(format: "Old beam centre: %.2f, %.2f mm (%.1f, %.1f px)", r.oldCentreMm.x, r.oldCentreMm.y,
                                r.oldCentreMm.x / experiment.detector.panels[0].pixelSize.fast,

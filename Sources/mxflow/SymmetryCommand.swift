@@ -30,22 +30,12 @@ struct SymmetryCommand: ParsableCommand {
     func run() throws {
         let set = try step.parameters(SymmetryParameterDefinitions.all)
         let files = step.files
-        guard files.count == 2, let exptPath = files.first(where: { $0.hasSuffix(".expt") || $0.hasSuffix(".json") }),
-              let reflPath = files.first(where: { $0.hasSuffix(".refl") }) else {
-            throw ValidationError("name an experiment list and a reflection file "
-                                  + "(e.g. mxflow symmetry integrated.expt integrated.refl)")
-        }
+        let (exptPath, reflPath) = try experimentAndReflectionPaths(files, command: "symmetry",
+                                                                    example: "integrated.expt integrated.refl")
         let parameters = SymmetryParameterDefinitions.parameters(from: set)
         let exptOut = set.text("output.experiments"), reflOut = set.text("output.reflections")
-        let logFile = LogFile(path: set.text("output.log"))
-        let logger = Logger { level, message in
-            logFile.write(message)
-            if level >= .info { print(message) }
-        }
+        let logger = stepLogger("symmetry", set)
         try runStep("symmetry") {
-            logger.info("mxflow \(MXFlowVersion.string) symmetry")
-            let diff = set.nonDefaultLines
-            if !diff.isEmpty { logger.info("Parameters changed from their defaults:\n  " + diff.joined(separator: "\n  ")) }
             var list = try ExperimentListCodec.read(path: exptPath)
             var reflections = try ReflectionTableCodec.read(path: reflPath)
             guard let index = list.experiments.firstIndex(where: { $0.crystal != nil }),
