@@ -19,5 +19,5 @@ echo "|---|---|---|---|---|---|"
 printf "| 1028×1062 NXmx, bitshuffle-LZ4 | 180 | %.1f | %.0f | %.1f | %.0f |\n" \
   "$wall" "$(echo "$wall * 1000 / 180" | bc -l)" "$(echo "$user + $sys" | bc -l)" "$(echo "$rss / 1024" | bc -l)"
 echo
-echo "Command: \`mxflow simulate ${args[*]#$root/}\` (nproc=2)."
+echo "Command: \`mxflow simulate ${args[*]#$root/}\`."
 rm -rf "$out" "$out.time"
