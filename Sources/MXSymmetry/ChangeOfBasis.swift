@@ -58,16 +58,7 @@ public struct ChangeOfBasis: Hashable, Sendable, CustomStringConvertible {
         var shifts = [Rational](repeating: .zero, count: 3)
         for (row, part) in parts.enumerated() {
             guard !part.isEmpty else { throw SymmetryError.badOperation(text) }
-            var terms: [Substring] = []
-            var start = part.startIndex
-            for i in part.indices where i != part.startIndex && (part[i] == "+" || part[i] == "-") {
-                terms.append(part[start..<i]); start = i
-            }
-            terms.append(part[start...])
-            for var term in terms {
-                var sign = 1
-                if term.first == "+" { term = term.dropFirst() } else if term.first == "-" { sign = -1; term = term.dropFirst() }
-                guard !term.isEmpty else { throw SymmetryError.badOperation(text) }
+            for (sign, term) in try signedTerms(part, of: text) {
                 if let li = term.firstIndex(where: { $0.isLetter }), let column = alphabet.firstIndex(of: term[li]) {
                     // coefficient before the letter ("2", "1/2*", ""), optional divisor after it ("/2").
                     var before = String(term[..<li])

@@ -32,17 +32,7 @@ public struct SymmetryOperation: Hashable, Sendable, CustomStringConvertible {
         var trn = [0, 0, 0]
         for (row, part) in parts.enumerated() {
             guard !part.isEmpty else { throw SymmetryError.badOperation(text) }
-            // Split into signed terms at each + or − that is not the first character.
-            var terms: [Substring] = []
-            var start = part.startIndex
-            for i in part.indices where i != part.startIndex && (part[i] == "+" || part[i] == "-") {
-                terms.append(part[start..<i]); start = i
-            }
-            terms.append(part[start...])
-            for var term in terms {
-                var sign = 1
-                if term.first == "+" { term = term.dropFirst() } else if term.first == "-" { sign = -1; term = term.dropFirst() }
-                guard !term.isEmpty else { throw SymmetryError.badOperation(text) }
+            for (sign, term) in try signedTerms(part, of: text) {
                 if let last = term.last, "xyz".contains(last) {
                     let column = last == "x" ? 0 : (last == "y" ? 1 : 2)
                     var coefficient = String(term.dropLast())
@@ -131,3 +121,22 @@ public struct SymmetryOperation: Hashable, Sendable, CustomStringConvertible {
 }
 
 @usableFromInline func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? a : gcd(b, a % b) }
+
+/// One component of an operator written as text ("x-y+1/2", "a+b", "2c"):
+/// its signed terms, split at each + or − that is not the first character,
+/// each with its sign and the term without it; `text` (the whole operator)
+/// names the error.
+func signedTerms(_ part: Substring, of text: String) throws -> [(sign: Int, term: Substring)] {
+    var terms: [Substring] = []
+    var start = part.startIndex
+    for i in part.indices where i != part.startIndex && (part[i] == "+" || part[i] == "-") {
+        terms.append(part[start..<i]); start = i
+    }
+    terms.append(part[start...])
+    return try terms.map { raw in
+        var term = raw, sign = 1
+        if term.first == "+" { term = term.dropFirst() } else if term.first == "-" { sign = -1; term = term.dropFirst() }
+        guard !term.isEmpty else { throw SymmetryError.badOperation(text) }
+        return (sign, term)
+    }
+}
