@@ -35,7 +35,8 @@ final class ImportCommandTests: XCTestCase {
         XCTAssertEqual(a.scan?.imageRange, b.scan?.imageRange, file: file, line: line)
         XCTAssertEqual(a.scan?.oscillationWidthDegrees, b.scan?.oscillationWidthDegrees, file: file, line: line)
         XCTAssertEqual(a.goniometer?.rotationAxis, b.goniometer?.rotationAxis, file: file, line: line)
-        XCTAssertEqual(a.imageSet?.template, b.imageSet?.template, file: file, line: line)
+        // The same file, whichever way a symbolic link in the path is spelt.
+        XCTAssertEqual(a.imageSet?.template.resolvedPath, b.imageSet?.template.resolvedPath, file: file, line: line)
         XCTAssertEqual(a.imageSet?.singleFileIndices, b.imageSet?.singleFileIndices, file: file, line: line)
     }
 
@@ -130,4 +131,6 @@ final class ImportCommandTests: XCTestCase {
 
 private extension String {
     var standardizedPath: String { (self as NSString).standardizingPath }
+    /// The path with every symbolic link resolved (the `#` template's folder included).
+    var resolvedPath: String { URL(fileURLWithPath: self).resolvingSymlinksInPath().path }
 }
