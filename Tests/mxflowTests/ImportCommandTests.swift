@@ -132,5 +132,8 @@ final class ImportCommandTests: XCTestCase {
 private extension String {
     var standardizedPath: String { (self as NSString).standardizingPath }
     /// The path with every symbolic link resolved (the `#` template's folder included).
-    var resolvedPath: String { URL(fileURLWithPath: self).resolvingSymlinksInPath().path }
+    var resolvedPath: String {
+        let url = URL(fileURLWithPath: self)
+        return url.deletingLastPathComponent().resolvingSymlinksInPath().appendingPathComponent(url.lastPathComponent).path
+    }
 }
