@@ -37,6 +37,12 @@ struct StepArguments: ParsableArguments {
     }
 }
 
+/// A step's typed parameters made from its parameter set; a value the
+/// mapping rejects becomes a usage error, like a malformed key=value.
+func typedParameters<T>(_ make: () throws -> T) throws -> T {
+    do { return try make() } catch let e as ParameterError { throw ValidationError(e.description) }
+}
+
 /// Runs a step body, turning any library error into "mxflow <step>: <sentence>"
 /// on stderr and exit code 1.
 func runStep(_ name: String, _ body: () throws -> Void) throws {

@@ -31,10 +31,7 @@ struct IntegrateCommand: ParsableCommand {
         let files = step.files
         let (exptPath, reflPath) = try experimentAndReflectionPaths(files, command: "integrate",
                                                                     example: "refined.expt refined.refl")
-        let parameters: IntegrationParameters
-        do { parameters = try IntegrationParameterDefinitions.parameters(from: set) } catch let e as ParameterError {
-            throw ValidationError(e.description)
-        }
+        let parameters = try typedParameters { try IntegrationParameterDefinitions.parameters(from: set) }
         let logger = stepLogger("integrate", set)
         try runStep("integrate") {
             let experiments = try ExperimentListCodec.read(path: exptPath)

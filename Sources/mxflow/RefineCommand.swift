@@ -33,10 +33,7 @@ struct RefineCommand: ParsableCommand {
         let files = step.files
         let (exptPath, reflPath) = try experimentAndReflectionPaths(files, command: "refine",
                                                                     example: "indexed.expt indexed.refl")
-        let parameters: RefinementParameters
-        do { parameters = try RefinementParameterDefinitions.parameters(from: set) } catch let e as ParameterError {
-            throw ValidationError(e.description)
-        }
+        let parameters = try typedParameters { try RefinementParameterDefinitions.parameters(from: set) }
         let logger = stepLogger("refine", set)
         try runStep("refine") {
             let experiments = try ExperimentListCodec.read(path: exptPath)
