@@ -5,8 +5,6 @@ import Foundation
 import MXFormats
 import MXIndexing
 import MXLogging
-import MXMath
-import MXModel
 import MXPipeline
 import MXSymmetry
 
@@ -46,17 +44,9 @@ struct IndexCommand: ParsableCommand {
                 parameters.spaceGroupHall = group.hall
             }
             let list = try ExperimentListCodec.read(path: exptPath)
-            guard let experiment = list.experiments.first else { throw IndexingError.noExperiments }
-            if list.count > 1 {
-                logger.warning("\(exptPath) holds \(list.count) experiments: indexing the first sweep only")
-            }
-            var table = try ReflectionTableCodec.read(path: reflPath)
-            if let ids = table.ints(ReflectionTable.Name.id), list.count > 1 {
-                table = table.select(ids.map { $0 == 0 })
-            }
-            logger.info("Indexing \(table.count) strong spots from \(reflPath)")
-            let result = try Indexer(parameters: parameters, logger: logger).index(experiment: experiment, reflections: table)
-            report(result, logger: logger)
+            let table = try ReflectionTableCodec.read(path: reflPath)
+            logger.info("Read \(table.count) strong spots from \(reflPath)")
+            let result = try IndexStep.run(list, strong: table, parameters: parameters, logger: logger)
             // Write the table, then the experiments, each atomically; nothing is written when indexing fails.
             try ReflectionTableCodec.write(result.reflections, path: outputRefl)
             try ExperimentListCodec.write(result.experiments, to: outputExpt)
@@ -65,52 +55,5 @@ struct IndexCommand: ParsableCommand {
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
             logger.info(String(format: "Indexing took %.2f s", seconds))
         }
-    }
-
-    /// The crystallographer's summary: cell with uncertainties, U, B, RMSDs,
-    /// indexed/unindexed counts, and the rotation between lattices.
-    func report(_ result: IndexingResult, logger: Logger) {
-        logger.info(String(format: "\nmax_cell %.1f Å; basis search d_min %.2f Å; beam centre shift refined: %.3f, %.3f mm (fast, slow)",
-                           result.maxCell, result.searchDMin, result.beamCentreShift.fast, result.beamCentreShift.slow))
-        for (i, lattice) in result.lattices.enumerated() {
-            let c = lattice.crystal
-            let p = c.cellParameters
-            let s = lattice.cellSigma.count == 6 ? lattice.cellSigma : [0, 0, 0, 0, 0, 0]
-            logger.info("\nLattice \(i + 1) (found by \(lattice.method.rawValue)), space group \(c.spaceGroupHall.trimmingCharacters(in: .whitespaces)):")
-            logger.info(String(format: "  Unit cell: %.4f(%.4f) %.4f(%.4f) %.4f(%.4f) Å, %.3f(%.3f) %.3f(%.3f) %.3f(%.3f)°",
-                               p.a, s[0], p.b, s[1], p.c, s[2], p.alpha, s[3], p.beta, s[4], p.gamma, s[5]))
-            logger.info(String(format: "  Volume: %.1f Å³", c.volume))
-            if let u = c.U { logger.info("  U matrix:\n" + matrixLines(u)) }
-            if let b = c.B { logger.info("  B matrix (Å⁻¹):\n" + matrixLines(b)) }
-            logger.info("  A = UB (Å⁻¹):\n" + matrixLines(c.A))
-            logger.info(String(format: "  RMSD: x %.3f px, y %.3f px, φ %.4f°", lattice.rmsd.x, lattice.rmsd.y,
-                               lattice.rmsd.phiDegrees))
-        }
-        let ids = result.reflections.ints(ReflectionTable.Name.id) ?? []
-        let total = max(ids.count, 1)
-        logger.info("\n  lattice   # indexed   % of spots")
-        for l in result.lattices.indices {
-            let n = ids.filter { $0 == Int32(l) }.count
-            logger.info(String(format: "  %7d %11d %11.1f", l + 1, n, 100 * Double(n) / Double(total)))
-        }
-        let unindexed = ids.filter { $0 < 0 }.count
-        logger.info(String(format: "  unindexed %9d %11.1f", unindexed, 100 * Double(unindexed) / Double(total)))
-        if result.lattices.count > 1 {
-            logger.info("\nRotation between lattices (smallest over equivalent settings):")
-            for i in 0..<result.lattices.count {
-                for j in (i + 1)..<result.lattices.count {
-                    if let r = LatticeComparison.rotation(from: result.lattices[i].crystal.A, to: result.lattices[j].crystal.A) {
-                        logger.info(String(format: "  %d → %d: %.3f° about (%.4f, %.4f, %.4f)", i + 1, j + 1,
-                                           r.angleDegrees, r.axis.x, r.axis.y, r.axis.z))
-                    } else {
-                        logger.info("  \(i + 1) → \(j + 1): the lattices differ in metric (not related by a rotation)")
-                    }
-                }
-            }
-        }
-    }
-
-    func matrixLines(_ m: Mat3) -> String {
-        (0..<3).map { r in String(format: "    {%10.6f, %10.6f, %10.6f}", m[r, 0], m[r, 1], m[r, 2]) }.joined(separator: "\n")
     }
 }

@@ -1,9 +1,7 @@
 // `mxflow integrate`: integrate refined.expt/refined.refl into integrated.expt/integrated.refl.
 import ArgumentParser
-import Dispatch
 import Foundation
 import MXFormats
-import MXIntegration
 import MXLogging
 import MXModel
 import MXPipeline
@@ -36,28 +34,11 @@ struct IntegrateCommand: ParsableCommand {
         try runStep("integrate") {
             let experiments = try ExperimentListCodec.read(path: exptPath)
             let reflections = try ReflectionTableCodec.read(path: reflPath)
-            let start = DispatchTime.now()
-            let result = try integrate(experiments: experiments, reflections: reflections, parameters: parameters,
-                                       logger: logger)
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
-            for line in IntegrationSummary.lines(result.reflections) { logger.info(line) }
-            logger.info(String(format: "Integration took %.2f s; frame block and open shoeboxes peaked at %.1f MiB; "
-                               + "process peak resident memory %.1f MiB", seconds,
-                               Double(result.peakBufferBytes) / 1_048_576, peakResidentMiB()))
+            let result = try IntegrateStep.run(experiments, refined: reflections, parameters: parameters, logger: logger)
             try ExperimentListCodec.write(result.experiments, to: set.text("output.experiments"))
             try ReflectionTableCodec.write(result.reflections, path: set.text("output.reflections"))
             logger.info("Saved integrated experiments to \(set.text("output.experiments"))")
             logger.info("Saved \(result.reflections.count) integrated reflections to \(set.text("output.reflections"))")
         }
-    }
-
-    /// VmHWM from /proc/self/status (Linux), MiB; 0 elsewhere.
-    func peakResidentMiB() -> Double {
-        guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
-        for line in s.split(separator: "\n") where line.hasPrefix("VmHWM:") {
-            let kb = Double(line.split(separator: " ").dropFirst().first { !$0.isEmpty }.map(String.init) ?? "") ?? 0
-            return kb / 1024
-        }
-        return 0
     }
 }

@@ -3,9 +3,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import MXFormats
-import MXIndexing
 import MXLogging
-import MXModel
 import MXPipeline
 
 struct SearchBeamPositionCommand: ParsableCommand {
@@ -33,25 +31,9 @@ struct SearchBeamPositionCommand: ParsableCommand {
         let logger = stepLogger("search-beam-position", set)
         try runStep("search-beam-position") {
             let start = DispatchTime.now()
-            var list = try ExperimentListCodec.read(path: exptPath)
-            guard let experiment = list.experiments.first else { throw IndexingError.noExperiments }
-            var table = try ReflectionTableCodec.read(path: reflPath)
-            if let ids = table.ints(ReflectionTable.Name.id), list.count > 1 { table = table.select(ids.map { $0 == 0 }) }
-            let quiet = Logger { _, message in logger.debug(message) }  // the search's detail: log file only
-            let r = try BeamCentreSearch.search(experiment: experiment, reflections: table, logger: quiet)
-            logger.info(String(format: "Old beam centre: %.2f, %.2f mm (%.1f, %.1f px)", r.oldCentreMm.x, r.oldCentreMm.y,
-                               r.oldCentreMm.x / experiment.detector.panels[0].pixelSize.fast,
-                               r.oldCentreMm.y / experiment.detector.panels[0].pixelSize.slow))
-            logger.info(String(format: "New beam centre: %.2f, %.2f mm (%.1f, %.1f px)", r.newCentreMm.x, r.newCentreMm.y,
-                               r.newCentreMm.x / experiment.detector.panels[0].pixelSize.fast,
-                               r.newCentreMm.y / experiment.detector.panels[0].pixelSize.slow))
-            logger.info(String(format: "Shift (new − old): %.2f, %.2f mm (%.1f, %.1f px); %.0f%% of spots index at the new centre",
-                               r.shiftMm.x, r.shiftMm.y, r.shiftPx.x, r.shiftPx.y, 100 * r.indexedFraction))
-            list.experiments[0] = r.experiment
-            // Every experiment sharing the first detector gets the same move.
-            for i in list.experiments.indices.dropFirst() where list.experiments[i].detector == experiment.detector {
-                list.experiments[i].detector = r.experiment.detector
-            }
+            let input = try ExperimentListCodec.read(path: exptPath)
+            let table = try ReflectionTableCodec.read(path: reflPath)
+            let list = try BeamCentreStep.run(input, strong: table, logger: logger).list
             try ExperimentListCodec.write(list, to: set.text("output.experiments"))
             logger.info("Saved optimised experiments to \(set.text("output.experiments"))")
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
