@@ -25,6 +25,30 @@ final class HTMLReportTests: XCTestCase {
         XCTAssertNotNil(unbalancedTag("<div><p>x</p>"))
         XCTAssertNotNil(unbalancedTag("<p>a & b</p>"))
         XCTAssertNil(unbalancedTag("<!DOCTYPE html><div><br/><p class=\"a\">x &amp; y &#39;</p></div>"))
+        #if canImport(FoundationXML) || os(macOS)
+        // And the XML parser used by assertWellFormed really rejects bad markup
+        // (XMLDocument on Linux recovers from it silently, so XMLParser it is).
+        XCTAssertNotNil(xmlError("<html><p>x</html>"))
+        XCTAssertNotNil(xmlError("<html>a & b</html>"))
+        XCTAssertNil(xmlError("<!DOCTYPE html>\n<html><p>x &amp; y</p></html>"))
+        #endif
+    }
+
+    func testNonFiniteValuesShowAsDashesAndAreNotPlotted() throws {
+        var s = ProcessSummarySample.full(images: 300)
+        s.result!.shells[3].ccAno = .nan
+        s.result!.outer.rMerge = .infinity
+        s.plots.rmsdPerImage[10].phi = .nan
+        s.plots.wilson[5].y = -.infinity
+        let json = try s.jsonData()
+        let html = HTMLReport.render(try ProcessSummary.decode(json))
+        try assertWellFormed(html)
+        XCTAssertFalse(html.lowercased().contains("nan"))
+        XCTAssertFalse(html.contains("inf"))
+        let rmerge = try XCTUnwrap(html.range(of: "<tr><th>Rmerge(I)</th>"))
+        XCTAssertTrue(html[rmerge.upperBound...].hasPrefix("<td>0.061</td>"))
+        XCTAssertTrue(html[rmerge.upperBound...].contains("<td>–</td></tr><tr><th>Rmeas(I)</th>"))
+        XCTAssertEqual(try sectionText(html, "shells").components(separatedBy: "<td>–</td>").count - 1, 1)
     }
 
     func testEverySectionAppearsWithItsPlots() throws {
@@ -286,14 +310,36 @@ final class HTMLReportTests: XCTestCase {
     func assertWellFormed(_ html: String, file: StaticString = #filePath, line: UInt = #line) throws {
         if let problem = unbalancedTag(html) { XCTFail(problem, file: file, line: line) }
         #if canImport(FoundationXML) || os(macOS)
-        do {
-            let doc = try XMLDocument(data: Data(html.utf8), options: [])
-            XCTAssertEqual(doc.rootElement()?.name, "html", file: file, line: line)
-        } catch {
-            XCTFail("not well-formed XML: \(error)", file: file, line: line)
-        }
+        if let error = xmlError(html) { XCTFail("not well-formed XML: \(error)", file: file, line: line) }
         #endif
     }
+
+    #if canImport(FoundationXML) || os(macOS)
+    /// nil when `text` parses as XML with an <html> root; else the parser's complaint.
+    func xmlError(_ text: String) -> String? {
+        final class Root: NSObject, XMLParserDelegate {
+            var name: String?
+            func parser(_ parser: XMLParser, didStartElement element: String, namespaceURI: String?,
+                        qualifiedName: String?, attributes: [String: String] = [:]) {
+                if name == nil { name = element }
+            }
+            // libxml2 reports some well-formedness errors (a bare &) here without failing parse().
+            var error: String?
+            func parser(_ parser: XMLParser, parseErrorOccurred parseError: Error) {
+                if error == nil { error = "line \(parser.lineNumber): \(parseError)" }
+            }
+        }
+        let parser = XMLParser(data: Data(text.utf8))
+        let root = Root()
+        parser.delegate = root
+        guard parser.parse() else {
+            return "line \(parser.lineNumber), column \(parser.columnNumber): "
+                + (parser.parserError.map { "\($0)" } ?? "parse error")
+        }
+        if let e = root.error { return e }
+        return root.name == "html" ? nil : "root element is \(root.name ?? "missing")"
+    }
+    #endif
 
     /// nil when every tag closes in order and every & starts an entity; else what is wrong.
     func unbalancedTag(_ s: String) -> String? {
