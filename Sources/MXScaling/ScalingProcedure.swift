@@ -42,13 +42,22 @@ public struct ScalingResult: Sendable {
     public var choiceRmeas: [(IntensityChoice, Double)]
 }
 
+/// The error-model fit: DIALS' (deviations scaled by sqrt((n−1)/n), a from
+/// the normal probability plot, b from bin variances) or the unbiased one
+/// (sqrt(n/(n−1)), robust bin variances), which gives a larger a.
+public enum ErrorModelMethod: String, Sendable, CaseIterable {
+    case dials
+    case unbiased
+}
+
 public enum ScalingProcedure {
     public struct Options: Sendable {
         public var intensityChoice: String = "combine"   // profile | sum | combine
         public var errorModel = true
         public var outlierZMax = 6.0
-        /// Normalise deviations in the error model fit as DIALS 3.12 does (smaller a).
-        public var dialsErrorModelPrefactor = false
+        /// How the error model is fitted: as DIALS 3.12 does (the default, so
+        /// that σ and ⟨I/σ⟩ agree with dials.scale) or by the unbiased robust fit.
+        public var errorModelMethod: ErrorModelMethod = .dials
         public init() {}
     }
 
@@ -86,11 +95,15 @@ public enum ScalingProcedure {
         if options.intensityChoice == "combine" && hasProfile {
             let g = fit.inverseScales()
             var candidates: [IntensityChoice] = [.profile, .summed]
-            let strong = (0..<o.count).filter { fit.use[$0] }.map { o.summedIntensity[$0] / g[$0] }.sorted()
-            if !strong.isEmpty {
-                // midpoints spread over the strong end of the intensity distribution
-                for q in [0.99, 0.9] { candidates.append(.combined(midpoint: max(strong[Int(q * Double(strong.count - 1))], 1))) }
-                candidates.append(.combined(midpoint: max(strong[strong.count - 1] / 10, 1)))
+            // DIALS' midpoints: the mean summed intensity (at least 10), then a tenth
+            // of the largest, divided by 10 until below that mean.
+            let summed = (0..<o.count).filter { fit.use[$0] }.map { o.summedIntensity[$0] }
+            if let top = summed.max() {
+                let average = max(10, summed.reduce(0, +) / Double(summed.count))
+                candidates.append(.combined(midpoint: average))
+                var mid = top / 10
+                candidates.append(.combined(midpoint: mid))
+                while mid > average { mid /= 10; candidates.append(.combined(midpoint: mid)) }
             }
             for c in candidates {
                 let (ci, _) = values(c)
@@ -111,9 +124,15 @@ public enum ScalingProcedure {
         func applyErrorModel() {
             let g = fit.inverseScales()
             let x = (0..<o.count).map { iv[$0] / g[$0] }, v = (0..<o.count).map { vv[$0] / (g[$0] * g[$0]) }
-            let grp = (0..<o.count).map { fit.use[$0] ? o.group[$0] : -1 }
-            model = ErrorModel.fit(intensities: x, variances: v, group: grp, groupCount: o.groupCount,
-                                   dialsPrefactor: options.dialsErrorModelPrefactor)
+            if options.errorModelMethod == .dials {
+                // DIALS groups I(+) and I(−) apart for the error model whether or not scaling does.
+                let grp = (0..<o.count).map { fit.use[$0] ? o.errorModelGroup[$0] : -1 }
+                model = ErrorModel.fitDIALS(intensities: iv, variances: vv, inverseScales: g, group: grp,
+                                            groupCount: o.errorModelGroupCount)
+            } else {
+                let grp = (0..<o.count).map { fit.use[$0] ? o.group[$0] : -1 }
+                model = ErrorModel.fit(intensities: x, variances: v, group: grp, groupCount: o.groupCount)
+            }
             if let m = model {
                 // σ'² of the unscaled intensity: g²·a²(σ²/g² + b²(I/g)²) = a²(σ² + (bI)²)
                 fit.variances = (0..<o.count).map { m.variance(vv[$0], intensity: iv[$0]) }
