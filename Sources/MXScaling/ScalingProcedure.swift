@@ -1,6 +1,7 @@
 // ScalingProcedure: the order of scaling — fit, outliers, intensity choice, error model, refit — and its result.
 import Foundation
 import MXLogging
+import MXModel
 
 /// Why scaling cannot proceed, in a user sentence saying what to change.
 public enum ScalingError: Error, Equatable, CustomStringConvertible {
@@ -188,5 +189,47 @@ public enum ScalingProcedure {
             den += x
         }
         return den > 0 ? num / den : .nan
+    }
+}
+
+/// Scaling prepared from a table, with the grouping actually used.
+public struct PreparedScaling: Sendable {
+    public var observations: ScalingObservations
+    /// Rows cut by d_min/d_max.
+    public var resolutionExcluded: [Bool]
+    public var result: ScalingResult
+    /// False when I(+) and I(−) were asked to be kept apart but had to be merged.
+    public var anomalousGroups: Bool
+    /// Set when anomalous grouping was given up, saying why.
+    public var anomalousNote: String?
+}
+
+extension ScalingProcedure {
+    /// Builds the observations of `table` and scales them. When
+    /// `filter.anomalous` keeps I(+) and I(−) apart and that leaves too few
+    /// equivalents to determine the model (P1, or any group whose only
+    /// equivalents are Friedel mates, in one sweep), scaling proceeds with
+    /// Friedel mates merged and the note says anomalous statistics are unavailable.
+    public static func prepareAndRun(table: ReflectionTable, experiments: ExperimentList, filter: ScalingFilter,
+                                     lmax: Int, models: [PhysicalScalingModel], options: Options = Options(),
+                                     logger: Logger? = nil) throws -> PreparedScaling {
+        let (obs, cut) = try ScalingInput.observations(table: table, experiments: experiments, filter: filter, lmax: lmax)
+        do {
+            let result = try run(obs, models: models, options: options, logger: logger)
+            return PreparedScaling(observations: obs, resolutionExcluded: cut, result: result, anomalousGroups: filter.anomalous,
+                                   anomalousNote: nil)
+        } catch ScalingError.tooFewReflections(let n, let p) where filter.anomalous {
+            let note = "keeping I(+) and I(−) apart leaves \(n) observations with an equivalent, too few for "
+                + "\(p) parameters: scaled with Friedel mates together; anomalous statistics are unavailable "
+                + "(there are no equivalents of the same hand to compare)"
+            logger?.info("Anomalous grouping: " + note)
+            var merged = filter
+            merged.anomalous = false
+            let (obs2, cut2) = try ScalingInput.observations(table: table, experiments: experiments, filter: merged,
+                                                             lmax: lmax)
+            let result = try run(obs2, models: models, options: options, logger: logger)
+            return PreparedScaling(observations: obs2, resolutionExcluded: cut2, result: result, anomalousGroups: false,
+                                   anomalousNote: note)
+        }
     }
 }

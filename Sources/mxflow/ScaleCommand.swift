@@ -50,7 +50,9 @@ struct ScaleCommand: ParsableCommand {
                                             options: modelOptions)
             }
             let lmax = models.contains { $0.absorption != nil } ? modelOptions.lmax : 0
-            let (obs, cut) = try ScalingInput.observations(table: table, experiments: list, filter: filter, lmax: lmax)
+            let prepared = try ScalingProcedure.prepareAndRun(table: table, experiments: list, filter: filter, lmax: lmax,
+                                                              models: models, options: procedure, logger: logger)
+            let (obs, cut, result) = (prepared.observations, prepared.resolutionExcluded, prepared.result)
             logger.info("Read \(table.count) reflections in \(list.count) experiment(s); "
                         + "\(obs.usable.filter { $0 }.count) pass the filters (partiality ≥ \(filter.partialityCutoff), "
                         + "I/σ ≥ \(filter.minIOverSigma)\(filter.dMin.map { String(format: ", d ≥ %.2f Å", $0) } ?? ""))")
@@ -58,7 +60,6 @@ struct ScaleCommand: ParsableCommand {
                 logger.info("Experiment \(k): \(m.scale.count) scale, \(m.decay?.count ?? 0) decay, "
                             + "\(m.absorption?.count ?? 0) absorption parameters")
             }
-            let result = try ScalingProcedure.run(obs, models: models, options: procedure, logger: logger)
 
             // Columns and flags as dials.scale writes them.
             table.set("inverse_scale_factor", .double(result.inverseScales))
@@ -79,10 +80,12 @@ struct ScaleCommand: ParsableCommand {
 
             // Statistics of the scaled data (merging statistics of helper-mtz).
             let data = try UnmergedIntensities(scaled: table, experiments: list)
-            let stats = MergingStatistics(data, bins: 20, binningMethod: .volume, anomalous: filter.anomalous)
+            // As DIALS: the table merges I(+) and I(−); CCano comes from the anomalous merge.
+            let stats = MergingStatistics(data, bins: 20, binningMethod: .volume, anomalous: false)
             logger.info("\nMerging statistics by resolution shell:\n")
             logger.info(MergingStatisticsTable.shellTable(stats).joined(separator: "\n"))
             logger.info("\n" + MergingStatisticsTable.summary(stats).joined(separator: "\n"))
+            if let note = prepared.anomalousNote { logger.info("\nAnomalous grouping: " + note) }
 
             // Write both files only after everything has been computed.
             let exptText = try scaledExperimentList(list, models: result.models)

@@ -22,7 +22,8 @@ final class ExportTests: XCTestCase {
         let prf = try XCTUnwrap(table.doubles(ReflectionTable.Name.intensityPrfValue))
         let prfVar = try XCTUnwrap(table.doubles(ReflectionTable.Name.intensityPrfVariance))
         table.set("inverse_scale_factor", .double(g))
-        table.set("inverse_scale_factor_variance", .double(g.map { 1e-4 * $0 }))
+        // σ(g) = (row + 1)·10⁻³ names each row in SIGSCALEUSED, so the file's rows can be traced back.
+        table.set("inverse_scale_factor_variance", .double(g.indices.map { pow(Double($0 + 1) * 1e-3, 2) }))
         table.set("intensity.scale.value", .double(prf))
         table.set("intensity.scale.variance", .double(prfVar.map { max($0, 1) }))
         return (list, table, g)
@@ -39,17 +40,18 @@ final class ExportTests: XCTestCase {
         let result = try Export.unmergedMTZ(table: table, experiments: list, set: try parameters([]), history: ["test"])
         XCTAssertEqual(result.intensity, .scale)
         let mtz = result.mtz
+        // (the fixture has no background.sum columns, so no BG/SIGBG)
         XCTAssertEqual(mtz.columns.map(\.label), ["H", "K", "L", "M/ISYM", "BATCH", "I", "SIGI", "SCALEUSED",
-                                                  "SIGSCALEUSED", "BG", "SIGBG", "FRACTIONCALC", "XDET", "YDET", "ROT",
-                                                  "LP", "QE"])
+                                                  "SIGSCALEUSED", "FRACTIONCALC", "XDET", "YDET", "ROT", "LP", "QE"])
         let scan = try XCTUnwrap(list[0].scan)
         XCTAssertEqual(mtz.batches.count, scan.numberOfImages)
         XCTAssertEqual(mtz.batches.map(\.number), Array(scan.imageRange).map { $0 + scan.batchOffset })
         let back = try MTZReader.decode(try MTZWriter.encode(mtz))
         XCTAssertEqual(back.reflectionCount, mtz.reflectionCount)
         XCTAssertEqual(back.columns.map(\.label), mtz.columns.map(\.label))
-        XCTAssertEqual(String(back.columns.map(\.type)), "HHHYBJQRRRRRRRRRR")
-        XCTAssertEqual(back.symmetry.number, 96)
+        XCTAssertEqual(String(back.columns.map(\.type)), "HHHYBJQRRRRRRRR")
+        let crystalGroup = try XCTUnwrap(list[0].crystal).spaceGroup()
+        XCTAssertEqual(back.symmetry.number, crystalGroup.number)
         XCTAssertEqual(back.batches.count, mtz.batches.count)
         for (a, b) in zip(back.batches, mtz.batches) {
             XCTAssertEqual(a.number, b.number)
@@ -62,19 +64,24 @@ final class ExportTests: XCTestCase {
             XCTAssertEqual(b.phiEnd - b.phiStart, w, accuracy: 1e-4)
             if k > 0 { XCTAssertEqual(b.phiStart, back.batches[k - 1].phiEnd, accuracy: 1e-3) }
         }
-        // I = I_scale/g and SCALEUSED = g, row by row; indices in the ASU.
+        // I = I_scale/g, SIGI = σ/g and SCALEUSED = g, row by row; indices in the ASU.
         let group = try XCTUnwrap(back.symmetry.spaceGroup())
-        let i = try XCTUnwrap(back.column("I")).values, s = try XCTUnwrap(back.column("SCALEUSED")).values
+        let i = try XCTUnwrap(back.column("I")).values, sigi = try XCTUnwrap(back.column("SIGI")).values
+        let s = try XCTUnwrap(back.column("SCALEUSED")).values, tag = try XCTUnwrap(back.column("SIGSCALEUSED")).values
         let iScale = try XCTUnwrap(table.doubles("intensity.scale.value"))
-        let gByValue = Dictionary(g.indices.map { (Float(g[$0]), $0) }, uniquingKeysWith: { a, _ in a })
-        var checked = 0
+        let vScale = try XCTUnwrap(table.doubles("intensity.scale.variance"))
+        let hkl = try XCTUnwrap(table.millerIndices(ReflectionTable.Name.millerIndex))
+        var seen = Set<Int>()
         for r in 0..<back.reflectionCount {
-            if let row = gByValue[s[r]] {
-                XCTAssertEqual(Double(i[r]), iScale[row] / g[row], accuracy: 1e-3 * max(1, abs(iScale[row] / g[row])))
-                checked += 1
-            }
+            let row = Int((Double(tag[r]) * 1000).rounded()) - 1
+            XCTAssertTrue(seen.insert(row).inserted)
+            XCTAssertEqual(Double(s[r]), g[row], accuracy: 1e-6)
+            XCTAssertEqual(Double(i[r]), iScale[row] / g[row], accuracy: 1e-5 * max(1, abs(iScale[row] / g[row])))
+            XCTAssertEqual(Double(sigi[r]), vScale[row].squareRoot() / g[row], accuracy: 1e-5 * vScale[row].squareRoot())
+            let m = hkl[row]
+            XCTAssertEqual(back.millerIndices[r], group.asymmetricUnitIndex(Miller(Int(m.h), Int(m.k), Int(m.l))).index)
         }
-        XCTAssertGreaterThan(checked, back.reflectionCount / 2)
+        XCTAssertEqual(seen.count, back.reflectionCount)
         for m in back.millerIndices.prefix(500) { XCTAssertEqual(group.asymmetricUnitIndex(m).index, m) }
     }
 
@@ -125,9 +132,11 @@ final class ExportTests: XCTestCase {
         let (status, out) = try run(gemmi, ["mtz", "-B", "5", path])
         XCTAssertEqual(status, 0, out)
         XCTAssertTrue(out.contains("Batch 5"), out)
+        XCTAssertTrue(out.contains("Phi start - end: 4 - 5"), out)   // image 5 of 1° images from 0°
         let (s2, dump) = try run(gemmi, ["mtz", path])
         XCTAssertEqual(s2, 0, dump)
-        XCTAssertTrue(dump.contains("P 43 21 2"), dump)
+        XCTAssertTrue(dump.contains("Number of Batches = 20"), dump)
+        XCTAssertTrue(dump.contains("Space Group Number: 77"), dump)
         XCTAssertTrue(dump.contains("SCALEUSED"), dump)
     }
 
@@ -154,7 +163,7 @@ final class ExportTests: XCTestCase {
         XCTAssertEqual(Int(lines[0][1]), scan.imageRange.lowerBound + scan.batchOffset)
         XCTAssertEqual(Double(lines[0][2])!, scan.startAngleDegrees(ofImage: scan.imageRange.lowerBound), accuracy: 1e-3)
         XCTAssertEqual(Double(lines[0][4])!, list[0].beam.wavelength, accuracy: 1e-4)
-        XCTAssertEqual(Int(lines[1][1]), 96)
+        XCTAssertEqual(Int(lines[1][1]), try XCTUnwrap(list[0].crystal).spaceGroup().number)
         XCTAssertTrue(lines[2].contains("SCALEUSED"))
     }
 }
