@@ -95,8 +95,9 @@ public struct ErrorModel: Sendable, Equatable {
     /// the unbiased sqrt(n/(n−1))).
     /// Cycles: a scales the slope of the sorted δ against normal quantiles
     /// over the central |x| < 1.5; b minimises Σ w_k[(½ − var_k)² + 1/var_k − 5/4]
-    /// over log-spaced bins of g·Ī weighted by their mean g·Ī; until a
-    /// changes by less than 1%. Returns nil with fewer than 250 observations.
+    /// over log-spaced bins of g·Ī weighted by their mean g·Ī, searched
+    /// locally from the current b (0.02 at first) as DIALS' minimiser does; until a
+    /// changes by less than 1%; if that fails, a = 1 and b alone. Returns nil with fewer than 250 observations.
     public static func fitDIALS(intensities I: [Double], variances v: [Double], inverseScales g: [Double],
                                 group: [Int], groupCount: Int, minIh: Double = 25, bins nBins: Int = 10) -> ErrorModel? {
         // Group means from all members (the Ih table is built before the filters).
@@ -185,15 +186,28 @@ public struct ErrorModel: Sendable, Equatable {
             return a * sxy / max(sxx, 1e-300)
         }
         func refineB(_ a: Double, _ start: Double) -> Double {
-            // The target is smooth in b ≥ 0: bracket on a grid, then golden section.
-            let grid = (0...50).map { 0.2 * Double($0) / 50 }
-            let values = grid.map { bTarget(a, $0) }
-            let k = values.indices.min { values[$0] < values[$1] }!
-            var l = grid[max(0, k - 1)], r = grid[min(grid.count - 1, k + 1)]
+            // DIALS minimises from the current b with a local (LBFGS) search, and the
+            // target can have several minima: walk downhill from `start` in small
+            // steps to bracket the nearest minimum, then golden section inside it.
+            let step = 0.0005
+            var x = max(0, start), fx = bTarget(a, x)
+            var direction = bTarget(a, x + step) < fx ? 1.0 : -1.0
+            if direction < 0 && (x - step < 0 || bTarget(a, x - step) >= fx) { direction = 0 }
+            var l = max(0, x - step), r = x + step
+            if direction != 0 {
+                while true {
+                    let next = x + direction * step
+                    if next < 0 || next > 1 { break }
+                    let fn = bTarget(a, next)
+                    if fn >= fx { break }
+                    x = next; fx = fn
+                }
+                l = max(0, x - step); r = x + step
+            }
             let ratio = (5.0.squareRoot() - 1) / 2
             var c = r - ratio * (r - l), e = l + ratio * (r - l)
             var fc = bTarget(a, c), fe = bTarget(a, e)
-            for _ in 0..<40 {
+            for _ in 0..<30 {
                 if fc < fe { r = e; e = c; fe = fc; c = r - ratio * (r - l); fc = bTarget(a, c) }
                 else { l = c; c = e; fc = fe; e = l + ratio * (r - l); fe = bTarget(a, e) }
             }
