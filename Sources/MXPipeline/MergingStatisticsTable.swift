@@ -35,7 +35,7 @@ public enum MergingStatisticsTable {
             line("CC half") { String(format: "%.3f", $0.ccHalf) },
             line("Anomalous completeness") { String(format: "%.1f", 100 * $0.anomalousCompleteness) },
             line("Anomalous multiplicity") { String(format: "%.1f", $0.anomalousMultiplicity) },
-            line("Anomalous correlation") { String(format: "%.3f", $0.ccAnomalous) },
+            line("Anomalous correlation") { $0.ccAnomalousCount > 0 ? String(format: "%.3f", $0.ccAnomalous) : "n/a" },
             line("Total observations") { "\($0.observations)" },
             line("Total unique") { "\($0.unique)" },
         ]

@@ -26,9 +26,10 @@ public enum ScalingParameterDefinitions {
                             help: "Intensities to scale: profile-fitted, summed, or the combination with the lowest Rmeas"),
         ParameterDefinition("error_model", .choice(["basic", "None"]), default: "basic",
                             help: "Fit σ'² = a²(σ² + (bI)²) to the spread of equivalents"),
-        ParameterDefinition("error_model_deviations", .choice(["unbiased", "dials"]), default: "unbiased",
-                            help: "Normalise deviations from the group mean by sqrt(n/(n−1)) (unbiased) or, "
-                                + "as DIALS 3.12, by sqrt((n−1)/n), which gives a smaller a and higher I/σ"),
+        ParameterDefinition("error_model_fit", .choice(ErrorModelMethod.allCases.map(\.rawValue)), default: "dials",
+                            help: "Fit the error model as DIALS 3.12 does (deviations scaled by sqrt((n−1)/n), a from "
+                                + "the normal probability plot), or unbiased (sqrt(n/(n−1)), robust bin variances; "
+                                + "a larger a and lower I/σ)"),
         ParameterDefinition("outlier_zmax", .double(min: 0), default: "6",
                             help: "Reject observations deviating more than this many σ from their equivalents"),
         ParameterDefinition("partiality_cutoff", .double(min: 0, max: 1), default: "0.4",
@@ -63,7 +64,7 @@ public enum ScalingParameterDefinitions {
         p.intensityChoice = set.text("intensity_choice")
         p.errorModel = set.string("error_model") != nil
         p.outlierZMax = set.double("outlier_zmax") ?? 6
-        p.dialsErrorModelPrefactor = set.text("error_model_deviations") == "dials"
+        p.errorModelMethod = ErrorModelMethod(rawValue: set.text("error_model_fit")) ?? .dials
         return (m, f, p)
     }
 }

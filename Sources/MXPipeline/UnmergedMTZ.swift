@@ -6,18 +6,33 @@ import MXModel
 import MXScaling
 import MXSymmetry
 
+/// Which intensities an unmerged MTZ carries (dials.export's `intensity=`).
+public enum ExportIntensity: String, CaseIterable, Sendable {
+    /// `intensity.scale.*`/g, the scaled intensities (needs a scaled table).
+    case scale
+    /// Summed intensities ·lp/qe/partiality, with IPR/SIGIPR = profile-fitted where they exist.
+    case sum
+    /// Profile-fitted intensities ·lp/qe (rows flagged integrated_prf).
+    case profile
+}
+
 /// Builds the unmerged MTZ of dials.export (`dials/util/export_mtz.py`) for
 /// the first experiment of a list: H K L in the reciprocal ASU with M/ISYM,
 /// BATCH, I/SIGI = scaled intensities `intensity.scale.*`/g with SCALEUSED/
-/// SIGSCALEUSED = g (the inverse scale factor), else the profile-fitted
-/// or summed intensity, BG/SIGBG, FRACTIONCALC (partiality), XDET/YDET
-/// (calculated pixel position), ROT (calculated φ, degrees), LP and QE.
-/// Rows are those merging would use (excluded/outlier flags, partiality).
+/// SIGSCALEUSED = g (the inverse scale factor), or the summed intensity
+/// (corrected by lp/qe/partiality, with IPR/SIGIPR the profile-fitted one)
+/// or the profile-fitted one alone, BG/SIGBG, FRACTIONCALC (partiality),
+/// XDET/YDET (calculated pixel position), ROT (calculated φ, degrees), LP and QE.
+/// Rows are those merging would use (excluded/outlier flags, partiality,
+/// d ≥ `dMin`); unscaled exports keep rows integrated by the chosen method.
 /// Batch headers as DIALS' `add_dials_batches` fills them, using the static
 /// crystal model: U in the Cambridge frame (X along the beam, Z along the
 /// rotation axis) and MOSFLM's B convention.
 public enum UnmergedMTZ {
+    /// - Parameter intensity: nil chooses `scale` for a scaled table, else `sum`
+    ///   (with IPR) when summed intensities exist, else `profile`.
     public static func make(_ table: ReflectionTable, experiments: ExperimentList, partialityThreshold: Double = 0.4,
+                            intensity: ExportIntensity? = nil, dMin: Double? = nil,
                             names: MergedMTZ.Names = .init(), history: [String] = []) throws -> MTZFile {
         guard let experiment = experiments.experiments.first, let crystal = experiment.crystal else {
             throw ScaledReflectionsError.noCrystal
@@ -31,11 +46,15 @@ public enum UnmergedMTZ {
         var f = MTZFile(title: "From mxflow export", cell: cell, symmetry: MTZSymmetry(spaceGroup: g), history: history)
         let ds = f.addDataset(project: names.project, crystal: names.crystal, dataset: names.dataset, cell: cell,
                               wavelength: experiment.beam.wavelength)
-        let scaled = table.contains("intensity.scale.value")
-        let (iName, vName) = scaled ? ("intensity.scale.value", "intensity.scale.variance")
-            : (table.contains(ReflectionTable.Name.intensityPrfValue)
-               ? (ReflectionTable.Name.intensityPrfValue, ReflectionTable.Name.intensityPrfVariance)
-               : (ReflectionTable.Name.intensitySumValue, ReflectionTable.Name.intensitySumVariance))
+        let choice = intensity ?? (table.contains("intensity.scale.value") ? .scale
+            : table.contains(ReflectionTable.Name.intensitySumValue) ? .sum : .profile)
+        let scaled = choice == .scale
+        let (iName, vName): (String, String)
+        switch choice {
+        case .scale: (iName, vName) = ("intensity.scale.value", "intensity.scale.variance")
+        case .sum: (iName, vName) = (ReflectionTable.Name.intensitySumValue, ReflectionTable.Name.intensitySumVariance)
+        case .profile: (iName, vName) = (ReflectionTable.Name.intensityPrfValue, ReflectionTable.Name.intensityPrfVariance)
+        }
         guard let iv = table.doubles(iName), let vv = table.doubles(vName) else {
             throw ScaledReflectionsError.missingColumn(iName)
         }
@@ -48,21 +67,38 @@ public enum UnmergedMTZ {
         let lp = table.doubles(ReflectionTable.Name.lp), qe = table.doubles(ReflectionTable.Name.qe)
         let scan = experiment.scan
         let offset = scan?.batchOffset ?? 0
+        // Unscaled intensities get the corrections dials.export applies: lp/qe, and
+        // for summed ones the partiality (profile fitting already models the full spot).
+        let conversion = (0..<table.count).map { (lp?[$0] ?? 1) / max(qe?[$0] ?? 1, 1e-12) }
+        func factor(_ i: Int) -> Double {
+            switch choice {
+            case .scale: return 1 / (inverse?[i] ?? 1)
+            case .profile: return conversion[i]
+            case .sum: return conversion[i] / (partiality?[i] ?? 1)
+            }
+        }
+        let prf = table.doubles(ReflectionTable.Name.intensityPrfValue)
+        let prfVar = table.doubles(ReflectionTable.Name.intensityPrfVariance)
+        let required: ReflectionFlags? = choice == .sum ? .integratedSum : choice == .profile ? .integratedPrf : nil
         var rows: [Int] = []
         for i in 0..<table.count {
             if !flags.isEmpty, !flags[i].isDisjoint(with: bad) { continue }
-            guard vv[i] > 0, !millers[i].isZero else { continue }
-            if let s = inverse, !(s[i] > 0) { continue }
-            if let p = partiality, p[i] < partialityThreshold { continue }
+            if let r = required, !flags.isEmpty, !flags[i].contains(r) { continue }
+            guard vv[i] > 0, iv[i].isFinite, !millers[i].isZero else { continue }
+            if scaled, let s = inverse, !(s[i] > 0) { continue }
+            if let p = partiality, p[i] < partialityThreshold || !(p[i] > 0) { continue }
+            if let d = dMin {
+                let m = millers[i]
+                if uc.dSpacing(Miller(Int(m.h), Int(m.k), Int(m.l))) < d { continue }
+            }
             rows.append(i)
         }
+        guard !rows.isEmpty else { throw ScaledReflectionsError.noObservations }
         let mapped = rows.map { g.asymmetricUnitIndex(Miller(Int(millers[$0].h), Int(millers[$0].k), Int(millers[$0].l))) }
         func col(_ label: String, _ type: Character, _ v: [Double], _ d: Int = ds) -> MTZColumn {
             MTZColumn(label: label, type: type, datasetID: d, values: v.map(Float.init))
         }
         let z = rows.map { xyz?[$0].z ?? 0 }
-        // Scaled data: I/g and σ/g (g = inverse scale factor, also written as SCALEUSED), as dials.export writes them.
-        let gInv = scaled ? (inverse ?? [Double](repeating: 1, count: table.count)) : [Double](repeating: 1, count: table.count)
         // Batch = image of the observed centroid (⌊z⌋ + 1), kept inside the scan so every batch has a header.
         let observed = table.vec3s(ReflectionTable.Name.xyzobsPxValue) ?? xyz
         let lastFrame = (scan?.numberOfImages ?? Int.max) - 1
@@ -71,8 +107,15 @@ public enum UnmergedMTZ {
             col("H", "H", mapped.map { Double($0.index.h) }, 0), col("K", "H", mapped.map { Double($0.index.k) }, 0),
             col("L", "H", mapped.map { Double($0.index.l) }, 0), col("M/ISYM", "Y", mapped.map { Double($0.isym) }),
             col("BATCH", "B", batchFrames.map { Double($0 + 1 + offset) }),
-            col("I", "J", rows.map { iv[$0] / gInv[$0] }), col("SIGI", "Q", rows.map { vv[$0].squareRoot() / gInv[$0] }),
+            // Scaled data: I/g and σ/g (g = inverse scale factor, also written as SCALEUSED), as dials.export writes them.
+            col("I", "J", rows.map { iv[$0] * factor($0) }), col("SIGI", "Q", rows.map { vv[$0].squareRoot() * factor($0) }),
         ]
+        if choice == .sum, let p = prf, let pv = prfVar {
+            // Profile-fitted beside summed, missing (NaN) where profile fitting failed.
+            let ok = rows.map { flags.isEmpty || flags[$0].contains(.integratedPrf) ? pv[$0] > 0 : false }
+            columns.append(col("IPR", "J", zip(rows, ok).map { $1 ? p[$0] * conversion[$0] : .nan }))
+            columns.append(col("SIGIPR", "Q", zip(rows, ok).map { $1 ? pv[$0].squareRoot() * conversion[$0] : .nan }))
+        }
         if scaled, let s = inverse {
             columns.append(col("SCALEUSED", "R", rows.map { s[$0] }))
             columns.append(col("SIGSCALEUSED", "R", rows.map { max(0, inverseVar?[$0] ?? 0).squareRoot() }))

@@ -33,6 +33,9 @@ public struct ShellStatistics: Sendable, Equatable {
     /// Number of reflections CC½ was computed over (n ≥ 2).
     public var ccHalfCount: Int
     public var ccAnomalous: Double
+    /// Acentric reflections with two or more observations of each hand, over which CCano was computed
+    /// (0: CCano unavailable, e.g. P1 from one sweep).
+    public var ccAnomalousCount: Int
     public var anomalousPairs: Int
     public var anomalousCompleteness: Double
     public var anomalousMultiplicity: Double
@@ -170,7 +173,7 @@ public struct MergingStatistics: Sendable {
             rMerge: rDen != 0 ? rNum / rDen : 0, rMeas: rDen != 0 ? measNum / rDen : 0,
             rPim: rDen != 0 ? pimNum / rDen : 0,
             ccHalf: ccHalf, ccHalfCount: halves1.count,
-            ccAnomalous: pearson(dano1, dano2) ?? 0, anomalousPairs: pairs,
+            ccAnomalous: pearson(dano1, dano2) ?? 0, ccAnomalousCount: dano1.count, anomalousPairs: pairs,
             anomalousCompleteness: possibleAcentric > 0 ? min(1, Double(pairs) / Double(possibleAcentric)) : 0,
             anomalousMultiplicity: anomalousGroups.isEmpty ? 0 : Double(obs.count) / Double(anomalousGroups.count))
     }

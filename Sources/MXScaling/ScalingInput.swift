@@ -61,7 +61,8 @@ public enum ScalingInput {
         var sI = [Double](repeating: 0, count: n), sV = [Double](repeating: 0, count: n)
         var usable = [Bool](repeating: false, count: n), cut = [Bool](repeating: false, count: n)
         var groupOf = [Int](repeating: 0, count: n)
-        var keys: [MergeKey: Int] = [:]
+        var keys: [MergeKey: Int] = [:], anomalousKeys: [MergeKey: Int] = [:]
+        var anomalousGroupOf = [Int](repeating: 0, count: n)
         var centric: [Miller: Bool] = [:]
         var highest = Double.infinity
         var buffer: [Double] = []
@@ -107,6 +108,14 @@ public enum ScalingInput {
             }
             let key = MergeKey(index: mapped.index, isPlus: plus)
             if let g = keys[key] { groupOf[i] = g } else { groupOf[i] = keys.count; keys[key] = keys.count }
+            let c: Bool
+            if let known = centric[mapped.index] { c = known } else {
+                c = group.isCentric(mapped.index); centric[mapped.index] = c
+            }
+            let anomalousKey = MergeKey(index: mapped.index, isPlus: c || mapped.isym % 2 == 1)
+            if let g = anomalousKeys[anomalousKey] { anomalousGroupOf[i] = g } else {
+                anomalousGroupOf[i] = anomalousKeys.count; anomalousKeys[anomalousKey] = anomalousKeys.count
+            }
             // filters
             let d = 1 / ds.squareRoot()
             guard f.contains(.integratedSum) || f.contains(.integratedPrf) else { continue }
@@ -129,7 +138,8 @@ public enum ScalingInput {
         let obs = ScalingObservations(experiment: experiment, group: groupOf, groupCount: max(keys.count, 1),
                                       rotation: rotation, dStarSquared: dss, harmonics: harmonics, harmonicCount: nh,
                                       profileIntensity: pI, profileVariance: pV, summedIntensity: sI,
-                                      summedVariance: sV, usable: usable)
+                                      summedVariance: sV, usable: usable, errorModelGroup: anomalousGroupOf,
+                                      errorModelGroupCount: max(anomalousKeys.count, 1))
         return (obs, cut)
     }
 }

@@ -19,10 +19,15 @@ public struct ScalingObservations: Sendable {
     public var summedIntensity: [Double]
     public var summedVariance: [Double]
     public var usable: [Bool]
+    /// Groups keeping I(+) and I(−) apart (centric ones together), as DIALS
+    /// forms them for the error model; equal to `group` when scaling is anomalous.
+    public var errorModelGroup: [Int]
+    public var errorModelGroupCount: Int
 
     public init(experiment: [Int], group: [Int], groupCount: Int, rotation: [Double], dStarSquared: [Double],
                 harmonics: [Double], harmonicCount: Int, profileIntensity: [Double?], profileVariance: [Double?],
-                summedIntensity: [Double], summedVariance: [Double], usable: [Bool]) {
+                summedIntensity: [Double], summedVariance: [Double], usable: [Bool],
+                errorModelGroup: [Int]? = nil, errorModelGroupCount: Int? = nil) {
         precondition(group.count == experiment.count && rotation.count == experiment.count
                      && dStarSquared.count == experiment.count && harmonics.count == experiment.count * harmonicCount
                      && profileIntensity.count == experiment.count && summedIntensity.count == experiment.count
@@ -32,6 +37,8 @@ public struct ScalingObservations: Sendable {
         self.harmonics = harmonics; self.harmonicCount = harmonicCount
         self.profileIntensity = profileIntensity; self.profileVariance = profileVariance
         self.summedIntensity = summedIntensity; self.summedVariance = summedVariance; self.usable = usable
+        self.errorModelGroup = errorModelGroup ?? group
+        self.errorModelGroupCount = errorModelGroupCount ?? groupCount
     }
 
     public var count: Int { experiment.count }
@@ -43,7 +50,8 @@ public struct ScalingObservations: Sendable {
 }
 
 /// Which intensity scaling uses: profile-fitted, summed, or DIALS' smooth
-/// combination I = w·I_prf + (1−w)·I_sum with w = 1/(1 + (I_sum/I_mid)³)
+/// combination I = w·I_prf + (1−w)·I_sum, σ² = w·σ²_prf + (1−w)·σ²_sum,
+/// with w = 1/(1 + (I_sum/I_mid)³)
 /// (profile fitting for weak reflections, summation for strong ones).
 public enum IntensityChoice: Sendable, Equatable {
     case profile
@@ -61,7 +69,9 @@ public enum IntensityChoice: Sendable, Equatable {
         case .combined(let mid):
             let r = s / mid
             let w = 1 / (1 + max(r, 0) * max(r, 0) * max(r, 0))
-            return (w * p + (1 - w) * s, w * w * pv + (1 - w) * (1 - w) * sv)
+            // DIALS combines the variances linearly with the same weight (the two
+            // estimates come from the same pixels, so they are far from independent).
+            return (w * p + (1 - w) * s, w * pv + (1 - w) * sv)
         }
     }
 

@@ -1,6 +1,7 @@
 // ScalingProcedure: the order of scaling — fit, outliers, intensity choice, error model, refit — and its result.
 import Foundation
 import MXLogging
+import MXModel
 
 /// Why scaling cannot proceed, in a user sentence saying what to change.
 public enum ScalingError: Error, Equatable, CustomStringConvertible {
@@ -42,13 +43,22 @@ public struct ScalingResult: Sendable {
     public var choiceRmeas: [(IntensityChoice, Double)]
 }
 
+/// The error-model fit: DIALS' (deviations scaled by sqrt((n−1)/n), a from
+/// the normal probability plot, b from bin variances) or the unbiased one
+/// (sqrt(n/(n−1)), robust bin variances), which gives a larger a.
+public enum ErrorModelMethod: String, Sendable, CaseIterable {
+    case dials
+    case unbiased
+}
+
 public enum ScalingProcedure {
     public struct Options: Sendable {
         public var intensityChoice: String = "combine"   // profile | sum | combine
         public var errorModel = true
         public var outlierZMax = 6.0
-        /// Normalise deviations in the error model fit as DIALS 3.12 does (smaller a).
-        public var dialsErrorModelPrefactor = false
+        /// How the error model is fitted: as DIALS 3.12 does (the default, so
+        /// that σ and ⟨I/σ⟩ agree with dials.scale) or by the unbiased robust fit.
+        public var errorModelMethod: ErrorModelMethod = .dials
         public init() {}
     }
 
@@ -86,11 +96,15 @@ public enum ScalingProcedure {
         if options.intensityChoice == "combine" && hasProfile {
             let g = fit.inverseScales()
             var candidates: [IntensityChoice] = [.profile, .summed]
-            let strong = (0..<o.count).filter { fit.use[$0] }.map { o.summedIntensity[$0] / g[$0] }.sorted()
-            if !strong.isEmpty {
-                // midpoints spread over the strong end of the intensity distribution
-                for q in [0.99, 0.9] { candidates.append(.combined(midpoint: max(strong[Int(q * Double(strong.count - 1))], 1))) }
-                candidates.append(.combined(midpoint: max(strong[strong.count - 1] / 10, 1)))
+            // DIALS' midpoints: the mean summed intensity (at least 10), then a tenth
+            // of the largest, divided by 10 until below that mean.
+            let summed = (0..<o.count).filter { fit.use[$0] }.map { o.summedIntensity[$0] }
+            if let top = summed.max() {
+                let average = max(10, summed.reduce(0, +) / Double(summed.count))
+                candidates.append(.combined(midpoint: average))
+                var mid = top / 10
+                candidates.append(.combined(midpoint: mid))
+                while mid > average { mid /= 10; candidates.append(.combined(midpoint: mid)) }
             }
             for c in candidates {
                 let (ci, _) = values(c)
@@ -111,9 +125,15 @@ public enum ScalingProcedure {
         func applyErrorModel() {
             let g = fit.inverseScales()
             let x = (0..<o.count).map { iv[$0] / g[$0] }, v = (0..<o.count).map { vv[$0] / (g[$0] * g[$0]) }
-            let grp = (0..<o.count).map { fit.use[$0] ? o.group[$0] : -1 }
-            model = ErrorModel.fit(intensities: x, variances: v, group: grp, groupCount: o.groupCount,
-                                   dialsPrefactor: options.dialsErrorModelPrefactor)
+            if options.errorModelMethod == .dials {
+                // DIALS groups I(+) and I(−) apart for the error model whether or not scaling does.
+                let grp = (0..<o.count).map { fit.use[$0] ? o.errorModelGroup[$0] : -1 }
+                model = ErrorModel.fitDIALS(intensities: iv, variances: vv, inverseScales: g, group: grp,
+                                            groupCount: o.errorModelGroupCount)
+            } else {
+                let grp = (0..<o.count).map { fit.use[$0] ? o.group[$0] : -1 }
+                model = ErrorModel.fit(intensities: x, variances: v, group: grp, groupCount: o.groupCount)
+            }
             if let m = model {
                 // σ'² of the unscaled intensity: g²·a²(σ²/g² + b²(I/g)²) = a²(σ² + (bI)²)
                 fit.variances = (0..<o.count).map { m.variance(vv[$0], intensity: iv[$0]) }
@@ -169,5 +189,47 @@ public enum ScalingProcedure {
             den += x
         }
         return den > 0 ? num / den : .nan
+    }
+}
+
+/// Scaling prepared from a table, with the grouping actually used.
+public struct PreparedScaling: Sendable {
+    public var observations: ScalingObservations
+    /// Rows cut by d_min/d_max.
+    public var resolutionExcluded: [Bool]
+    public var result: ScalingResult
+    /// False when I(+) and I(−) were asked to be kept apart but had to be merged.
+    public var anomalousGroups: Bool
+    /// Set when anomalous grouping was given up, saying why.
+    public var anomalousNote: String?
+}
+
+extension ScalingProcedure {
+    /// Builds the observations of `table` and scales them. When
+    /// `filter.anomalous` keeps I(+) and I(−) apart and that leaves too few
+    /// equivalents to determine the model (P1, or any group whose only
+    /// equivalents are Friedel mates, in one sweep), scaling proceeds with
+    /// Friedel mates merged and the note says anomalous statistics are unavailable.
+    public static func prepareAndRun(table: ReflectionTable, experiments: ExperimentList, filter: ScalingFilter,
+                                     lmax: Int, models: [PhysicalScalingModel], options: Options = Options(),
+                                     logger: Logger? = nil) throws -> PreparedScaling {
+        let (obs, cut) = try ScalingInput.observations(table: table, experiments: experiments, filter: filter, lmax: lmax)
+        do {
+            let result = try run(obs, models: models, options: options, logger: logger)
+            return PreparedScaling(observations: obs, resolutionExcluded: cut, result: result, anomalousGroups: filter.anomalous,
+                                   anomalousNote: nil)
+        } catch ScalingError.tooFewReflections(let n, let p) where filter.anomalous {
+            let note = "keeping I(+) and I(−) apart leaves \(n) observations with an equivalent, too few for "
+                + "\(p) parameters: scaled with Friedel mates together; anomalous statistics are unavailable "
+                + "(there are no equivalents of the same hand to compare)"
+            logger?.info("Anomalous grouping: " + note)
+            var merged = filter
+            merged.anomalous = false
+            let (obs2, cut2) = try ScalingInput.observations(table: table, experiments: experiments, filter: merged,
+                                                             lmax: lmax)
+            let result = try run(obs2, models: models, options: options, logger: logger)
+            return PreparedScaling(observations: obs2, resolutionExcluded: cut2, result: result, anomalousGroups: false,
+                                   anomalousNote: note)
+        }
     }
 }

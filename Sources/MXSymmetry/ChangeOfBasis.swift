@@ -274,7 +274,7 @@ extension Crystal {
         var hall = spaceGroupHall
         if hall.trimmingCharacters(in: .whitespaces) != "P 1" {
             let t = try table ?? SpaceGroupTable.shared()
-            let group = try t.spaceGroup(spaceGroupHall)
+            let group = try t.spaceGroup(hall: spaceGroupHall)
             let ops = try op.transform(group.operations)
             guard let found = t.spaceGroup(matching: ops) else {
                 throw SymmetryError.unknownSpaceGroup("\(group.xHM) in the basis \(op)")

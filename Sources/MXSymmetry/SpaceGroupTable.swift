@@ -131,6 +131,16 @@ public struct SpaceGroupTable: Sendable {
     }
 
     /// The setting with CCP4 number `ccp4Number` (e.g. 1003 for P 1 1 2), as MTZ headers store it.
+    /// The group with this Hall symbol (spaces collapsed), tried before any
+    /// other reading: compacted, a Hall symbol can spell a different group's
+    /// Hermann–Mauguin symbol (" P 4 2" is P 4 2 2, while "P42" is P 42).
+    /// Falls back to `spaceGroup(_:)` for a symbol that is no Hall symbol of the table.
+    public func spaceGroup(hall symbol: String) throws -> SpaceGroup {
+        let hall = Self.collapsedHall(symbol, caseSensitive: true)
+        if let g = groups.first(where: { Self.collapsedHall($0.hall, caseSensitive: true) == hall }) { return g }
+        return try spaceGroup(symbol)
+    }
+
     public func spaceGroup(ccp4Number: Int) throws -> SpaceGroup {
         guard ccp4Number > 0, let g = groups.first(where: { $0.ccp4Number == ccp4Number }) else {
             throw SymmetryError.unknownSpaceGroup(String(ccp4Number))
@@ -174,6 +184,6 @@ extension Crystal {
     /// of cctbx is in syminfo.lib).
     /// - Throws: `SymmetryError.unknownSpaceGroup`, or the table's load error.
     public func spaceGroup(in table: SpaceGroupTable? = nil) throws -> SpaceGroup {
-        try (table ?? SpaceGroupTable.shared()).spaceGroup(spaceGroupHall)
+        try (table ?? SpaceGroupTable.shared()).spaceGroup(hall: spaceGroupHall)
     }
 }

@@ -27,6 +27,7 @@ struct MXFlow: ParsableCommand {
             ScaleCommand.self,
             EstimateResolutionCommand.self,
             MergeCommand.self,
+            ExportCommand.self,
             SimulateCommand.self,
             BenchmarkCommand.self,
         ])

@@ -1,7 +1,7 @@
 // Tests of the error model fit: known a and b recovered from the spread of equivalents.
 import MXMath
 import Foundation
-import MXScaling
+@testable import MXScaling
 import XCTest
 
 final class ErrorModelTests: XCTestCase {
@@ -22,10 +22,27 @@ final class ErrorModelTests: XCTestCase {
         let m = try XCTUnwrap(ErrorModel.fit(intensities: x, variances: v, group: group, groupCount: groups))
         XCTAssertEqual(m.a, a, accuracy: 0.06)
         XCTAssertEqual(m.b, b, accuracy: 0.005)
-        // DIALS' prefactor sqrt((n−1)/n) shrinks a by about (n−1)/n (3…6 members here: ≈ 0.77)
-        let d = try XCTUnwrap(ErrorModel.fit(intensities: x, variances: v, group: group, groupCount: groups,
-                                             dialsPrefactor: true))
-        XCTAssertEqual(d.a / m.a, 0.77, accuracy: 0.05)
+        // DIALS' fit scales deviations by sqrt((n−1)/n) instead of sqrt(n/(n−1)),
+        // which shrinks a by (n−1)/n, here Σ(n−1)/Σn = 14/18 over groups of 3…6.
+        let ones = [Double](repeating: 1, count: x.count)
+        let d = try XCTUnwrap(ErrorModel.fitDIALS(intensities: x, variances: v, inverseScales: ones, group: group,
+                                                  groupCount: groups))
+        XCTAssertEqual(d.a / a, 14.0 / 18.0, accuracy: 0.05)
+        XCTAssertEqual(d.b, b, accuracy: 0.008)
+        // Scaling the data (I → I·g, σ² → σ²g²) leaves the fit unchanged.
+        let gs = x.indices.map { 0.5 + Double($0 % 7) / 5 }
+        let scaled = try XCTUnwrap(ErrorModel.fitDIALS(intensities: zip(x, gs).map { $0 * $1 },
+                                                       variances: zip(v, gs).map { $0 * $1 * $1 },
+                                                       inverseScales: gs, group: group, groupCount: groups))
+        XCTAssertEqual(scaled.a, d.a, accuracy: 0.02)
+        XCTAssertEqual(scaled.b, d.b, accuracy: 0.003)
+    }
+
+    func testInverseNormalCDF() {
+        for p in [1e-6, 0.01, 0.0668, 0.3, 0.5, 0.9, 0.999] {
+            XCTAssertEqual(normalCDF(inverseNormalCDF(p)), p, accuracy: 1e-12 + 1e-9 * p)
+        }
+        XCTAssertEqual(inverseNormalCDF(0.975), 1.959963984540054, accuracy: 1e-9)
     }
 
     func testVarianceFormula() {

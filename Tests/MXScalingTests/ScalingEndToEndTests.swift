@@ -45,6 +45,36 @@ final class ScalingEndToEndTests: XCTestCase {
         XCTAssertLessThan(result.outliers.filter { $0 }.count, obs.count / 50)
     }
 
+    /// In P1 from one sweep I(+) and I(−) have no equivalents of their own hand: asked
+    /// to keep them apart, scaling merges Friedel mates instead of failing, and says so.
+    func testAnomalousInP1ScalesWithFriedelMatesTogether() throws {
+        let (original, table) = try load()
+        var list = original
+        list.experiments[0].crystal?.spaceGroupHall = " P 1"
+        var filter = ScalingFilter()
+        filter.anomalous = true
+        let (obs, _) = try ScalingInput.observations(table: table, experiments: list, filter: filter, lmax: 0)
+        let scan = try XCTUnwrap(list[0].scan)
+        let r = scan.oscillationRange
+        let model = PhysicalScalingModel(imageRange: scan.imageRange,
+                                         oscillationRangeDegrees: (r.lowerBound * 180 / .pi)...(r.upperBound * 180 / .pi))
+        XCTAssertThrowsError(try ScalingProcedure.run(obs, models: [model])) {
+            guard case ScalingError.tooFewReflections? = $0 as? ScalingError else { return XCTFail("\($0)") }
+        }
+        let prepared = try ScalingProcedure.prepareAndRun(table: table, experiments: list, filter: filter, lmax: 0,
+                                                          models: [model])
+        XCTAssertFalse(prepared.anomalousGroups)
+        XCTAssertTrue(prepared.anomalousNote?.contains("anomalous statistics are unavailable") ?? false)
+        XCTAssertTrue(prepared.result.inverseScales.allSatisfy { $0 > 0.5 && $0 < 2 })
+        // Merged Friedel mates do have equivalents: fewer groups than observations.
+        XCTAssertLessThan(prepared.observations.groupCount, prepared.observations.count * 9 / 10)
+        // And with them kept apart by a symmetric group, nothing changes.
+        let normal = try ScalingProcedure.prepareAndRun(table: table, experiments: original, filter: filter, lmax: 0,
+                                                        models: [model])
+        XCTAssertTrue(normal.anomalousGroups)
+        XCTAssertNil(normal.anomalousNote)
+    }
+
     func testDMinBeyondTheDataIsAClearError() throws {
         let (list, table) = try load()
         var filter = ScalingFilter()

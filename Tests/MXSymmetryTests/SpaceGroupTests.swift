@@ -52,7 +52,11 @@ final class SpaceGroupTests: XCTestCase {
         // The space_group_hall_symbol values of /work/shared/data/*/truth.expt (dxtbx/cctbx spelling).
         let expected: [(String, String)] = [(" I 2b 2c 3", "I 21 3"), (" P 4abw 2nw", "P 41 21 2"), (" P 2ac 2ab", "P 21 21 21"),
                                             (" P 4ab 2ab", "P 4 21 2"), (" C 2y", "C 1 2 1"), (" P 1", "P 1"),
-                                            (" P 4nw 2abw", "P 43 21 2"), ("-P 2ybc", "P 1 21/c 1")]
+                                            (" P 4nw 2abw", "P 43 21 2"), ("-P 2ybc", "P 1 21/c 1"),
+                                            // Hall symbols that, without spaces, spell another group's symbol
+                                            // (cctbx: sgtbx.space_group_info("P422").type().hall_symbol()).
+                                            (" P 4 2", "P 4 2 2"), (" P 6 2", "P 6 2 2"), (" P 3 2", "P 3 1 2"),
+                                            (" P 4c", "P 42"), (" P 32", "P 32"), (" P 62", "P 62")]
         for (hall, xhm) in expected {
             let c = Crystal(realSpaceA: .unitX, realSpaceB: .unitY, realSpaceC: .unitZ, spaceGroupHall: hall)
             XCTAssertEqual(try c.spaceGroup(in: requireTable()).xHM, xhm, hall)

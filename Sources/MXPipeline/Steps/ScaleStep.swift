@@ -35,7 +35,9 @@ public enum ScaleStep {
                                         options: modelOptions)
         }
         let lmax = models.contains { $0.absorption != nil } ? modelOptions.lmax : 0
-        let (obs, cut) = try ScalingInput.observations(table: table, experiments: list, filter: filter, lmax: lmax)
+        let prepared = try ScalingProcedure.prepareAndRun(table: table, experiments: list, filter: filter, lmax: lmax,
+                                                          models: models, options: procedure, logger: logger)
+        let (obs, cut, result) = (prepared.observations, prepared.resolutionExcluded, prepared.result)
         logger.info("Read \(table.count) reflections in \(list.count) experiment(s); "
                     + "\(obs.usable.filter { $0 }.count) pass the filters (partiality ≥ \(filter.partialityCutoff), "
                     + "I/σ ≥ \(filter.minIOverSigma)\(filter.dMin.map { String(format: ", d ≥ %.2f Å", $0) } ?? ""))")
@@ -43,7 +45,6 @@ public enum ScaleStep {
             logger.info("Experiment \(k): \(m.scale.count) scale, \(m.decay?.count ?? 0) decay, "
                         + "\(m.absorption?.count ?? 0) absorption parameters")
         }
-        let result = try ScalingProcedure.run(obs, models: models, options: procedure, logger: logger)
 
         // Columns and flags as dials.scale writes them.
         table.set("inverse_scale_factor", .double(result.inverseScales))
@@ -63,10 +64,12 @@ public enum ScaleStep {
         table.flags = flags
 
         let data = try UnmergedIntensities(scaled: table, experiments: list)
-        let stats = MergingStatistics(data, bins: 20, binningMethod: .volume, anomalous: filter.anomalous)
+        // As DIALS: the table merges I(+) and I(−); CCano comes from the anomalous merge.
+        let stats = MergingStatistics(data, bins: 20, binningMethod: .volume, anomalous: false)
         logger.info("\nMerging statistics by resolution shell:\n")
         logger.info(MergingStatisticsTable.shellTable(stats).joined(separator: "\n"))
         logger.info("\n" + MergingStatisticsTable.summary(stats).joined(separator: "\n"))
+        if let note = prepared.anomalousNote { logger.info("\nAnomalous grouping: " + note) }
         return Output(reflections: table, models: result.models, statistics: stats, result: result)
     }
 }

@@ -32,7 +32,7 @@ public enum SymmetryStep {
                     + "corrected by lp/qe, partiality ≥ \(parameters.partialityThreshold)")
         logger.info("Input cell: " + cell.parameters.map { String(format: "%.4f", $0) }.joined(separator: ", "))
         let table = try SpaceGroupTable.shared()
-        let inputGroup = try table.spaceGroup(crystal.spaceGroupHall)
+        let inputGroup = try table.spaceGroup(hall: crystal.spaceGroupHall)
         if inputGroup.number != 1 { logger.info("Input indexing in \(inputGroup.xHM): analysed on its primitive cell") }
         let result = try SymmetryDetermination.determine(selection.observations, cell: cell,
                                                          centring: inputGroup.centringType, parameters: parameters,
