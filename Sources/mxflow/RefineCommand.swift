@@ -11,19 +11,24 @@ import MXRefinement
 struct RefineCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "refine",
-        abstract: "Refine beam, detector and crystal models against indexed spot centroids (static).",
+        abstract: "Refine beam, detector and crystal models against indexed spot centroids (static, then scan-varying).",
         discussion: """
         Levenberg–Marquardt refinement of the beam direction, the detector's
         distance, shifts and tilts, and each crystal's orientation and cell
         (constrained by its space group) against the observed centroids of
         indexed reflections, weighted by their variances, as dials.refine does
-        for a scan-static model. Prints the RMSDs per step and at the end, the
-        refined cell with e.s.d.s and the parameter shifts.
+        for a scan-static model. Then, by default for scans of 5° or more
+        (scan_varying=Auto), refines the crystal's orientation and cell as
+        smooth functions of rotation angle (sample points every
+        interval_width_degrees=36) and writes A at every frame boundary
+        (A_at_scan_points). Prints the RMSDs per step and at the end, the
+        refined cell with e.s.d.s and the parameter shifts, for each stage.
 
         Examples:
           mxflow refine indexed.expt indexed.refl
           mxflow refine indexed.expt indexed.refl detector.fix=all
           mxflow refine indexed.expt indexed.refl outlier.algorithm=null output.experiments=r.expt
+          mxflow refine indexed.expt indexed.refl scan_varying=False
         """)
 
     @OptionGroup var step: StepArguments
@@ -39,10 +44,18 @@ struct RefineCommand: ParsableCommand {
             let experiments = try ExperimentListCodec.read(path: exptPath)
             let reflections = try ReflectionTableCodec.read(path: reflPath)
             let start = DispatchTime.now()
-            let result = try refine(experiments: experiments, reflections: reflections, parameters: parameters,
-                                    logger: logger)
+            let run = try refineStaticThenScanVarying(experiments: experiments, reflections: reflections,
+                                                      parameters: parameters, logger: logger)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
-            for line in Self.report(result) { logger.info(line) }
+            logger.info("\nStatic refinement:")
+            for line in Self.report(run.staticResult) { logger.info(line) }
+            if let sv = run.scanVaryingResult {
+                logger.info("\nScan-varying refinement (cell at the middle of the scan):")
+                for line in Self.report(sv) { logger.info(line) }
+            } else {
+                logger.info("\nNo scan-varying refinement: \(run.scanVaryingNote)")
+            }
+            let result = run.final
             logger.info(String(format: "Refinement took %.2f s", seconds))
             try ExperimentListCodec.write(result.experiments, to: set.text("output.experiments"))
             try ReflectionTableCodec.write(result.reflections, path: set.text("output.reflections"))
