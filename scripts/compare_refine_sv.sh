@@ -9,7 +9,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 work=${1:-/tmp/compare_refine_sv}; shift || true
 sweeps=${*:-cbf_p4212 insulin_i213 thaumatin_p41212 lysozyme_p43212}
 data=$root/../shared/data; [ -d "$data" ] || data=$root/../../shared/data
-mxflow=$root/.build/release/mxflow
+mxflow=${MXFLOW:-$root/.build/release/mxflow}
 export LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libgomp.so.1
 export HDF5_PLUGIN_PATH=/usr/lib/python3/dist-packages/bitshuffle/plugin
 mkdir -p "$work"

@@ -169,7 +169,7 @@ final class RotationPredictorTests: XCTestCase {
         }
         let predictor = try RotationPredictor(experiment: e)
         let sv = predictor.predict(dMin: 3)
-        XCTAssertGreaterThan(sv.count, 1000)
+        XCTAssertGreaterThan(sv.count, 300)
         var worst = 0.0
         for p in sv where abs(p.s1.normalized.dot(predictor.frame.labAxis)) < 0.9 {
             guard let q = predictor.predictNear(p.miller, phiObserved: p.phi, frameObserved: p.frame, panel: p.panel) else {
