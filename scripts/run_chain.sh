@@ -6,6 +6,7 @@
 # truth.json sits beside the data. The fixed sequence that `mxflow process`
 # will drive with retries; used to measure the steps end to end.
 #   scripts/run_chain.sh DATA_DIR_OR_MASTER WORKDIR [scale options…]
+# REFINE_OPTIONS (environment) adds options to refine, e.g. scan_varying=False.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 mxflow="${MXFLOW:-$root/.build/release/mxflow}"
@@ -26,7 +27,7 @@ solution=$(/usr/bin/python3 -c "
 import json; d = json.load(open('bravais_summary.json'))
 print(max(int(k) for k, v in d.items() if v.get('recommended')))")
 run reindex indexed.expt indexed.refl solution="$solution"
-run refine reindexed.expt reindexed.refl
+run refine reindexed.expt reindexed.refl ${REFINE_OPTIONS:-}
 run integrate refined.expt refined.refl nproc=2
 run symmetry integrated.expt integrated.refl
 run scale symmetrized.expt symmetrized.refl "$@"

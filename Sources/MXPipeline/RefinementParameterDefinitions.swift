@@ -28,6 +28,12 @@ public enum RefinementParameterDefinitions {
                             help: "Most Levenberg–Marquardt steps"),
         ParameterDefinition("refinement.target.rmsd_tolerance", .double(min: 0), default: "0.0001",
                             help: "Converged when every RMSD changes by less than this fraction"),
+        ParameterDefinition("refinement.parameterisation.scan_varying", .bool, default: "Auto",
+                            help: "After static refinement, refine the crystal as smooth functions of rotation angle (Auto: scans wide enough, with enough reflections)"),
+        ParameterDefinition("refinement.parameterisation.scan_varying.interval_width_degrees", .double(min: 0.1), default: "36",
+                            help: "Scan width per interval between the scan-varying crystal's sample points"),
+        ParameterDefinition("refinement.parameterisation.scan_varying.minimum_scan_width_degrees", .double(min: 0), default: "5",
+                            help: "scan_varying=Auto leaves scans narrower than this static"),
         ParameterDefinition("output.experiments", .string, default: "refined.expt", help: "Output experiment list"),
         ParameterDefinition("output.reflections", .string, default: "refined.refl", help: "Output reflection file"),
         ParameterDefinition("output.log", .string, default: "mxflow.refine.log", help: "Log file"),
@@ -63,6 +69,14 @@ public enum RefinementParameterDefinitions {
             ?? p.minReflectionsPerParameter
         p.maxIterations = set.int("refinement.refinery.max_iterations") ?? p.maxIterations
         p.rmsdTolerance = set.double("refinement.target.rmsd_tolerance") ?? p.rmsdTolerance
+        switch set.bool("refinement.parameterisation.scan_varying") {
+        case nil: p.scanVarying = .auto
+        case true?: p.scanVarying = .on
+        case false?: p.scanVarying = .off
+        }
+        p.intervalWidthDegrees = set.double("refinement.parameterisation.scan_varying.interval_width_degrees") ?? p.intervalWidthDegrees
+        p.scanVaryingMinimumWidthDegrees = set.double("refinement.parameterisation.scan_varying.minimum_scan_width_degrees")
+            ?? p.scanVaryingMinimumWidthDegrees
         return p
     }
 }

@@ -10,9 +10,12 @@ import MXSymmetry
 /// entering flag is DIALS': s₁·(s₀ × S·m) < 0.
 ///
 /// Scan-varying crystals (`Crystal.aAtScanPoints`, one A per frame boundary)
-/// are handled by refining each static prediction: φ is re-solved with A
-/// linearly interpolated at the predicted frame, twice, which converges for
-/// the slowly varying A of scan-varying refinement.
+/// are predicted frame by frame as DIALS' scan-varying predictor does: over
+/// frame f the lab-frame reciprocal lattice point moves linearly from
+/// S·R(φ_f)·F·A_f·h to S·R(φ_f+1)·F·A_f+1·h, and h is recorded where that
+/// segment crosses the Ewald sphere (φ interpolated alike). Only frames
+/// within two of the static A's crossing are examined, which holds the slowly
+/// varying A of scan-varying refinement.
 public struct RotationPredictor: Sendable {
     public let experimentIndex: Int
     public let s0: Vec3
@@ -73,6 +76,10 @@ public struct RotationPredictor: Sendable {
             let hv = Vec3(Double(h.h), Double(h.k), Double(h.l))
             let r0 = fa * hv
             guard let (p1, p2) = angles.angles(r0: r0) else { return }
+            if !aAtScanPoints.isEmpty {
+                out += scanVaryingReflections(h, hv: hv, staticAngles: [p1, p2])
+                return
+            }
             for phi0 in [p1, p2] {
                 // Every whole-turn image of φ inside the scan (scans may exceed 360°).
                 var phi = angleNearest(phi0, to: range.lowerBound)
@@ -87,19 +94,54 @@ public struct RotationPredictor: Sendable {
         return out
     }
 
-    /// The prediction of h near angle φ (radians) with r₀ from the static A,
-    /// refined for a scan-varying A; nil when it misses the detector.
+    /// The prediction of h at angle φ (radians) with r₀ from the static A; nil when it misses the detector.
     func reflection(_ h: Miller, hv: Vec3, r0: Vec3, phi: Double) -> PredictedReflection? {
-        var phi = phi, r = r0
-        if !aAtScanPoints.isEmpty {
-            for _ in 0..<2 {
-                r = frame.fixed * settingMatrix(atFrame: scan.frame(atAngle: phi)) * hv
-                guard let (a, b) = angles.angles(r0: r) else { return nil }
-                let na = angleNearest(a, to: phi), nb = angleNearest(b, to: phi)
-                phi = abs(na - phi) < abs(nb - phi) ? na : nb
+        let s1 = self.s1(r0: r0, phi: phi)
+        return onDetector(h, s1: s1, phi: phi)
+    }
+
+    /// Lab-frame reciprocal lattice point of h at frame boundary k (array index) with A of that boundary.
+    func latticePoint(_ hv: Vec3, boundary k: Int) -> Vec3 {
+        let a = aAtScanPoints[k - scan.arrayRange.lowerBound]
+        return frame.setting * (frame.fixed * (a * hv)).rotated(around: frame.datumAxis, by: scan.angle(atFrame: Double(k)))
+    }
+
+    /// Scan-varying predictions of h: Ewald-sphere crossings of the
+    /// linearly moving lattice point within each frame examined (frames near
+    /// the static crossings `staticAngles`, whole-turn images included).
+    func scanVaryingReflections(_ h: Miller, hv: Vec3, staticAngles: [Double]) -> [PredictedReflection] {
+        let range = scan.arrayRange
+        var frames = Set<Int>()
+        let lo = scan.angle(atFrame: Double(range.lowerBound) - 2), hi = scan.angle(atFrame: Double(range.upperBound) + 2)
+        let (first, last) = (min(lo, hi), max(lo, hi))
+        for phi0 in staticAngles {
+            var phi = angleNearest(phi0, to: first)
+            if phi < first { phi += 2 * .pi }
+            while phi <= last {
+                let f = Int(scan.frame(atAngle: phi).rounded(.down))
+                for k in (f - 2)...(f + 2) where k >= range.lowerBound && k < range.upperBound { frames.insert(k) }
+                phi += 2 * .pi
             }
         }
-        let s1 = self.s1(r0: r, phi: phi)
+        var out: [PredictedReflection] = []
+        let k0 = s0.length
+        for f in frames.sorted() {
+            let r1 = latticePoint(hv, boundary: f), r2 = latticePoint(hv, boundary: f + 1)
+            let outside1 = (s0 + r1).length - k0 >= 0, outside2 = (s0 + r2).length - k0 >= 0
+            guard outside1 != outside2 else { continue }
+            // |s₀ + r₁ + α·dr|² = |s₀|²: a quadratic in α with a root in [0, 1].
+            let dr = r2 - r1
+            let a = dr.lengthSquared, b = 2 * (s0 + r1).dot(dr), c = r1.lengthSquared + 2 * s0.dot(r1)
+            guard let alpha = rootInUnitInterval(a, b, c) else { continue }
+            let s1 = s0 + r1 + dr * alpha
+            let phi = scan.angle(atFrame: Double(f) + alpha)
+            if let p = onDetector(h, s1: s1, phi: phi) { out.append(p) }
+        }
+        return out
+    }
+
+    /// The reflection with diffracted beam s₁ at φ, where it hits a panel; nil when it misses.
+    func onDetector(_ h: Miller, s1: Vec3, phi: Double) -> PredictedReflection? {
         guard let hit = projector.intersect(s1) else { return nil }
         return PredictedReflection(miller: h, experiment: experimentIndex, phi: phi, s1: s1,
                                    entering: s1.dot(enteringNormal) < 0, panel: hit.panel, mm: hit.mm,
@@ -125,6 +167,22 @@ public struct RotationPredictor: Sendable {
                                    entering: s1.dot(enteringNormal) < 0, panel: panel, mm: mm, px: px,
                                    frame: scan.frame(atAngle: phi))
     }
+}
+
+/// The root of a·α² + b·α + c = 0 in [0, 1] (the smaller when both are), nil when none is.
+private func rootInUnitInterval(_ a: Double, _ b: Double, _ c: Double) -> Double? {
+    var roots: [Double] = []
+    if abs(a) < 1e-300 {
+        if b != 0 { roots = [-c / b] }
+    } else {
+        let disc = b * b - 4 * a * c
+        guard disc >= 0 else { return nil }
+        // Numerically stable pair: q = −½(b + sign(b)·√disc), roots q/a and c/q.
+        let q = -0.5 * (b + (b >= 0 ? 1 : -1) * disc.squareRoot())
+        roots = [q / a]
+        if q != 0 { roots.append(c / q) }
+    }
+    return roots.filter { $0 >= 0 && $0 <= 1 }.min()
 }
 
 /// Predictions for every experiment of a list, concatenated (ids = experiment indices).

@@ -32,6 +32,13 @@ struct NormalEquations {
     /// no reflection could be predicted.
     func evaluate(_ model: ParameterisedModel) -> Evaluation? {
         guard let states = model.states() else { return nil }
+        return evaluate { states[observations[$0].experiment] }
+    }
+
+    /// The evaluation with the model state of observation k given by
+    /// `state(k)` (scan-varying models differ per observation); nil when
+    /// any state is nil (an invalid model) or nothing could be predicted.
+    func evaluate(state: (Int) -> ExperimentState?) -> Evaluation? {
         var normal = [Double](repeating: 0, count: nFree * nFree)
         var gradient = [Double](repeating: 0, count: nFree)
         var objective = 0.0
@@ -41,8 +48,9 @@ struct NormalEquations {
         var predicted = 0
         for (k, o) in observations.enumerated() {
             for i in row.indices { row[i] = 0 }
+            guard let st = state(k) else { return nil }
             let cal = row.withUnsafeMutableBufferPointer {
-                predictWithGradients(o, states[o.experiment], nFree: nFree, gradients: $0)
+                predictWithGradients(o, st, nFree: nFree, gradients: $0)
             }
             guard let c = cal else { continue }
             predicted += 1

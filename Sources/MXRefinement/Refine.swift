@@ -27,6 +27,54 @@ public func refine(experiments: ExperimentList, reflections: ReflectionTable,
                    parameters: RefinementParameters = RefinementParameters(),
                    logger: Logger = .silent) throws -> RefinementResult {
     guard !experiments.isEmpty else { throw RefinementError.noExperiments }
+    var model = try ParameterisedModel(experiments, parameters: parameters, logger: { logger.warning($0) })
+    let nFree = model.slots.count
+    let selection = try selectObservations(experiments: experiments, reflections: reflections, model: model,
+                                           parameters: parameters, logger: logger)
+    let observations = selection.observations
+    let needed = parameters.minReflectionsPerParameter * nFree
+    guard observations.count >= max(needed, 1) else {
+        throw RefinementError.tooFewReflections(used: observations.count, parameters: nFree,
+                                                perParameter: parameters.minReflectionsPerParameter)
+    }
+    logger.info("Refining \(nFree) parameters against \(observations.count) reflections")
+
+    let engine = NormalEquations(observations: observations, nFree: nFree,
+                                 pxScale: pixelScales(observations, experiments), experimentCount: experiments.count)
+    let startValues = model.values
+    let fit = try levenbergMarquardt(start: startValues, parameters: parameters, reflections: observations.count,
+                                     evaluate: { v in var m = model; m.values = v; return engine.evaluate(m) },
+                                     parameterName: { model.slots[$0].name })
+    logger.debug("Refinement stopped after \(fit.history.count - 1) steps: \(fit.stopReason)")
+    model.values = fit.values
+    let covariance = try parameterCovariance(fit.evaluation, observations: observations.count,
+                                             parameterName: { model.slots[$0].name })
+    let refinedParameters = model.slots.enumerated().map { j, s in
+        RefinedParameter(name: s.name, initial: startValues[j], final: fit.values[j],
+                         esd: max(0, covariance[j, j]).squareRoot())
+    }
+    let cells = cellUncertainties(model, covariance: covariance)
+    let refined = model.refinedExperiments()
+    let table = try predictedAndFlagged(refined, selection)
+    return RefinementResult(experiments: refined, reflections: table, rmsds: fit.evaluation.perExperiment,
+                            history: fit.history, parameters: refinedParameters, cells: cells,
+                            outliersRejected: selection.rejectedRows.count, converged: fit.converged,
+                            stopReason: fit.stopReason)
+}
+
+/// The reflections chosen for refinement and those rejected as outliers.
+struct ObservationSelection {
+    /// The input table, with millimetre centroids added when it had pixel ones only.
+    var table: ReflectionTable
+    var observations: [RefinementObservation]
+    var rejectedRows: Set<Int>
+}
+
+/// Chooses the observations refinement uses (see `refine`): indexed, well
+/// measured, predictable under `model`'s current values, away from the
+/// spindle, inside the scan, not outliers, subsampled per degree.
+func selectObservations(experiments: ExperimentList, reflections: ReflectionTable, model: ParameterisedModel,
+                        parameters: RefinementParameters, logger: Logger) throws -> ObservationSelection {
     var reflections = reflections
     if !reflections.contains(ReflectionTable.Name.xyzobsMmValue) || !reflections.contains(ReflectionTable.Name.xyzobsMmVariance),
        reflections.contains(ReflectionTable.Name.xyzobsPxValue), reflections.contains(ReflectionTable.Name.xyzobsPxVariance) {
@@ -47,10 +95,7 @@ public func refine(experiments: ExperimentList, reflections: ReflectionTable,
     let panels = reflections.sizes(ReflectionTable.Name.panel) ?? Array(repeating: 0, count: n)
     let flags = reflections.flags
     let requireIndexed = flags.contains { $0.contains(.indexed) }
-
-    var model = try ParameterisedModel(experiments, parameters: parameters, logger: { logger.warning($0) })
     let nFree = model.slots.count
-
     // Candidate observations.
     var candidates: [RefinementObservation] = []
     for i in 0..<n {
@@ -122,28 +167,40 @@ public func refine(experiments: ExperimentList, reflections: ReflectionTable,
         for i in 0..<target { idx.swapAt(i, i + Int(rng.next() % UInt64(idx.count - i))) }
         observations += idx.prefix(target).sorted().map { mine[$0] }
     }
-    let needed = parameters.minReflectionsPerParameter * nFree
-    guard observations.count >= max(needed, 1) else {
-        throw RefinementError.tooFewReflections(used: observations.count, parameters: nFree,
-                                                perParameter: parameters.minReflectionsPerParameter)
-    }
-    logger.info("Refining \(nFree) parameters against \(observations.count) reflections")
+    return ObservationSelection(table: reflections, observations: observations, rejectedRows: rejectedRows)
+}
 
-    // Pixel size and frame width per observation, for RMSDs in px and frames.
-    let pxScale: [(Double, Double, Double)] = observations.map { o in
+/// Per observation: pixel size fast, slow (mm) and frame width (rad), for RMSDs in px and frames.
+func pixelScales(_ observations: [RefinementObservation], _ experiments: ExperimentList) -> [(Double, Double, Double)] {
+    observations.map { o in
         let p = experiments[o.experiment].detector[o.panel]
         return (p.pixelSize.fast, p.pixelSize.slow, abs(experiments[o.experiment].scan!.oscillationWidth))
     }
+}
 
-    var engine = NormalEquations(observations: observations, nFree: nFree, pxScale: pxScale,
-                                 experimentCount: experiments.count)
-    guard var current = engine.evaluate(model) else { throw RefinementError.invalidCell(crystal: 0) }
+/// Where Levenberg–Marquardt ended.
+struct LevenbergMarquardtFit {
+    var values: [Double]
+    var evaluation: Evaluation
+    var history: [RefinementCycle]
+    var converged: Bool
+    var stopReason: String
+}
+
+/// Levenberg–Marquardt from `start` on the normal equations `evaluate`
+/// gives at a parameter vector (nil = invalid model there): Marquardt's
+/// scaling (μ multiplies diag N), Nielsen's damping update, convergence when
+/// every RMSD changes by less than `rmsdTolerance` (relative) between steps.
+func levenbergMarquardt(start: [Double], parameters: RefinementParameters, reflections: Int,
+                        evaluate: ([Double]) -> Evaluation?,
+                        parameterName: (Int) -> String) throws -> LevenbergMarquardtFit {
+    let nFree = start.count
+    guard var current = evaluate(start) else { throw RefinementError.invalidCell(crystal: 0) }
     do { _ = try current.normal.cholesky() } catch {
-        throw RefinementError.singularNormalMatrix(parameter: singularParameterName(error, model))
+        throw RefinementError.singularNormalMatrix(parameter: singularParameterName(error, nFree, parameterName))
     }
-    var history = [current.cycle(step: 0, reflections: observations.count)]
-    let startValues = model.values
-    // Marquardt's scaling: μ multiplies diag N, so it is dimensionless.
+    var values = start
+    var history = [current.cycle(step: 0, reflections: reflections)]
     var mu = 1e-3
     var nu = 2.0
     var converged = false, stopReason = "reached the iteration limit (\(parameters.maxIterations))"
@@ -158,20 +215,18 @@ public func refine(experiments: ExperimentList, reflections: ReflectionTable,
             if mu > 1e30 { stopReason = "the damped normal matrix stayed singular"; break }
             continue
         }
-        let trial = zip(model.values, delta).map(+)
-        var trialModel = model
-        trialModel.values = trial
+        let trial = zip(values, delta).map(+)
         // Predicted reduction of ½rᵀWr for the linearised model: −gᵀδ − ½δᵀNδ.
         let nd = current.normal * delta
         let predicted = -zip(current.gradient, delta).map(*).reduce(0, +) - 0.5 * zip(delta, nd).map(*).reduce(0, +)
-        if let next = engine.evaluate(trialModel), next.objective < current.objective, predicted > 0 {
+        if let next = evaluate(trial), next.objective < current.objective, predicted > 0 {
             let rho = (current.objective - next.objective) / predicted
             mu *= max(1.0 / 3, 1 - pow3(2 * rho - 1)); nu = 2
-            model = trialModel
+            values = trial
             let previous = current
             current = next
             step += 1
-            history.append(current.cycle(step: step, reflections: observations.count))
+            history.append(current.cycle(step: step, reflections: reflections))
             let changes = [(previous.rmsd.x, current.rmsd.x), (previous.rmsd.y, current.rmsd.y),
                            (previous.rmsd.z, current.rmsd.z)]
             if changes.allSatisfy({ $0.0 > 0 ? abs(($0.1 - $0.0) / $0.0) < parameters.rmsdTolerance : true }) {
@@ -188,51 +243,51 @@ public func refine(experiments: ExperimentList, reflections: ReflectionTable,
             }
         }
     }
-    logger.debug("Refinement stopped after \(step) steps: \(stopReason)")
+    return LevenbergMarquardtFit(values: values, evaluation: current, history: history, converged: converged,
+                                 stopReason: stopReason)
+}
 
-    // Parameter covariance: reduced χ² × N⁻¹ (as DIALS' calculate_esds).
-    let dof = max(1, 3 * observations.count - nFree)
-    let reducedChi2 = 2 * current.objective / Double(dof)
-    let covariance: Matrix
+/// Parameter covariance: reduced χ² × N⁻¹ (as DIALS' calculate_esds).
+func parameterCovariance(_ evaluation: Evaluation, observations: Int,
+                         parameterName: (Int) -> String) throws -> Matrix {
+    let nFree = evaluation.gradient.count
+    let dof = max(1, 3 * observations - nFree)
+    let reducedChi2 = 2 * evaluation.objective / Double(dof)
     do {
-        let chol = try current.normal.cholesky()
+        let chol = try evaluation.normal.cholesky()
         var cols: [[Double]] = []
         for j in 0..<nFree { cols.append(try chol.solve((0..<nFree).map { $0 == j ? 1.0 : 0.0 })) }
-        covariance = Matrix(rows: nFree, cols: nFree, storage: (0..<nFree).flatMap { r in cols.map { $0[r] * reducedChi2 } })
+        return Matrix(rows: nFree, cols: nFree, storage: (0..<nFree).flatMap { r in cols.map { $0[r] * reducedChi2 } })
     } catch {
-        throw RefinementError.singularNormalMatrix(parameter: singularParameterName(error, model))
+        throw RefinementError.singularNormalMatrix(parameter: singularParameterName(error, nFree, parameterName))
     }
-    let finalValues = model.values
-    let refinedParameters = model.slots.enumerated().map { j, s in
-        RefinedParameter(name: s.name, initial: startValues[j], final: finalValues[j],
-                         esd: max(0, covariance[j, j]).squareRoot())
-    }
-    let cells = cellUncertainties(model, covariance: covariance)
-    let refined = model.refinedExperiments()
+}
 
-    // Updated predictions for every indexed reflection, and flags.
-    var table = try predictObserved(refined, reflections).table
+/// The selection's table with predictions from `refined` for every indexed
+/// reflection, `used_in_refinement` on the observations used and
+/// `centroid_outlier` on those rejected.
+func predictedAndFlagged(_ refined: ExperimentList, _ selection: ObservationSelection) throws -> ReflectionTable {
+    var table = try predictObserved(refined, selection.table).table
     var f = table.flags
-    let used = Set(observations.map(\.row))
-    for i in 0..<n {
+    let used = Set(selection.observations.map(\.row))
+    for i in 0..<table.count {
         f[i].remove(.usedInRefinement)
+        f[i].remove(.centroidOutlier)
         if used.contains(i) { f[i].insert(.usedInRefinement) }
-        if rejectedRows.contains(i) { f[i].insert(.centroidOutlier) }
+        if selection.rejectedRows.contains(i) { f[i].insert(.centroidOutlier) }
     }
     table.flags = f
-    return RefinementResult(experiments: refined, reflections: table, rmsds: current.perExperiment,
-                            history: history, parameters: refinedParameters, cells: cells,
-                            outliersRejected: rejectedRows.count, converged: converged, stopReason: stopReason)
+    return table
 }
 
 @inline(__always) private func pow3(_ x: Double) -> Double { x * x * x }
 
 /// The name of the parameter at which Cholesky found the normal matrix not positive definite.
-private func singularParameterName(_ error: Error, _ model: ParameterisedModel) -> String {
-    if case LinearAlgebraError.notPositiveDefinite(let k)? = error as? LinearAlgebraError, k >= 1, k <= model.slots.count {
-        return model.slots[k - 1].name
+private func singularParameterName(_ error: Error, _ count: Int, _ name: (Int) -> String) -> String {
+    if case LinearAlgebraError.notPositiveDefinite(let k)? = error as? LinearAlgebraError, k >= 1, k <= count {
+        return name(k - 1)
     }
-    return model.slots.first?.name ?? "(none)"
+    return count > 0 ? name(0) : "(none)"
 }
 
 /// Cell parameters and volume with e.s.d.s propagated from the covariance of

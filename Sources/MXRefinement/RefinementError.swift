@@ -10,6 +10,7 @@ public enum RefinementError: Error, Equatable, CustomStringConvertible {
     case tooFewReflections(used: Int, parameters: Int, perParameter: Int)
     case singularNormalMatrix(parameter: String)
     case invalidCell(crystal: Int)
+    case crystalInSeveralScans(crystal: Int)
 
     public var description: String {
         switch self {
@@ -25,6 +26,9 @@ public enum RefinementError: Error, Equatable, CustomStringConvertible {
         case .singularNormalMatrix(let name):
             return "the normal matrix is singular at parameter \(name): the data do not determine it; fix it and refine again"
         case .invalidCell(let c): return "crystal \(c + 1): the refined metric no longer describes a unit cell"
+        case .crystalInSeveralScans(let c):
+            return "crystal \(c + 1) appears in experiments of different scans, so it cannot vary along one scan: "
+                + "refine it static (scan_varying=False) or split the experiments"
         }
     }
 }

@@ -41,5 +41,15 @@ public struct RefinementParameters: Equatable, Sendable {
     /// Seed of the subsampling generator (deterministic runs).
     public var randomSeed: UInt64 = 42
 
+    /// Whether `refineStaticThenScanVarying` follows static refinement with a
+    /// scan-varying crystal (dials.refine's `scan_varying=Auto`: on for scans
+    /// wide enough and with reflections enough for the extra parameters).
+    public enum ScanVarying: String, CaseIterable, Sendable { case auto = "Auto", on = "True", off = "False" }
+    public var scanVarying: ScanVarying = .auto
+    /// Scan width per smoother interval of the scan-varying crystal (DIALS' default 36°).
+    public var intervalWidthDegrees = 36.0
+    /// `auto` leaves scans narrower than this static (the crystal cannot be seen to change).
+    public var scanVaryingMinimumWidthDegrees = 5.0
+
     public init() {}
 }

@@ -23,10 +23,26 @@ final class RefineCommandTests: XCTestCase {
         }
         let list = try ExperimentListCodec.read(path: dir + "/refined.expt")
         XCTAssertEqual(list.count, 1)
+        // Static then scan-varying by default: A at every frame boundary.
+        XCTAssertTrue(r.stdout.contains("Scan-varying refinement"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("Crystal1Phi1_sample0"), r.stdout)
+        XCTAssertEqual(list[0].crystal!.aAtScanPoints.count, list[0].scan!.numberOfImages + 1)
         let table = try ReflectionTableCodec.read(path: dir + "/refined.refl")
         XCTAssertEqual(table.count, 602)
         XCTAssertEqual(table.hasFlags(.usedInRefinement).filter { $0 }.count, 598)
         XCTAssertNotNil(table.vec3s("xyzcal.px"))
+    }
+
+    /// scan_varying=False stops after static refinement: no scan points written.
+    func testScanVaryingOff() throws {
+        let dir = try CLITest.temporaryFolder(self)
+        let r = try CLITest.runProcess(try CLITest.mxflowBinary(),
+                                       ["refine", Self.fixtures + "insulin_indexed.expt", Self.fixtures + "insulin_indexed.refl",
+                                        "outlier.algorithm=null", "scan_varying=False"], in: dir)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("No scan-varying refinement"), r.stdout)
+        let list = try ExperimentListCodec.read(path: dir + "/refined.expt")
+        XCTAssertTrue(list[0].crystal!.aAtScanPoints.isEmpty)
     }
 
     func testRefineWithoutReflectionsIsOneSentence() throws {

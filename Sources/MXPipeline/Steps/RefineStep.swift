@@ -7,13 +7,23 @@ import MXModel
 import MXRefinement
 
 public enum RefineStep {
+    /// Static refinement, then scan-varying where the parameters allow it
+    /// (dials.refine's default sequence), each stage's tables logged.
     public static func run(_ list: ExperimentList, indexed: ReflectionTable, parameters: RefinementParameters,
-                           logger: Logger) throws -> RefinementResult {
+                           logger: Logger) throws -> StaticAndScanVaryingResult {
         let start = DispatchTime.now()
-        let result = try refine(experiments: list, reflections: indexed, parameters: parameters, logger: logger)
-        for line in report(result) { logger.info(line) }
+        let run = try refineStaticThenScanVarying(experiments: list, reflections: indexed, parameters: parameters,
+                                                  logger: logger)
+        logger.info("\nStatic refinement:")
+        for line in report(run.staticResult) { logger.info(line) }
+        if let sv = run.scanVaryingResult {
+            logger.info("\nScan-varying refinement (cell at the middle of the scan):")
+            for line in report(sv) { logger.info(line) }
+        } else {
+            logger.info("\nNo scan-varying refinement: \(run.scanVaryingNote)")
+        }
         logger.info(String(format: "Refinement took %.2f s", elapsedSeconds(since: start)))
-        return result
+        return run
     }
 
     /// The human summary: RMSDs per step, final RMSDs per experiment, cells and shifts.
