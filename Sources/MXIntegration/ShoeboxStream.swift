@@ -43,11 +43,13 @@ func parallelFor(_ count: Int, threads: Int, _ body: (Int) -> Void) {
 /// releasing it: memory holds one block of frames plus the open shoeboxes,
 /// never the sweep. Frame coordinate z is read from source frame
 /// z − `frameOffset`.
+/// `afterBlock`, when given, runs on the calling thread once every shoebox
+/// ending by a block's end frame (its argument) is finished.
 /// - Returns: the peak bytes held in open shoeboxes.
 @discardableResult
 func streamShoeboxes(_ requests: [ShoeboxRequest], source: ImageSource, detector: Detector, zRange: Range<Int>,
                      frameOffset: Int, blockFrames: Int, threads: Int,
-                     finish: @escaping (Int, ShoeboxPixels) -> Void) throws -> Int {
+                     finish: @escaping (Int, ShoeboxPixels) -> Void, afterBlock: ((Int) -> Void)? = nil) throws -> Int {
     let width = source.frameSize.width, height = source.frameSize.height
     let npix = width * height
     let mask = source.trustedMask.count == npix ? source.trustedMask : []
@@ -106,6 +108,7 @@ func streamShoeboxes(_ requests: [ShoeboxRequest], source: ImageSource, detector
         parallelFor(done.count, threads: threads) { k in finish(done[k].0, done[k].1) }
         open.removeAll { Int($0.1.bbox.z1) <= b1 }
         openBytes = open.reduce(0) { $0 + $1.1.byteCount }
+        afterBlock?(b1)
         b = b1
     }
     return peak
