@@ -17,6 +17,8 @@ public struct IntegrationParameters: Sendable {
     public var minSpots: Int = 50
     /// Most strong spots used to estimate the profile model (spread over the scan).
     public var maxModellingSpots: Int = 4000
+    /// Share of the scan's frames read to model σ_b and σ_m (in four wedges; all when the scan is short).
+    public var modellingFrameFraction: Double = 0.2
     /// Fraction of the foreground that must be on valid pixels (DIALS `valid_foreground_threshold`).
     public var validForegroundThreshold: Double = 0.75
     /// Least background pixels for a background estimate (DIALS `min_pixels`).

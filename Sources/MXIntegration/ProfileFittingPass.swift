@@ -8,10 +8,25 @@ import MXPrediction
 /// For each box, the other boxes on its panel that intersect it in x, y and
 /// frames (found through a coarse hash of 32-pixel cells).
 func overlappingBoxes(_ requests: [ShoeboxRequest], cell: Int = 32) -> [[Int32]] {
+    overlappingBoxes(requests, foregrounds: requests.map(\.bbox), cell: cell)
+}
+
+/// The box of a shoebox's possible foreground: the spatial box is n_σ·σ_b·multiplier about the
+/// reflection and the foreground n_σ·σ_b, so half the width about the centre, plus a pixel for the corner rule.
+func foregroundBox(_ b: BoundingBox, multiplier: Double) -> BoundingBox {
+    let cx = Double(b.x0 + b.x1) / 2, cy = Double(b.y0 + b.y1) / 2
+    let hx = Double(b.x1 - b.x0) / (2 * max(multiplier, 1)) + 1, hy = Double(b.y1 - b.y0) / (2 * max(multiplier, 1)) + 1
+    return BoundingBox(max(Int(b.x0), Int((cx - hx).rounded(.down))), min(Int(b.x1), Int((cx + hx).rounded(.up))),
+                       max(Int(b.y0), Int((cy - hy).rounded(.down))), min(Int(b.y1), Int((cy + hy).rounded(.up))),
+                       Int(b.z0), Int(b.z1))
+}
+
+/// For each box, the other reflections on its panel whose foreground box (`foregrounds`) meets it.
+func overlappingBoxes(_ requests: [ShoeboxRequest], foregrounds: [BoundingBox], cell: Int = 32) -> [[Int32]] {
     struct Key: Hashable { var panel: Int, x: Int, y: Int }
     var hash: [Key: [Int32]] = [:]
     for (i, r) in requests.enumerated() {
-        let b = r.bbox
+        let b = foregrounds[i]
         for cy in (Int(b.y0) / cell)...((Int(b.y1) - 1) / cell) { for cx in (Int(b.x0) / cell)...((Int(b.x1) - 1) / cell) {
             hash[Key(panel: r.panel, x: cx, y: cy), default: []].append(Int32(i))
         } }
@@ -22,7 +37,7 @@ func overlappingBoxes(_ requests: [ShoeboxRequest], cell: Int = 32) -> [[Int32]]
         var seen = Set<Int32>()
         for cy in (Int(b.y0) / cell)...((Int(b.y1) - 1) / cell) { for cx in (Int(b.x0) / cell)...((Int(b.x1) - 1) / cell) {
             for j in hash[Key(panel: r.panel, x: cx, y: cy)] ?? [] where Int(j) != i && !seen.contains(j) {
-                let o = requests[Int(j)].bbox
+                let o = foregrounds[Int(j)]
                 if o.x0 < b.x1 && b.x0 < o.x1 && o.y0 < b.y1 && b.y0 < o.y1 && o.z0 < b.z1 && b.z0 < o.z1 {
                     seen.insert(j); out[i].append(j)
                 }
@@ -55,9 +70,11 @@ func integrationPass(_ predicted: [PredictedReflection], frames: [KabschFrame], 
     let results = UnsafeMutableBufferPointer<IntegratedReflection>.allocate(capacity: n)
     results.initialize(repeating: IntegratedReflection())
     defer { results.deallocate() }
-    let neighbours = parameters.maskOverlaps ? overlappingBoxes(requests) : [[Int32]](repeating: [], count: n)
+    let foregrounds = requests.map { foregroundBox($0.bbox, multiplier: parameters.sigmaBMultiplier) }
+    let neighbours = parameters.maskOverlaps ? overlappingBoxes(requests, foregrounds: foregrounds)
+        : [[Int32]](repeating: [], count: n)
     func neighbourList(_ i: Int) -> [(KabschFrame, BoundingBox)] {
-        neighbours[i].map { (frames[Int($0)], requests[Int($0)].bbox) }
+        neighbours[i].map { (frames[Int($0)], foregrounds[Int($0)]) }
     }
     let learnt = parameters.profileFitting && parameters.referenceProfiles
     guard learnt else {
@@ -81,6 +98,9 @@ func integrationPass(_ predicted: [PredictedReflection], frames: [KabschFrame], 
     let inputs = UnsafeMutableBufferPointer<FitInput?>.allocate(capacity: n)
     inputs.initialize(repeating: nil)
     defer { inputs.deallocate() }
+    let geometries = UnsafeMutableBufferPointer<ShoeboxGeometry?>.allocate(capacity: n)
+    geometries.initialize(repeating: nil)
+    defer { geometries.deallocate() }
     let held = UnsafeMutableBufferPointer<ShoeboxPixels?>.allocate(capacity: n)
     held.initialize(repeating: nil)
     defer { held.deallocate() }
@@ -90,6 +110,9 @@ func integrationPass(_ predicted: [PredictedReflection], frames: [KabschFrame], 
     var fittedLearnt = 0, fittedModel = 0
     var finalBlock = -1
 
+    /// A held reflection: its pixels (5 bytes each), foreground and fit masks, and (c₁, c₂, foreground distance) per pixel.
+    func heldByteCount(_ b: BoundingBox) -> Int { b.volume * 7 + Int(b.x1 - b.x0) * Int(b.y1 - b.y0) * 24 + 256 }
+
     func fitReady(throughBlock k: Int) {
         learner.finalise(throughBlock: k)
         let ready = waiting.filter { regions.block(region[$0]) <= k }
@@ -97,28 +120,27 @@ func integrationPass(_ predicted: [PredictedReflection], frames: [KabschFrame], 
         var learntCount = 0
         parallelFor(ready.count, threads: parameters.nproc) { m in
             let i = ready[m]
-            guard let pixels = held[i], let input = inputs[i] else { return }
-            let g = integrator.geometry(frames[i], panel: pixels.panel, bbox: pixels.bbox)
+            guard let pixels = held[i], let input = inputs[i], let g = geometries[i] else { return }
             let prof: [Double]
             if let reference = learner.profile(region: region[i]) {
                 prof = integrator.referenceProfile(g, reference: reference, grid: grid)
                 lock.lock(); learntCount += 1; lock.unlock()
             } else {
-                prof = integrator.modelProfile(g)
+                prof = integrator.modelProfile(integrator.geometry(frames[i], panel: pixels.panel, bbox: pixels.bbox))
             }
             var r = results[i]
             integrator.fit(pixels, input: input, profile: prof, into: &r)
             results[i] = r
-            held[i] = nil; inputs[i] = nil
+            held[i] = nil; inputs[i] = nil; geometries[i] = nil
         }
         fittedLearnt += learntCount; fittedModel += ready.count - learntCount
-        heldBytes -= ready.reduce(0) { $0 + requests[$1].bbox.volume * 5 + 64 }
+        heldBytes -= ready.reduce(0) { $0 + heldByteCount(requests[$1].bbox) }
     }
 
     let openPeak = try streamShoeboxes(requests, source: source, detector: detector, zRange: zRange,
                                        frameOffset: frameOffset, blockFrames: blockFrames, threads: parameters.nproc,
                                        finish: { i, pixels in
-        let g = integrator.geometry(frames[i], panel: pixels.panel, bbox: pixels.bbox)
+        let g = integrator.geometry(frames[i], panel: pixels.panel, bbox: pixels.bbox, withModel: false)
         var (r, input) = integrator.summation(pixels, geometry: g, neighbours: neighbourList(i))
         guard let input else { results[i] = r; return }
         let clean = r.flags.isDisjoint(with: [.overloaded, .foregroundIncludesBadPixels, .overlappedFg])
@@ -131,9 +153,11 @@ func integrationPass(_ predicted: [PredictedReflection], frames: [KabschFrame], 
             r.flags.insert(.usedInModelling)
         }
         results[i] = r
-        held[i] = pixels; inputs[i] = input
+        var kept = g
+        kept.spatialModel = []
+        held[i] = pixels; inputs[i] = input; geometries[i] = kept
         lock.lock()
-        waiting.append(i); heldBytes += pixels.byteCount; heldPeak = max(heldPeak, heldBytes)
+        waiting.append(i); heldBytes += heldByteCount(pixels.bbox); heldPeak = max(heldPeak, heldBytes)
         lock.unlock()
     }, afterBlock: { read in
         // Block k is final once every reference of blocks ≤ k+1 is complete.

@@ -80,81 +80,78 @@ public struct ProfileRegions: Sendable, Equatable {
         func clamp(_ v: Double, _ n: Int) -> Int { min(n - 1, max(0, Int(v.rounded()))) }
         return index(clamp(gx, nx), clamp(gy, ny), clamp(gz, nz))
     }
-
-    /// The nearest region and its neighbours with weights exp(−4 ln2·d²), d the
-    /// distance in region spacings: a reference contributes fully to its own
-    /// region and 1/16 to the next, so neighbouring profiles vary smoothly.
-    public func contributions(x: Double, y: Double, z: Double) -> [(region: Int, weight: Double)] {
-        let (gx, gy, gz) = grid(x, y, z)
-        func around(_ v: Double, _ n: Int) -> ClosedRange<Int> {
-            let c = min(n - 1, max(0, Int(v.rounded())))
-            return max(0, c - 1)...min(n - 1, c + 1)
-        }
-        var out: [(Int, Double)] = []
-        for k in around(gz, nz) { for j in around(gy, ny) { for i in around(gx, nx) {
-            let d2 = pow(gx.clamped(-0.5, Double(nx) - 0.5) - Double(i), 2) + pow(gy.clamped(-0.5, Double(ny) - 0.5) - Double(j), 2)
-                + pow(gz.clamped(-0.5, Double(nz) - 0.5) - Double(k), 2)
-            let w = exp(-4 * log(2.0) * d2)
-            if w > 0.01 { out.append((index(i, j, k), w)) }
-        } } }
-        return out
-    }
-}
-
-extension Double {
-    fileprivate func clamped(_ lo: Double, _ hi: Double) -> Double { Swift.min(hi, Swift.max(lo, self)) }
 }
 
 /// Accumulates normalised, background-subtracted reference shoeboxes into
-/// the profiles of their regions (thread-safe: shoeboxes finish on several
-/// threads), then finalises each region's profile: negatives clipped, summed
-/// to 1, or none when fewer than `minReferences` references have it as their
-/// nearest region (integration then fits the Gaussian model there).
+/// the profiles of their nearest regions (thread-safe: shoeboxes finish on
+/// several threads), then finalises each region's profile from its own and
+/// its neighbours' sums: negatives clipped, summed to 1, or none when fewer
+/// than `minReferences` references have it as their nearest region
+/// (integration then fits the Gaussian model there).
 public final class ReferenceProfileLearner: @unchecked Sendable {
     public let grid: ReferenceGrid
     public let regions: ProfileRegions
     public let minReferences: Int
-    private var sums: [[Double]]
-    private var counts: [Int]
+    /// Per region, its running sum (a box each, so threads holding different region locks touch different storage).
+    private final class Sum { var values: [Double] = []; var count = 0 }
+    private let sums: [Sum]
     private var finals: [[Double]?]
     private var finalised: [Bool]
     private let lock = NSLock()
+    /// One lock per region for the sums, so that threads adding references to different regions do not wait.
+    private let regionLocks: [NSLock]
 
     public init(grid: ReferenceGrid, regions: ProfileRegions, minReferences: Int = 10) {
         self.grid = grid; self.regions = regions; self.minReferences = minReferences
-        sums = [[Double]](repeating: [], count: regions.count)
-        counts = [Int](repeating: 0, count: regions.count)
+        sums = (0..<regions.count).map { _ in Sum() }
         finals = [[Double]?](repeating: nil, count: regions.count)
         finalised = [Bool](repeating: false, count: regions.count)
+        regionLocks = (0..<regions.count).map { _ in NSLock() }
     }
 
-    /// Adds one reference profile (any scale; normalised here) observed at (x, y, z).
+    /// Adds one reference profile (any scale; normalised here) observed at (x, y, z) to its nearest region.
     public func add(_ profile: [Double], x: Double, y: Double, z: Double) {
         precondition(profile.count == grid.count)
         let total = profile.reduce(0, +)
         guard total > 0, total.isFinite else { return }
-        let nearest = regions.nearest(x: x, y: y, z: z)
-        let parts = regions.contributions(x: x, y: y, z: z)
-        lock.lock(); defer { lock.unlock() }
-        counts[nearest] += 1
-        for (r, w) in parts where !finalised[r] {
-            if sums[r].isEmpty { sums[r] = [Double](repeating: 0, count: grid.count) }
-            let f = w / total
-            for k in profile.indices { sums[r][k] += f * profile[k] }
+        let r = regions.nearest(x: x, y: y, z: z)
+        let f = 1 / total
+        regionLocks[r].lock(); defer { regionLocks[r].unlock() }
+        let box = sums[r]
+        box.count += 1
+        if box.values.isEmpty { box.values = [Double](repeating: 0, count: grid.count) }
+        box.values.withUnsafeMutableBufferPointer { sum in
+            profile.withUnsafeBufferPointer { p in for k in 0..<p.count { sum[k] += f * p[k] } }
         }
     }
 
-    /// Finalises every region of scan blocks ≤ `block` not yet final.
+    /// Finalises every region of scan blocks ≤ `block` not yet final: its
+    /// own references plus its neighbours' (one region step away along any
+    /// axis, DIALS' grid sampler neighbours) at weight exp(−4 ln2) = 1/16, so
+    /// profiles vary smoothly between regions. Needs the references of block + 1 complete.
     public func finalise(throughBlock block: Int) {
         lock.lock(); defer { lock.unlock() }
+        let plane = regions.nx * regions.ny
         for r in 0..<regions.count where !finalised[r] && regions.block(r) <= block {
             finalised[r] = true
-            guard counts[r] >= minReferences, !sums[r].isEmpty else { sums[r] = []; continue }
-            var p = sums[r].map { max($0, 0) }
+            guard sums[r].count >= minReferences else { continue }
+            let i = r % regions.nx, j = (r / regions.nx) % regions.ny, k = r / plane
+            var p = [Double](repeating: 0, count: grid.count)
+            let around = [(0, 0, 0, 1.0), (-1, 0, 0, 0.0625), (1, 0, 0, 0.0625), (0, -1, 0, 0.0625), (0, 1, 0, 0.0625),
+                          (0, 0, -1, 0.0625), (0, 0, 1, 0.0625)]
+            for (di, dj, dk, w) in around {
+                let a = i + di, b = j + dj, c = k + dk
+                guard a >= 0, b >= 0, c >= 0, a < regions.nx, b < regions.ny, c < regions.nz else { continue }
+                let other = sums[regions.index(a, b, c)]
+                guard !other.values.isEmpty else { continue }
+                for m in p.indices { p[m] += w * other.values[m] }
+            }
+            for m in p.indices { p[m] = max(p[m], 0) }
             let s = p.reduce(0, +)
-            if s > 0 { for k in p.indices { p[k] /= s }; finals[r] = p }
-            sums[r] = []
+            if s > 0 { for m in p.indices { p[m] /= s }; finals[r] = p }
         }
+        // Sums of blocks before `block` are no longer needed (block + 1 reads only block's).
+        for r in 0..<regions.count where regions.block(r) < block { sums[r].values = [] }
     }
 
     /// The final profile of region `r`, nil while it is open or where it has too few references.
@@ -163,6 +160,8 @@ public final class ReferenceProfileLearner: @unchecked Sendable {
         return finalised[r] ? finals[r] : nil
     }
     /// References whose nearest region is `r`.
-    public func referenceCount(region r: Int) -> Int { lock.lock(); defer { lock.unlock() }; return counts[r] }
-    public var totalReferences: Int { lock.lock(); defer { lock.unlock() }; return counts.reduce(0, +) }
+    public func referenceCount(region r: Int) -> Int {
+        regionLocks[r].lock(); defer { regionLocks[r].unlock() }; return sums[r].count
+    }
+    public var totalReferences: Int { (0..<regions.count).reduce(0) { $0 + referenceCount(region: $1) } }
 }

@@ -26,7 +26,8 @@ struct ShoeboxGeometry {
     var c1: [Double], c2: [Double]
     /// Per pixel: the least (c₁² + c₂²)/(n_σσ_b)² over its centre and corners.
     var spatialFg: [Double]
-    /// Per pixel: the gaussian_rs spatial profile averaged over the pixel (centre ½, corners ⅛ each).
+    /// Per pixel: the gaussian_rs spatial profile averaged over the pixel (centre ½, corners ⅛ each);
+    /// empty when the geometry was made without the model.
     var spatialModel: [Double]
     /// Per frame: c₃ at the frame's edges (radians), (c₃/(n_σσ_m))² at its point nearest the peak, and
     /// the model rocking-curve fraction.
@@ -54,33 +55,44 @@ struct ReflectionIntegrator: Sendable {
     /// of its corners or its centre lies inside the n_σ ellipsoid (DIALS'
     /// mask calculator takes the corners): with σ_b under a pixel the centre
     /// alone would cut into the spot.
-    func geometry(_ frame: KabschFrame, panel p: Int, bbox bb: BoundingBox, withCorners: Bool = true) -> ShoeboxGeometry {
+    func geometry(_ frame: KabschFrame, panel p: Int, bbox bb: BoundingBox, withCorners: Bool = true,
+                  withModel: Bool = true) -> ShoeboxGeometry {
         let panel = detector.panels[p]
         let nx = Int(bb.x1 - bb.x0), ny = Int(bb.y1 - bb.y0), nz = Int(bb.z1 - bb.z0)
         let n = parameters.nSigma
         let fgScale = 1 / (n * n * sigmaB * sigmaB), g = -0.5 / (sigmaB * sigmaB)
         var c1 = [Double](repeating: 0, count: nx * ny), c2 = c1
-        var spatialFg = c1, spatialModel = c1
-        var corners: [Double] = []
+        var spatialFg = c1, spatialModel = withModel ? c1 : []
+        var corners: [Double] = [], cc1: [Double] = [], cc2: [Double] = []
         if withCorners {
-            corners = [Double](repeating: 0, count: (nx + 1) * (ny + 1))
+            corners = [Double](repeating: 0, count: (nx + 1) * (ny + 1)); cc1 = corners; cc2 = corners
             for y in 0...ny { for x in 0...nx {
                 let dir = panel.labCoordinate(pixel: (Double(Int(bb.x0) + x), Double(Int(bb.y0) + y)))
                 let (a, b) = frame.divergenceCoordinates(of: dir)
-                corners[y * (nx + 1) + x] = a * a + b * b
+                let m = y * (nx + 1) + x
+                corners[m] = a * a + b * b; cc1[m] = a; cc2[m] = b
             } }
         }
         for y in 0..<ny { for x in 0..<nx {
-            let dir = panel.labCoordinate(pixel: (Double(Int(bb.x0) + x) + 0.5, Double(Int(bb.y0) + y) + 0.5))
-            let (a, b) = frame.divergenceCoordinates(of: dir)
+            let a: Double, b: Double
+            if withCorners {
+                // Over a pixel (c₁, c₂) is linear to far below a pixel's width: the centre is the corners' mean.
+                let m = y * (nx + 1) + x, m2 = m + nx + 1
+                a = 0.25 * (cc1[m] + cc1[m + 1] + cc1[m2] + cc1[m2 + 1]); b = 0.25 * (cc2[m] + cc2[m + 1] + cc2[m2] + cc2[m2 + 1])
+            } else {
+                let dir = panel.labCoordinate(pixel: (Double(Int(bb.x0) + x) + 0.5, Double(Int(bb.y0) + y) + 0.5))
+                (a, b) = frame.divergenceCoordinates(of: dir)
+            }
             let k = y * nx + x
             c1[k] = a; c2[k] = b
             let r2 = a * a + b * b
-            guard withCorners else { spatialFg[k] = r2 * fgScale; spatialModel[k] = exp(g * r2); continue }
+            guard withCorners else { spatialFg[k] = r2 * fgScale; if withModel { spatialModel[k] = exp(g * r2) }; continue }
             let q = (corners[y * (nx + 1) + x], corners[y * (nx + 1) + x + 1],
                      corners[(y + 1) * (nx + 1) + x], corners[(y + 1) * (nx + 1) + x + 1])
             spatialFg[k] = min(r2, q.0, q.1, q.2, q.3) * fgScale
-            spatialModel[k] = 0.5 * exp(g * r2) + 0.125 * (exp(g * q.0) + exp(g * q.1) + exp(g * q.2) + exp(g * q.3))
+            if withModel {
+                spatialModel[k] = 0.5 * exp(g * r2) + 0.125 * (exp(g * q.0) + exp(g * q.1) + exp(g * q.2) + exp(g * q.3))
+            }
         } }
         var c3: [(Double, Double)] = [], rot2: [Double] = [], frac: [Double] = []
         for z in 0..<nz {
@@ -120,11 +132,16 @@ struct ReflectionIntegrator: Sendable {
     /// width), integrated over the frame's c₃ interval.
     func referenceProfile(_ g: ShoeboxGeometry, reference: [Double], grid: ReferenceGrid) -> [Double] {
         let nxy = g.nx * g.ny, n = grid.size
-        // Per pixel, the bilinear value on every layer; per frame, the layers it covers.
+        // Per frame, the layers it covers; per pixel, the bilinear value on each layer any frame covers.
+        let frameLayers = (0..<g.nz).map { grid.layerOverlaps(grid.u(rotation: g.c3[$0].0), grid.u(rotation: g.c3[$0].1)) }
+        let used = frameLayers.flatMap { $0.map(\.k) }
+        guard let lMin = used.min(), let lMax = used.max() else { return [Double](repeating: 0, count: nxy * g.nz) }
+        // The reference was learnt from foreground pixels only: pixels that are background on every frame are left at 0.
+        let nearestRot = g.rot2.min() ?? 0
         var layerValues = [Double](repeating: 0, count: nxy * n)
-        for k in 0..<nxy {
+        for k in 0..<nxy where g.spatialFg[k] + nearestRot <= 1 {
             guard let b = grid.bilinear(grid.u(divergence: g.c1[k]), grid.u(divergence: g.c2[k])) else { continue }
-            for l in 0..<n {
+            for l in lMin...lMax {
                 let base = l * n * n
                 func at(_ i: Int, _ j: Int) -> Double { i >= 0 && j >= 0 && i < n && j < n ? reference[base + j * n + i] : 0 }
                 layerValues[k * n + l] = b.w.0 * at(b.i, b.j) + b.w.1 * at(b.i + 1, b.j) + b.w.2 * at(b.i, b.j + 1)
@@ -134,7 +151,7 @@ struct ReflectionIntegrator: Sendable {
         var prof = [Double](repeating: 0, count: nxy * g.nz)
         var total = 0.0
         for z in 0..<g.nz {
-            let layers = grid.layerOverlaps(grid.u(rotation: g.c3[z].0), grid.u(rotation: g.c3[z].1))
+            let layers = frameLayers[z]
             guard !layers.isEmpty else { continue }
             for k in 0..<nxy {
                 var v = 0.0
@@ -193,7 +210,7 @@ struct ReflectionIntegrator: Sendable {
             let ib = BoundingBox(max(Int(bb.x0), Int(nb.x0)), min(Int(bb.x1), Int(nb.x1)), max(Int(bb.y0), Int(nb.y0)),
                                  min(Int(bb.y1), Int(nb.y1)), max(Int(bb.z0), Int(nb.z0)), min(Int(bb.z1), Int(nb.z1)))
             guard ib.volume > 0 else { continue }
-            let g = geometry(f, panel: panel, bbox: ib)
+            let g = geometry(f, panel: panel, bbox: ib, withModel: false)
             let ix = Int(ib.x1 - ib.x0), iy = Int(ib.y1 - ib.y0)
             for z in 0..<g.nz { for y in 0..<iy { for x in 0..<ix where g.spatialFg[y * ix + x] + g.rot2[z] <= 1 {
                 let j = ((Int(ib.z0) - Int(bb.z0) + z) * ny + (Int(ib.y0) - Int(bb.y0) + y)) * nx + (Int(ib.x0) - Int(bb.x0) + x)
