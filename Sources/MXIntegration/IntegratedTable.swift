@@ -83,12 +83,14 @@ func estimateProfile(experiment: Experiment, index: Int, reflections: Reflection
         while e < needed.count && needed[e] { e += 1 }
         runs.append((z + scan.arrayRange.lowerBound)..<(e + scan.arrayRange.lowerBound)); z = e
     }
+    let minimum = PixelMinimum(count: source.frameSize.width * source.frameSize.height)
     for run in runs {
         let members = requests.indices.filter {
             Int(requests[$0].bbox.z0) >= run.lowerBound && Int(requests[$0].bbox.z1) <= run.upperBound
         }
         try streamShoeboxes(members.map { requests[$0] }, source: source, detector: detector, zRange: run,
-                            frameOffset: frameOffset, blockFrames: blockFrames, threads: parameters.nproc) { k, pixels in
+                            frameOffset: frameOffset, blockFrames: blockFrames, threads: parameters.nproc,
+                            minimum: minimum) { k, pixels in
             let i = members[k]
             stats[i] = ProfileModelEstimator.statistics(pixels, spot: spotsCopy[i], detector: detector, scan: scan)
         }
@@ -98,8 +100,14 @@ func estimateProfile(experiment: Experiment, index: Int, reflections: Reflection
     guard good.count >= parameters.minSpots else {
         throw IntegrationError.tooFewSpotsForProfile(found: good.count, needed: parameters.minSpots)
     }
+    let hot = minimum.hotPixels()
+    if !hot.isEmpty {
+        let w = source.frameSize.width
+        logger.info("\(hot.count) hot pixels (bright on all \(minimum.frames) frames read) left out of integration: "
+                    + hot.prefix(8).map { "(\($0 % w), \($0 / w))" }.joined(separator: " ") + (hot.count > 8 ? " …" : ""))
+    }
     return ProfileEstimate(sigmaB: ProfileModelEstimator.sigmaB(good), sigmaM: ProfileModelEstimator.sigmaM(good),
-                           spots: good.count)
+                           spots: good.count, hotPixels: hot)
 }
 
 /// Wedges of `range` covering about `fraction` of it: four evenly spaced runs

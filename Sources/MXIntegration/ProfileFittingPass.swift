@@ -63,7 +63,7 @@ struct IntegrationPassOutput {
 /// open shoeboxes plus about two scan blocks of held ones, not the sweep.
 func integrationPass(_ predicted: [PredictedReflection], frames: [KabschFrame], requests: [ShoeboxRequest],
                      integrator: ReflectionIntegrator, source: ImageSource, zRange: Range<Int>, frameOffset: Int,
-                     blockFrames: Int, logger: Logger) throws -> IntegrationPassOutput {
+                     blockFrames: Int, hotPixels: [Int] = [], logger: Logger) throws -> IntegrationPassOutput {
     let parameters = integrator.parameters
     let detector = integrator.detector, scan = integrator.scan
     let n = requests.count
@@ -80,7 +80,7 @@ func integrationPass(_ predicted: [PredictedReflection], frames: [KabschFrame], 
     guard learnt else {
         let peak = try streamShoeboxes(requests, source: source, detector: detector, zRange: zRange,
                                        frameOffset: frameOffset, blockFrames: blockFrames,
-                                       threads: parameters.nproc) { i, pixels in
+                                       threads: parameters.nproc, excluded: hotPixels) { i, pixels in
             results[i] = integrator.integrate(pixels, frame: frames[i], neighbours: neighbourList(i))
         }
         return IntegrationPassOutput(results: Array(results), peakBytes: peak)
@@ -139,7 +139,7 @@ func integrationPass(_ predicted: [PredictedReflection], frames: [KabschFrame], 
 
     let openPeak = try streamShoeboxes(requests, source: source, detector: detector, zRange: zRange,
                                        frameOffset: frameOffset, blockFrames: blockFrames, threads: parameters.nproc,
-                                       finish: { i, pixels in
+                                       excluded: hotPixels, finish: { i, pixels in
         let g = integrator.geometry(frames[i], panel: pixels.panel, bbox: pixels.bbox, withModel: false)
         var (r, input) = integrator.summation(pixels, geometry: g, neighbours: neighbourList(i))
         guard let input else { results[i] = r; return }
