@@ -30,7 +30,7 @@ struct ShoeboxGeometry {
     /// empty when the geometry was made without the model.
     var spatialModel: [Double]
     /// Per frame: c₃ at the frame's edges (radians), (c₃/(n_σσ_m))² at its point nearest the peak, and
-    /// the model rocking-curve fraction.
+    /// the model rocking-curve fraction (empty without the model).
     var c3: [(Double, Double)], rot2: [Double], frac: [Double]
 }
 
@@ -101,7 +101,7 @@ struct ReflectionIntegrator: Sendable {
             let r = frame.rotationCoordinate(nearest)
             rot2.append(r * r / (n * n * sigmaM * sigmaM))
             c3.append((frame.rotationCoordinate(pa), frame.rotationCoordinate(pb)))
-            frac.append(frame.rockingFraction(from: pa, to: pb, sigmaM: sigmaM))
+            if withModel { frac.append(frame.rockingFraction(from: pa, to: pb, sigmaM: sigmaM)) }
         }
         return ShoeboxGeometry(nx: nx, ny: ny, nz: nz, c1: c1, c2: c2, spatialFg: spatialFg, spatialModel: spatialModel,
                                c3: c3, rot2: rot2, frac: frac)
@@ -139,15 +139,20 @@ struct ReflectionIntegrator: Sendable {
         // The reference was learnt from foreground pixels only: pixels that are background on every frame are left at 0.
         let nearestRot = g.rot2.min() ?? 0
         var layerValues = [Double](repeating: 0, count: nxy * n)
-        for k in 0..<nxy where g.spatialFg[k] + nearestRot <= 1 {
-            guard let b = grid.bilinear(grid.u(divergence: g.c1[k]), grid.u(divergence: g.c2[k])) else { continue }
-            for l in lMin...lMax {
-                let base = l * n * n
-                func at(_ i: Int, _ j: Int) -> Double { i >= 0 && j >= 0 && i < n && j < n ? reference[base + j * n + i] : 0 }
-                layerValues[k * n + l] = b.w.0 * at(b.i, b.j) + b.w.1 * at(b.i + 1, b.j) + b.w.2 * at(b.i, b.j + 1)
-                    + b.w.3 * at(b.i + 1, b.j + 1)
+        reference.withUnsafeBufferPointer { ref in layerValues.withUnsafeMutableBufferPointer { out in
+            for k in 0..<nxy where g.spatialFg[k] + nearestRot <= 1 {
+                guard let b = grid.bilinear(grid.u(divergence: g.c1[k]), grid.u(divergence: g.c2[k])) else { continue }
+                // Cells off the grid count as 0: zero their weights and read a valid cell instead.
+                let i0 = max(b.i, 0), i1 = min(b.i + 1, n - 1), j0 = max(b.j, 0), j1 = min(b.j + 1, n - 1)
+                let w00 = b.i >= 0 && b.j >= 0 ? b.w.0 : 0, w10 = b.i + 1 < n && b.j >= 0 ? b.w.1 : 0
+                let w01 = b.i >= 0 && b.j + 1 < n ? b.w.2 : 0, w11 = b.i + 1 < n && b.j + 1 < n ? b.w.3 : 0
+                for l in lMin...lMax {
+                    let base = l * n * n
+                    out[k * n + l] = w00 * ref[base + j0 * n + i0] + w10 * ref[base + j0 * n + i1]
+                        + w01 * ref[base + j1 * n + i0] + w11 * ref[base + j1 * n + i1]
+                }
             }
-        }
+        } }
         var prof = [Double](repeating: 0, count: nxy * g.nz)
         var total = 0.0
         for z in 0..<g.nz {
@@ -168,6 +173,7 @@ struct ReflectionIntegrator: Sendable {
     /// cells its frame covers.
     func gridProfile(_ s: ShoeboxPixels, geometry g: ShoeboxGeometry, input: FitInput, grid: ReferenceGrid) -> [Double] {
         let nxy = g.nx * g.ny, n = grid.size
+        let counts = s.counts
         var out = [Double](repeating: 0, count: grid.count)
         for z in 0..<g.nz {
             let a = grid.u(rotation: g.c3[z].0), b = grid.u(rotation: g.c3[z].1)
@@ -186,7 +192,7 @@ struct ReflectionIntegrator: Sendable {
             for k in 0..<nxy {
                 let j = z * nxy + k
                 guard input.fit[j] else { continue }
-                let c = Double(s.counts[j]) - input.background
+                let c = Double(counts[j]) - input.background
                 guard let w = grid.bilinear(grid.u(divergence: g.c1[k]), grid.u(divergence: g.c2[k])) else { continue }
                 for (l, share) in layers {
                     let v = c * share, base = l * n * n
@@ -226,6 +232,8 @@ struct ReflectionIntegrator: Sendable {
     func summation(_ s: ShoeboxPixels, geometry g: ShoeboxGeometry,
                    neighbours: [(KabschFrame, BoundingBox)] = []) -> (IntegratedReflection, FitInput?) {
         var out = IntegratedReflection()
+        // Local copies (no copying: the arrays are shared) spare a dynamic exclusivity check per pixel access.
+        let status = s.status, counts = s.counts
         let fg = foreground(g)
         var fit = fg
         let covered = neighbourForeground(s.bbox, panel: s.panel, neighbours: neighbours)
@@ -235,16 +243,16 @@ struct ReflectionIntegrator: Sendable {
             let other = covered?[j] ?? false
             if fg[j] {
                 nFg += 1
-                if s.status[j] == 1 { nFgValid += 1 }
-                if s.status[j] == 2 { out.flags.insert(.overloaded) }
-                if s.status[j] == 0 { out.flags.insert(.foregroundIncludesBadPixels) }
+                if status[j] == 1 { nFgValid += 1 }
+                if status[j] == 2 { out.flags.insert(.overloaded) }
+                if status[j] == 0 { out.flags.insert(.foregroundIncludesBadPixels) }
                 if other { out.flags.insert(.overlappedFg) }
-                fit[j] = s.status[j] == 1 && !other
+                fit[j] = status[j] == 1 && !other
             } else {
                 // A pixel in a neighbour's foreground is not this reflection's background (DIALS drops its Background code).
                 if other { continue }
                 nBg += 1
-                if s.status[j] == 1 { bgValues.append(s.counts[j]) } else { out.flags.insert(.backgroundIncludesBadPixels) }
+                if status[j] == 1 { bgValues.append(counts[j]) } else { out.flags.insert(.backgroundIncludesBadPixels) }
             }
         }
         out.pixels = (nBg, 0, nFg, nFgValid + bgValues.count)
@@ -264,8 +272,8 @@ struct ReflectionIntegrator: Sendable {
         // Summation over the valid foreground.
         let nx = g.nx, ny = g.ny
         var sumC = 0.0, sumRaw = 0.0, cx = 0.0, cy = 0.0, cz = 0.0, wsum = 0.0
-        for j in fg.indices where fg[j] && s.status[j] == 1 {
-            let c = Double(s.counts[j])
+        for j in fg.indices where fg[j] && status[j] == 1 {
+            let c = Double(counts[j])
             sumRaw += c; sumC += c - b
             let w = max(c - b, 0)
             if w > 0 {
@@ -288,6 +296,7 @@ struct ReflectionIntegrator: Sendable {
     /// (Kabsch 2010 eq. 22), to `prof` (the box profile, normalised to 1).
     func fit(_ s: ShoeboxPixels, input: FitInput, profile prof: [Double], into out: inout IntegratedReflection) {
         let fg = input.fg, use = input.fit, b = input.background
+        let counts = s.counts
         var pFg = 0.0, pValid = 0.0
         for j in fg.indices where fg[j] { pFg += prof[j]; if use[j] { pValid += prof[j] } }
         guard pValid > 0.5 * pFg, pFg > 0 else { out.flags.insert(.failedDuringProfileFitting); return }
@@ -299,7 +308,7 @@ struct ReflectionIntegrator: Sendable {
             for j in use.indices where use[j] {
                 let p = prof[j]
                 let v = max(b + intensity * p, 1e-6)
-                num += p * (Double(s.counts[j]) - b) / v
+                num += p * (Double(counts[j]) - b) / v
                 sumPP += p * p / v
             }
             guard sumPP > 0 else { break }
@@ -318,7 +327,7 @@ struct ReflectionIntegrator: Sendable {
         // Correlation of the fitted profile with the observed foreground (DIALS' profile.correlation).
         var sp = 0.0, so = 0.0, spp = 0.0, soo = 0.0, spo = 0.0, m = 0.0
         for j in use.indices where use[j] {
-            let p = prof[j], o = Double(s.counts[j]) - b
+            let p = prof[j], o = Double(counts[j]) - b
             sp += p; so += o; spp += p * p; soo += o * o; spo += p * o; m += 1
         }
         let cov = spo - sp * so / m, vp = spp - sp * sp / m, vo = soo - so * so / m

@@ -106,7 +106,8 @@ final class ReferenceProfileTests: XCTestCase {
 
     func testLearntReferenceRecoversNonGaussianShape() {
         var rng = SplitMix64(seed: 11)
-        let (learner, regions) = learn(count: 300, rng: &rng)
+        // Enough references to cover the sub-pixel phases of the 19-point grid's cells.
+        let (learner, regions) = learn(count: 800, rng: &rng)
         let test = spot(x: 50.37, y: 51.81, phiDegrees: 5.2)
         let r = regions.nearest(x: 50.37, y: 51.81, z: 5.2)
         XCTAssertGreaterThanOrEqual(learner.referenceCount(region: r), 10)
