@@ -104,17 +104,12 @@ public func integrate(experiments: ExperimentList, reflections: ReflectionTable,
 
         let integrator = ReflectionIntegrator(detector: detector, scan: scan, sigmaB: estimate.sigmaB,
                                               sigmaM: estimate.sigmaM, parameters: parameters)
-        let results = UnsafeMutableBufferPointer<IntegratedReflection>.allocate(capacity: kept.count)
-        results.initialize(repeating: IntegratedReflection())
-        defer { results.deallocate() }
-        let framesCopy = frames
-        let shoeboxPeak = try streamShoeboxes(requests, source: source, detector: detector, zRange: zRange,
-                                              frameOffset: frameOffset, blockFrames: blockFrames,
-                                              threads: parameters.nproc) { i, pixels in
-            results[i] = integrator.integrate(pixels, frame: framesCopy[i])
-        }
-        peak = max(peak, shoeboxPeak + blockFrames * frameBytes)
-        tables.append(integratedTable(kept, frames: framesCopy, boxes: requests.map(\.bbox), results: Array(results),
+        let pass = try integrationPass(kept, frames: frames, requests: requests, integrator: integrator, source: source,
+                                       zRange: zRange, frameOffset: frameOffset, blockFrames: blockFrames,
+                                       hotPixels: estimate.hotPixels, logger: logger)
+        let framesCopy = frames, results = pass.results
+        peak = max(peak, pass.peakBytes + blockFrames * frameBytes)
+        tables.append(integratedTable(kept, frames: framesCopy, boxes: requests.map(\.bbox), results: results,
                                       experiment: experiment, index: e, cell: predictor.cell, sigmaM: estimate.sigmaM))
     }
     var table = tables[0]

@@ -43,6 +43,17 @@ func estimateProfile(experiment: Experiment, index: Int, reflections: Reflection
         guard abs(f.zeta) >= parameters.minZeta else { continue }
         spots.append(ModellingSpot(frame: f, panel: Int(panels[i]), spotBox: spotBoxes[i]))
     }
+    // Read a few wedges of the scan, not all of it: integration reads every
+    // frame again, and σ_b, σ_m need a few hundred spots, not every frame's.
+    // Spots whose read box (one frame either side) lies inside a wedge are
+    // used while the wedges hold enough of them.
+    let wedges = modellingWedges(scan.arrayRange, fraction: parameters.modellingFrameFraction)
+    if wedges.count > 1 || wedges.first != scan.arrayRange {
+        let inside = spots.filter { s in
+            wedges.contains { Int(s.spotBox.z0) - 1 >= $0.lowerBound && Int(s.spotBox.z1) + 1 <= $0.upperBound }
+        }
+        if inside.count >= max(parameters.minSpots, min(spots.count, parameters.maxModellingSpots) / 4) { spots = inside }
+    }
     // Spread the sample evenly over the scan when there are more than needed.
     if spots.count > parameters.maxModellingSpots {
         spots.sort { $0.frame.phi < $1.frame.phi }
@@ -61,16 +72,55 @@ func estimateProfile(experiment: Experiment, index: Int, reflections: Reflection
     stats.initialize(repeating: nil)
     defer { stats.deallocate() }
     let spotsCopy = spots
-    try streamShoeboxes(requests, source: source, detector: detector, zRange: scan.arrayRange, frameOffset: frameOffset,
-                        blockFrames: blockFrames, threads: parameters.nproc) { i, pixels in
-        stats[i] = ProfileModelEstimator.statistics(pixels, spot: spotsCopy[i], detector: detector, scan: scan)
+    // Only the frames some read box needs, in runs of consecutive frames.
+    var needed = [Bool](repeating: false, count: scan.arrayRange.count)
+    for r in requests { for z in Int(r.bbox.z0)..<Int(r.bbox.z1) { needed[z - scan.arrayRange.lowerBound] = true } }
+    var runs: [Range<Int>] = []
+    var z = 0
+    while z < needed.count {
+        guard needed[z] else { z += 1; continue }
+        var e = z
+        while e < needed.count && needed[e] { e += 1 }
+        runs.append((z + scan.arrayRange.lowerBound)..<(e + scan.arrayRange.lowerBound)); z = e
     }
+    let minimum = PixelMinimum(count: source.frameSize.width * source.frameSize.height)
+    for run in runs {
+        let members = requests.indices.filter {
+            Int(requests[$0].bbox.z0) >= run.lowerBound && Int(requests[$0].bbox.z1) <= run.upperBound
+        }
+        try streamShoeboxes(members.map { requests[$0] }, source: source, detector: detector, zRange: run,
+                            frameOffset: frameOffset, blockFrames: blockFrames, threads: parameters.nproc,
+                            minimum: minimum) { k, pixels in
+            let i = members[k]
+            stats[i] = ProfileModelEstimator.statistics(pixels, spot: spotsCopy[i], detector: detector, scan: scan)
+        }
+    }
+    logger.info("Profile model from \(spots.count) spots on \(runs.reduce(0) { $0 + $1.count }) of \(scan.arrayRange.count) frames")
     let good = stats.compactMap { $0 }
     guard good.count >= parameters.minSpots else {
         throw IntegrationError.tooFewSpotsForProfile(found: good.count, needed: parameters.minSpots)
     }
+    let hot = minimum.hotPixels()
+    if !hot.isEmpty {
+        let w = source.frameSize.width
+        logger.info("\(hot.count) hot pixels (bright on all \(minimum.frames) frames read) left out of integration: "
+                    + hot.prefix(8).map { "(\($0 % w), \($0 / w))" }.joined(separator: " ") + (hot.count > 8 ? " …" : ""))
+    }
     return ProfileEstimate(sigmaB: ProfileModelEstimator.sigmaB(good), sigmaM: ProfileModelEstimator.sigmaM(good),
-                           spots: good.count)
+                           spots: good.count, hotPixels: hot)
+}
+
+/// Wedges of `range` covering about `fraction` of it: four evenly spaced runs
+/// of at least 6 frames (a spot and a frame either side), or the whole range
+/// when that would be most of it.
+func modellingWedges(_ range: Range<Int>, fraction: Double) -> [Range<Int>] {
+    let n = range.count
+    let length = max(6, Int((fraction * Double(n) / 4).rounded(.up)))
+    guard 4 * length < (3 * n) / 4 else { return [range] }
+    return (0..<4).map { w in
+        let start = range.lowerBound + Int((Double(w) + 0.5) * Double(n) / 4) - length / 2
+        return max(range.lowerBound, start)..<min(range.upperBound, start + length)
+    }
 }
 
 /// The DIALS columns of the integrated reflections of one experiment.

@@ -31,6 +31,8 @@ public struct ProfileEstimate: Sendable {
     public var sigmaB: Double
     public var sigmaM: Double
     public var spots: Int
+    /// Raw pixel indices bright on every frame read for the model (hot pixels), left out of integration.
+    public var hotPixels: [Int] = []
 }
 
 enum ProfileModelEstimator {

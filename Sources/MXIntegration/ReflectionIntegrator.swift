@@ -19,6 +19,30 @@ public struct IntegratedReflection: Sendable {
     public init() {}
 }
 
+/// The Kabsch coordinates of one shoebox's pixels and frames.
+struct ShoeboxGeometry {
+    let nx: Int, ny: Int, nz: Int
+    /// (c₁, c₂) of each pixel centre, radians.
+    var c1: [Double], c2: [Double]
+    /// Per pixel: the least (c₁² + c₂²)/(n_σσ_b)² over its centre and corners.
+    var spatialFg: [Double]
+    /// Per pixel: the gaussian_rs spatial profile averaged over the pixel (centre ½, corners ⅛ each);
+    /// empty when the geometry was made without the model.
+    var spatialModel: [Double]
+    /// Per frame: c₃ at the frame's edges (radians), (c₃/(n_σσ_m))² at its point nearest the peak, and
+    /// the model rocking-curve fraction (empty without the model).
+    var c3: [(Double, Double)], rot2: [Double], frac: [Double]
+}
+
+/// What summation leaves for profile fitting.
+struct FitInput {
+    /// Foreground pixels, and the valid foreground pixels no other reflection's foreground covers.
+    var fg: [Bool], fit: [Bool]
+    var background: Double, backgroundVariance: Double
+    var nFg: Int
+    var sum: Double
+}
+
 /// Integrates assembled shoeboxes of one experiment under a gaussian_rs profile.
 struct ReflectionIntegrator: Sendable {
     let detector: Detector
@@ -27,63 +51,215 @@ struct ReflectionIntegrator: Sendable {
     let sigmaM: Double
     let parameters: IntegrationParameters
 
-    /// Per pixel of the box: foreground or not, and the model profile P
-    /// (normalised to 1 over the box) — the Gaussian in (c₁, c₂) times the
-    /// fraction of the rocking curve recorded on each frame.
-    func profile(_ frame: KabschFrame, panel p: Int, bbox bb: BoundingBox) -> (fg: [Bool], p: [Double]) {
+    /// Pixel and frame coordinates of a box. A pixel is foreground when any
+    /// of its corners or its centre lies inside the n_σ ellipsoid (DIALS'
+    /// mask calculator takes the corners): with σ_b under a pixel the centre
+    /// alone would cut into the spot.
+    func geometry(_ frame: KabschFrame, panel p: Int, bbox bb: BoundingBox, withCorners: Bool = true,
+                  withModel: Bool = true) -> ShoeboxGeometry {
         let panel = detector.panels[p]
         let nx = Int(bb.x1 - bb.x0), ny = Int(bb.y1 - bb.y0), nz = Int(bb.z1 - bb.z0)
         let n = parameters.nSigma
-        var spatialFg = [Double](repeating: 0, count: nx * ny)
-        var spatial = [Double](repeating: 0, count: nx * ny)
+        let fgScale = 1 / (n * n * sigmaB * sigmaB), g = -0.5 / (sigmaB * sigmaB)
+        var c1 = [Double](repeating: 0, count: nx * ny), c2 = c1
+        var spatialFg = c1, spatialModel = withModel ? c1 : []
+        var corners: [Double] = [], cc1: [Double] = [], cc2: [Double] = []
+        if withCorners {
+            corners = [Double](repeating: 0, count: (nx + 1) * (ny + 1)); cc1 = corners; cc2 = corners
+            for y in 0...ny { for x in 0...nx {
+                let dir = panel.labCoordinate(pixel: (Double(Int(bb.x0) + x), Double(Int(bb.y0) + y)))
+                let (a, b) = frame.divergenceCoordinates(of: dir)
+                let m = y * (nx + 1) + x
+                corners[m] = a * a + b * b; cc1[m] = a; cc2[m] = b
+            } }
+        }
         for y in 0..<ny { for x in 0..<nx {
-            let dir = panel.labCoordinate(pixel: (Double(Int(bb.x0) + x) + 0.5, Double(Int(bb.y0) + y) + 0.5))
-            let (c1, c2) = frame.divergenceCoordinates(of: dir)
-            let r2 = c1 * c1 + c2 * c2
-            spatialFg[y * nx + x] = r2 / (n * n * sigmaB * sigmaB)
-            spatial[y * nx + x] = exp(-0.5 * r2 / (sigmaB * sigmaB))
+            let a: Double, b: Double
+            if withCorners {
+                // Over a pixel (c₁, c₂) is linear to far below a pixel's width: the centre is the corners' mean.
+                let m = y * (nx + 1) + x, m2 = m + nx + 1
+                a = 0.25 * (cc1[m] + cc1[m + 1] + cc1[m2] + cc1[m2 + 1]); b = 0.25 * (cc2[m] + cc2[m + 1] + cc2[m2] + cc2[m2 + 1])
+            } else {
+                let dir = panel.labCoordinate(pixel: (Double(Int(bb.x0) + x) + 0.5, Double(Int(bb.y0) + y) + 0.5))
+                (a, b) = frame.divergenceCoordinates(of: dir)
+            }
+            let k = y * nx + x
+            c1[k] = a; c2[k] = b
+            let r2 = a * a + b * b
+            guard withCorners else { spatialFg[k] = r2 * fgScale; if withModel { spatialModel[k] = exp(g * r2) }; continue }
+            let q = (corners[y * (nx + 1) + x], corners[y * (nx + 1) + x + 1],
+                     corners[(y + 1) * (nx + 1) + x], corners[(y + 1) * (nx + 1) + x + 1])
+            spatialFg[k] = min(r2, q.0, q.1, q.2, q.3) * fgScale
+            if withModel {
+                spatialModel[k] = 0.5 * exp(g * r2) + 0.125 * (exp(g * q.0) + exp(g * q.1) + exp(g * q.2) + exp(g * q.3))
+            }
         } }
-        var fg = [Bool](repeating: false, count: nx * ny * nz)
-        var prof = [Double](repeating: 0, count: nx * ny * nz)
-        var total = 0.0
+        var c3: [(Double, Double)] = [], rot2: [Double] = [], frac: [Double] = []
         for z in 0..<nz {
             let pa = scan.angle(atFrame: Double(Int(bb.z0) + z)), pb = scan.angle(atFrame: Double(Int(bb.z0) + z + 1))
             let nearest = min(max(frame.phi, min(pa, pb)), max(pa, pb))
-            let c3 = frame.rotationCoordinate(nearest)
-            let rot2 = c3 * c3 / (n * n * sigmaM * sigmaM)
-            let frac = frame.rockingFraction(from: pa, to: pb, sigmaM: sigmaM)
-            for k in 0..<(nx * ny) {
-                let j = z * nx * ny + k
-                fg[j] = spatialFg[k] + rot2 <= 1
-                prof[j] = spatial[k] * frac
-                total += prof[j]
+            let r = frame.rotationCoordinate(nearest)
+            rot2.append(r * r / (n * n * sigmaM * sigmaM))
+            c3.append((frame.rotationCoordinate(pa), frame.rotationCoordinate(pb)))
+            if withModel { frac.append(frame.rockingFraction(from: pa, to: pb, sigmaM: sigmaM)) }
+        }
+        return ShoeboxGeometry(nx: nx, ny: ny, nz: nz, c1: c1, c2: c2, spatialFg: spatialFg, spatialModel: spatialModel,
+                               c3: c3, rot2: rot2, frac: frac)
+    }
+
+    /// Foreground of a box: the n_σ ellipsoid in Kabsch coordinates.
+    func foreground(_ g: ShoeboxGeometry) -> [Bool] {
+        let nxy = g.nx * g.ny
+        var fg = [Bool](repeating: false, count: nxy * g.nz)
+        for z in 0..<g.nz { for k in 0..<nxy { fg[z * nxy + k] = g.spatialFg[k] + g.rot2[z] <= 1 } }
+        return fg
+    }
+
+    /// The model profile over the box, normalised to 1: the pixel-averaged
+    /// Gaussian in (c₁, c₂) times the fraction of the rocking curve recorded on each frame.
+    func modelProfile(_ g: ShoeboxGeometry) -> [Double] {
+        let nxy = g.nx * g.ny
+        var prof = [Double](repeating: 0, count: nxy * g.nz)
+        var total = 0.0
+        for z in 0..<g.nz { for k in 0..<nxy { let v = g.spatialModel[k] * g.frac[z]; prof[z * nxy + k] = v; total += v } }
+        if total > 0 { for j in prof.indices { prof[j] /= total } }
+        return prof
+    }
+
+    /// A learnt reference profile mapped onto the box's pixels, normalised to
+    /// 1: bilinear in (c₁, c₂) at each pixel centre (the reference was learnt
+    /// from pixel values the same way, so it already holds the pixel's
+    /// width), integrated over the frame's c₃ interval.
+    func referenceProfile(_ g: ShoeboxGeometry, reference: [Double], grid: ReferenceGrid) -> [Double] {
+        let nxy = g.nx * g.ny, n = grid.size
+        // Per frame, the layers it covers; per pixel, the bilinear value on each layer any frame covers.
+        let frameLayers = (0..<g.nz).map { grid.layerOverlaps(grid.u(rotation: g.c3[$0].0), grid.u(rotation: g.c3[$0].1)) }
+        let used = frameLayers.flatMap { $0.map(\.k) }
+        guard let lMin = used.min(), let lMax = used.max() else { return [Double](repeating: 0, count: nxy * g.nz) }
+        // The reference was learnt from foreground pixels only: pixels that are background on every frame are left at 0.
+        let nearestRot = g.rot2.min() ?? 0
+        var layerValues = [Double](repeating: 0, count: nxy * n)
+        reference.withUnsafeBufferPointer { ref in layerValues.withUnsafeMutableBufferPointer { out in
+            for k in 0..<nxy where g.spatialFg[k] + nearestRot <= 1 {
+                guard let b = grid.bilinear(grid.u(divergence: g.c1[k]), grid.u(divergence: g.c2[k])) else { continue }
+                // Cells off the grid count as 0: zero their weights and read a valid cell instead.
+                let i0 = max(b.i, 0), i1 = min(b.i + 1, n - 1), j0 = max(b.j, 0), j1 = min(b.j + 1, n - 1)
+                let w00 = b.i >= 0 && b.j >= 0 ? b.w.0 : 0, w10 = b.i + 1 < n && b.j >= 0 ? b.w.1 : 0
+                let w01 = b.i >= 0 && b.j + 1 < n ? b.w.2 : 0, w11 = b.i + 1 < n && b.j + 1 < n ? b.w.3 : 0
+                for l in lMin...lMax {
+                    let base = l * n * n
+                    out[k * n + l] = w00 * ref[base + j0 * n + i0] + w10 * ref[base + j0 * n + i1]
+                        + w01 * ref[base + j1 * n + i0] + w11 * ref[base + j1 * n + i1]
+                }
+            }
+        } }
+        var prof = [Double](repeating: 0, count: nxy * g.nz)
+        var total = 0.0
+        for z in 0..<g.nz {
+            let layers = frameLayers[z]
+            guard !layers.isEmpty else { continue }
+            for k in 0..<nxy {
+                var v = 0.0
+                for (l, o) in layers { v += o * layerValues[k * n + l] }
+                prof[z * nxy + k] = v; total += v
             }
         }
         if total > 0 { for j in prof.indices { prof[j] /= total } }
-        return (fg, prof)
+        return prof
     }
 
-    func integrate(_ s: ShoeboxPixels, frame: KabschFrame) -> IntegratedReflection {
+    /// The background-subtracted valid foreground of a shoebox on the reference grid (the forward transform):
+    /// each pixel's counts spread bilinearly in (c₁, c₂) over the cells around its centre, and over the c₃
+    /// cells its frame covers.
+    func gridProfile(_ s: ShoeboxPixels, geometry g: ShoeboxGeometry, input: FitInput, grid: ReferenceGrid) -> [Double] {
+        let nxy = g.nx * g.ny, n = grid.size
+        let counts = s.counts
+        var out = [Double](repeating: 0, count: grid.count)
+        for z in 0..<g.nz {
+            let a = grid.u(rotation: g.c3[z].0), b = grid.u(rotation: g.c3[z].1)
+            // A frame spans several c₃ cells: its counts are shared among them as the model rocking curve
+            // would place them (one expectation step from the Gaussian prior). Spreading them evenly would
+            // widen the learnt rocking curve by the frame width, and fitting, which integrates the
+            // reference over the frame again, would then see too broad a profile and overestimate.
+            var layers: [(Int, Double)] = grid.layerOverlaps(a, b).map { (k, _) in
+                let lo = max(min(a, b), Double(k) - 0.5), hi = min(max(a, b), Double(k) + 0.5)
+                let sa = (lo + 0.5) * grid.step - grid.halfWidth, sb = (hi + 0.5) * grid.step - grid.halfWidth
+                return (k, 0.5 * (erf(sb / 2.0.squareRoot()) - erf(sa / 2.0.squareRoot())))
+            }
+            let total = layers.reduce(0) { $0 + $1.1 }
+            guard total > 1e-12 else { continue }
+            layers = layers.map { ($0.0, $0.1 / total) }
+            for k in 0..<nxy {
+                let j = z * nxy + k
+                guard input.fit[j] else { continue }
+                let c = Double(counts[j]) - input.background
+                guard let w = grid.bilinear(grid.u(divergence: g.c1[k]), grid.u(divergence: g.c2[k])) else { continue }
+                for (l, share) in layers {
+                    let v = c * share, base = l * n * n
+                    func put(_ i: Int, _ jj: Int, _ f: Double) {
+                        if i >= 0 && jj >= 0 && i < n && jj < n { out[base + jj * n + i] += v * f }
+                    }
+                    put(w.i, w.j, w.w.0); put(w.i + 1, w.j, w.w.1); put(w.i, w.j + 1, w.w.2); put(w.i + 1, w.j + 1, w.w.3)
+                }
+            }
+        }
+        return out
+    }
+
+    /// Per box pixel: does it lie in the foreground of a neighbouring reflection (frame, box)?
+    func neighbourForeground(_ bb: BoundingBox, panel: Int, neighbours: [(KabschFrame, BoundingBox)]) -> [Bool]? {
+        guard !neighbours.isEmpty else { return nil }
+        let nx = Int(bb.x1 - bb.x0), ny = Int(bb.y1 - bb.y0)
+        var covered = [Bool](repeating: false, count: bb.volume)
+        var any = false
+        for (f, nb) in neighbours {
+            let ib = BoundingBox(max(Int(bb.x0), Int(nb.x0)), min(Int(bb.x1), Int(nb.x1)), max(Int(bb.y0), Int(nb.y0)),
+                                 min(Int(bb.y1), Int(nb.y1)), max(Int(bb.z0), Int(nb.z0)), min(Int(bb.z1), Int(nb.z1)))
+            guard ib.volume > 0 else { continue }
+            let g = geometry(f, panel: panel, bbox: ib, withModel: false)
+            let ix = Int(ib.x1 - ib.x0), iy = Int(ib.y1 - ib.y0)
+            for z in 0..<g.nz { for y in 0..<iy { for x in 0..<ix where g.spatialFg[y * ix + x] + g.rot2[z] <= 1 {
+                let j = ((Int(ib.z0) - Int(bb.z0) + z) * ny + (Int(ib.y0) - Int(bb.y0) + y)) * nx + (Int(ib.x0) - Int(bb.x0) + x)
+                covered[j] = true; any = true
+            } } }
+        }
+        return any ? covered : nil
+    }
+
+    /// Background and summation. Pixels in a neighbour's foreground are kept
+    /// out of the background; a foreground shared with a neighbour is flagged
+    /// `overlappedFg` and those pixels are left out of profile fitting.
+    func summation(_ s: ShoeboxPixels, geometry g: ShoeboxGeometry,
+                   neighbours: [(KabschFrame, BoundingBox)] = []) -> (IntegratedReflection, FitInput?) {
         var out = IntegratedReflection()
-        let (fg, prof) = profile(frame, panel: s.panel, bbox: s.bbox)
+        // Local copies (no copying: the arrays are shared) spare a dynamic exclusivity check per pixel access.
+        let status = s.status, counts = s.counts
+        let fg = foreground(g)
+        var fit = fg
+        let covered = neighbourForeground(s.bbox, panel: s.panel, neighbours: neighbours)
         var bgValues: [Float] = []
         var nFg = 0, nFgValid = 0, nBg = 0
         for j in fg.indices {
+            let other = covered?[j] ?? false
             if fg[j] {
                 nFg += 1
-                if s.status[j] == 1 { nFgValid += 1 }
-                if s.status[j] == 2 { out.flags.insert(.overloaded) }
-                if s.status[j] == 0 { out.flags.insert(.foregroundIncludesBadPixels) }
+                if status[j] == 1 { nFgValid += 1 }
+                if status[j] == 2 { out.flags.insert(.overloaded) }
+                if status[j] == 0 { out.flags.insert(.foregroundIncludesBadPixels) }
+                if other { out.flags.insert(.overlappedFg) }
+                fit[j] = status[j] == 1 && !other
             } else {
+                // A pixel in a neighbour's foreground is not this reflection's background (DIALS drops its Background code).
+                if other { continue }
                 nBg += 1
-                if s.status[j] == 1 { bgValues.append(s.counts[j]) } else { out.flags.insert(.backgroundIncludesBadPixels) }
+                if status[j] == 1 { bgValues.append(counts[j]) } else { out.flags.insert(.backgroundIncludesBadPixels) }
             }
         }
         out.pixels = (nBg, 0, nFg, nFgValid + bgValues.count)
         guard let bg = RobustBackground.estimate(bgValues, rejectionSigma: parameters.backgroundRejectionSigma,
                                                  minPixels: parameters.minBackgroundPixels) else {
             out.flags.insert(.failedDuringBackgroundModelling)
-            return out
+            return (out, nil)
         }
         out.pixels.backgroundUsed = bg.used
         out.backgroundMean = bg.level
@@ -91,19 +267,13 @@ struct ReflectionIntegrator: Sendable {
         out.backgroundSum = (b * Double(nFg), Double(nFg * nFg) * bg.variance)
         guard nFg > 0, Double(nFgValid) >= parameters.validForegroundThreshold * Double(nFg) else {
             out.flags.insert(.failedDuringSummation)
-            return out
+            return (out, nil)
         }
-        // Summation over the valid foreground; pixels lost to masks are made
-        // up from the model profile's share, as the foreground fraction is
-        // above the valid threshold.
-        let nx = Int(s.bbox.x1 - s.bbox.x0), ny = Int(s.bbox.y1 - s.bbox.y0)
+        // Summation over the valid foreground.
+        let nx = g.nx, ny = g.ny
         var sumC = 0.0, sumRaw = 0.0, cx = 0.0, cy = 0.0, cz = 0.0, wsum = 0.0
-        var pValid = 0.0, pFg = 0.0
-        for j in fg.indices where fg[j] {
-            pFg += prof[j]
-            guard s.status[j] == 1 else { continue }
-            pValid += prof[j]
-            let c = Double(s.counts[j])
+        for j in fg.indices where fg[j] && status[j] == 1 {
+            let c = Double(counts[j])
             sumRaw += c; sumC += c - b
             let w = max(c - b, 0)
             if w > 0 {
@@ -118,21 +288,27 @@ struct ReflectionIntegrator: Sendable {
         out.sum = (sumC, max(sumRaw, 0) + nV * nV * bg.variance)
         out.flags.insert(.integratedSum)
         if wsum > 0 { out.centroid = Vec3(cx / wsum, cy / wsum, cz / wsum) }
-        else { out.centroid = Vec3(0, 0, 0) }
-        guard parameters.profileFitting else { return out }
-        // Profile fitting: weighted least squares of c − B = I·P over the valid
-        // foreground with Poisson variances V = B + I·P, iterated (DIALS
-        // fits the same model with its reference profile; Kabsch 2010 eq. 22).
-        guard pValid > 0.5 * pFg, pFg > 0 else { out.flags.insert(.failedDuringProfileFitting); return out }
-        var intensity = max(sumC, 0)
+        return (out, FitInput(fg: fg, fit: fit, background: b, backgroundVariance: bg.variance, nFg: nFg, sum: sumC))
+    }
+
+    /// Profile fitting: weighted least squares of c − B = I·P over the valid,
+    /// unshared foreground with Poisson variances V = B + I·P, iterated
+    /// (Kabsch 2010 eq. 22), to `prof` (the box profile, normalised to 1).
+    func fit(_ s: ShoeboxPixels, input: FitInput, profile prof: [Double], into out: inout IntegratedReflection) {
+        let fg = input.fg, use = input.fit, b = input.background
+        let counts = s.counts
+        var pFg = 0.0, pValid = 0.0
+        for j in fg.indices where fg[j] { pFg += prof[j]; if use[j] { pValid += prof[j] } }
+        guard pValid > 0.5 * pFg, pFg > 0 else { out.flags.insert(.failedDuringProfileFitting); return }
+        var intensity = max(input.sum, 0)
         var converged = false  // a fit that does not settle in 20 steps is reported failed
         var sumPP = 0.0
         for _ in 0..<20 {
             var num = 0.0; sumPP = 0
-            for j in fg.indices where fg[j] && s.status[j] == 1 {
+            for j in use.indices where use[j] {
                 let p = prof[j]
                 let v = max(b + intensity * p, 1e-6)
-                num += p * (Double(s.counts[j]) - b) / v
+                num += p * (Double(counts[j]) - b) / v
                 sumPP += p * p / v
             }
             guard sumPP > 0 else { break }
@@ -141,22 +317,40 @@ struct ReflectionIntegrator: Sendable {
             intensity = next
             if done { converged = true; break }
         }
-        guard sumPP > 0, intensity.isFinite else { out.flags.insert(.failedDuringProfileFitting); return out }
+        guard sumPP > 0, intensity.isFinite else { out.flags.insert(.failedDuringProfileFitting); return }
         // The fit returns the intensity of the whole box profile; the box
         // profile's share inside the foreground is what summation measures.
-        let scale = pFg
+        let scale = pFg, nFg = Double(input.nFg)
         // Variance: the fit's 1/ΣP²/V, plus the background level's error spread over the foreground.
-        out.prf = (intensity * scale, max(scale * scale / sumPP + Double(nFg * nFg) * bg.variance, 1e-12))
-        if !converged { out.flags.insert(.failedDuringProfileFitting); out.flags.remove(.integratedPrf); return out }
-        // Correlation of the model profile with the observed foreground.
+        out.prf = (intensity * scale, max(scale * scale / sumPP + nFg * nFg * input.backgroundVariance, 1e-12))
+        if !converged { out.flags.insert(.failedDuringProfileFitting); out.flags.remove(.integratedPrf); return }
+        // Correlation of the fitted profile with the observed foreground (DIALS' profile.correlation).
         var sp = 0.0, so = 0.0, spp = 0.0, soo = 0.0, spo = 0.0, m = 0.0
-        for j in fg.indices where fg[j] && s.status[j] == 1 {
-            let p = prof[j], o = Double(s.counts[j]) - b
+        for j in use.indices where use[j] {
+            let p = prof[j], o = Double(counts[j]) - b
             sp += p; so += o; spp += p * p; soo += o * o; spo += p * o; m += 1
         }
         let cov = spo - sp * so / m, vp = spp - sp * sp / m, vo = soo - so * so / m
         out.correlation = vp > 0 && vo > 0 ? cov / (vp * vo).squareRoot() : 0
         out.flags.insert(.integratedPrf)
+    }
+
+    /// Per pixel foreground flag and model profile of a box (for tests and callers without references).
+    func profile(_ frame: KabschFrame, panel p: Int, bbox bb: BoundingBox) -> (fg: [Bool], p: [Double]) {
+        let g = geometry(frame, panel: p, bbox: bb)
+        return (foreground(g), modelProfile(g))
+    }
+
+    /// Background, summation and profile fitting to `reference` (a learnt
+    /// profile on `grid`) or, without one, to the model profile.
+    func integrate(_ s: ShoeboxPixels, frame: KabschFrame, neighbours: [(KabschFrame, BoundingBox)] = [],
+                   reference: [Double]? = nil, grid: ReferenceGrid? = nil) -> IntegratedReflection {
+        let g = geometry(frame, panel: s.panel, bbox: s.bbox)
+        var (out, input) = summation(s, geometry: g, neighbours: neighbours)
+        guard parameters.profileFitting, let input else { return out }
+        let prof: [Double]
+        if let reference, let grid { prof = referenceProfile(g, reference: reference, grid: grid) } else { prof = modelProfile(g) }
+        fit(s, input: input, profile: prof, into: &out)
         return out
     }
 }

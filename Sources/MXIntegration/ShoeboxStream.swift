@@ -43,14 +43,38 @@ func parallelFor(_ count: Int, threads: Int, _ body: (Int) -> Void) {
 /// releasing it: memory holds one block of frames plus the open shoeboxes,
 /// never the sweep. Frame coordinate z is read from source frame
 /// z − `frameOffset`.
+/// Per raw-image pixel, the least value over the frames streamed through it:
+/// a pixel bright on every frame is hot, not diffraction.
+final class PixelMinimum: @unchecked Sendable {
+    var values: [Int32]
+    var frames = 0
+    init(count: Int) { values = [Int32](repeating: .max, count: count) }
+
+    /// Raw pixel indices whose least value is above 20× the median least value + 20 (needs ≥ 10 frames).
+    func hotPixels() -> [Int] {
+        guard frames >= 10, !values.isEmpty else { return [] }
+        let sample = stride(from: 0, to: values.count, by: max(1, values.count / 20000)).map { max(values[$0], 0) }.sorted()
+        let threshold = 20 * Int(sample[sample.count / 2]) + 20
+        return values.indices.filter { Int(values[$0]) > threshold }
+    }
+}
+
+/// `afterBlock`, when given, runs on the calling thread once every shoebox
+/// ending by a block's end frame (its argument) is finished.
 /// - Returns: the peak bytes held in open shoeboxes.
 @discardableResult
 func streamShoeboxes(_ requests: [ShoeboxRequest], source: ImageSource, detector: Detector, zRange: Range<Int>,
                      frameOffset: Int, blockFrames: Int, threads: Int,
-                     finish: @escaping (Int, ShoeboxPixels) -> Void) throws -> Int {
+                     excluded: [Int] = [], minimum: PixelMinimum? = nil,
+                     finish: @escaping (Int, ShoeboxPixels) -> Void, afterBlock: ((Int) -> Void)? = nil) throws -> Int {
     let width = source.frameSize.width, height = source.frameSize.height
     let npix = width * height
-    let mask = source.trustedMask.count == npix ? source.trustedMask : []
+    var mask = source.trustedMask.count == npix ? source.trustedMask : []
+    // Pixels `excluded` (raw indices, e.g. hot pixels) are untrusted like masked ones.
+    if !excluded.isEmpty {
+        if mask.isEmpty { mask = [UInt8](repeating: 1, count: npix) }
+        for i in excluded where i >= 0 && i < npix { mask[i] = 0 }
+    }
     let order = requests.indices.sorted { requests[$0].bbox.z0 < requests[$1].bbox.z0 }
     let block = max(1, blockFrames)
     let storage = UnsafeMutableBufferPointer<Int32>.allocate(capacity: block * npix)
@@ -67,6 +91,15 @@ func streamShoeboxes(_ requests: [ShoeboxRequest], source: ImageSource, detector
             let slot = index + frameOffset - base
             let dst = storage.baseAddress! + slot * npix
             dst.update(from: frame.baseAddress!, count: npix)
+        }
+        if let minimum, minimum.values.count == npix {
+            minimum.values.withUnsafeMutableBufferPointer { m in
+                for slot in 0..<(b1 - b) {
+                    let f = storage.baseAddress! + slot * npix
+                    for i in 0..<npix where f[i] < m[i] { m[i] = f[i] }
+                }
+            }
+            minimum.frames += b1 - b
         }
         while next < order.count, Int(requests[order[next]].bbox.z0) < b1 {
             let r = requests[order[next]]
@@ -106,6 +139,7 @@ func streamShoeboxes(_ requests: [ShoeboxRequest], source: ImageSource, detector
         parallelFor(done.count, threads: threads) { k in finish(done[k].0, done[k].1) }
         open.removeAll { Int($0.1.bbox.z1) <= b1 }
         openBytes = open.reduce(0) { $0 + $1.1.byteCount }
+        afterBlock?(b1)
         b = b1
     }
     return peak

@@ -16,6 +16,16 @@ public enum IntegrationParameterDefinitions {
         ParameterDefinition("profile.gaussian_rs.min_spots.overall", .int(min: 1), default: "50",
                             help: "Fewest strong spots to estimate the profile model from"),
         ParameterDefinition("profile.fitting", .bool, default: "True", help: "Profile fitting as well as summation"),
+        ParameterDefinition("profile.gaussian_rs.fitting.reference_profiles", .bool, default: "True",
+                            help: "Fit reference profiles learnt from strong reflections (else the Gaussian model)"),
+        ParameterDefinition("profile.gaussian_rs.fitting.grid_size", .int(min: 1), default: "9",
+                            help: "Reference grid half-size n: 2n+1 points per axis"),
+        ParameterDefinition("profile.gaussian_rs.fitting.scan_step", .double(min: 0.01), default: "5",
+                            help: "Scan block of one set of reference profiles (degrees)"),
+        ParameterDefinition("profile.gaussian_rs.fitting.min_references", .int(min: 1), default: "10",
+                            help: "Fewest references for a region's learnt profile; fewer = the Gaussian model there"),
+        ParameterDefinition("integration.overlaps_filter.foreground_foreground", .bool, default: "True",
+                            help: "Keep pixels in a neighbour's foreground out of the background; flag overlapped_fg"),
         ParameterDefinition("integration.background.rejection_sigma", .double(min: 0.5), default: "3",
                             help: "Outlier cut of the robust constant background, in Poisson σ"),
         ParameterDefinition("integration.valid_foreground_threshold", .double(min: 0, max: 1), default: "0.75",
@@ -40,6 +50,11 @@ public enum IntegrationParameterDefinitions {
         p.sigmaMDegrees = set.double("profile.gaussian_rs.parameters.sigma_m")
         p.minSpots = set.int("profile.gaussian_rs.min_spots.overall") ?? p.minSpots
         p.profileFitting = set.bool("profile.fitting") ?? true
+        p.referenceProfiles = set.bool("profile.gaussian_rs.fitting.reference_profiles") ?? p.referenceProfiles
+        p.referenceGridSize = set.int("profile.gaussian_rs.fitting.grid_size") ?? p.referenceGridSize
+        p.referenceScanStepDegrees = set.double("profile.gaussian_rs.fitting.scan_step") ?? p.referenceScanStepDegrees
+        p.minReferencesPerProfile = set.int("profile.gaussian_rs.fitting.min_references") ?? p.minReferencesPerProfile
+        p.maskOverlaps = set.bool("integration.overlaps_filter.foreground_foreground") ?? p.maskOverlaps
         p.backgroundRejectionSigma = set.double("integration.background.rejection_sigma") ?? p.backgroundRejectionSigma
         p.validForegroundThreshold = set.double("integration.valid_foreground_threshold") ?? p.validForegroundThreshold
         p.blockFrames = set.int("integration.block.size")
