@@ -27,6 +27,9 @@ struct MXFlow: ParsableCommand {
             ScaleCommand.self,
             EstimateResolutionCommand.self,
             MergeCommand.self,
+            BatchCommand.self,
+            BatchReportCommand.self,
+            WatchCommand.self,
             SimulateCommand.self,
             BenchmarkCommand.self,
         ])
