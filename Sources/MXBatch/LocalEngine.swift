@@ -96,8 +96,8 @@ public final class LocalEngine {
                 try stopAll(reason: "interrupted: the batch was stopped while it ran")
                 return false
             }
-            while hasFreeSlot, let next = queue.popFirst() { try start(next) }
             try reap()
+            while hasFreeSlot, let next = queue.popFirst() { try start(next) }
             usleep(100_000)
         }
         return true
