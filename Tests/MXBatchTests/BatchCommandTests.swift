@@ -56,6 +56,26 @@ final class BatchCommandTests: XCTestCase {
         XCTAssertFalse(html.contains("<script") || html.contains("<link"), "the page must be self-contained")
     }
 
+    func testSIGTERMStopsTheChildrenAndLeavesThemPending() throws {
+        let dir = try BatchTest.folder(self)
+        for n in ["p1", "p2", "p3"] { try BatchTest.fakeCBFSeries(dir + "/data", n) }
+        let (script, ledger) = try BatchTest.standIn(dir, sleep: 3)
+        let p = try BatchTest.start(["batch", dir + "/data", dir + "/out", "jobs=2", "batch.mxflow=\(script)"], in: dir)
+        XCTAssertTrue(BatchTest.wait(20) {
+            ((try? BatchDatabase.existing(folder: dir + "/out").records()) ?? []).filter { $0.status == .running }.count == 2
+        })
+        p.terminate()
+        let r = BatchTest.finish(p)
+        XCTAssertEqual(r.status, 130)
+        XCTAssertTrue(r.stderr.contains("interrupted: run the same command again to finish the 3 pending sweep(s)"), r.stderr)
+        let records = try BatchDatabase.existing(folder: dir + "/out").records()
+        XCTAssertEqual(records.map(\.status), [.pending, .pending, .pending])
+        XCTAssertEqual(records.map(\.attempts), [1, 1, 0])
+        XCTAssertEqual(records[0].reason, "interrupted: the batch was stopped while it ran")
+        usleep(3_500_000)
+        XCTAssertTrue(BatchTest.ledger(ledger).isEmpty, "the children must have been stopped with the batch")
+    }
+
     func testBadInputsGiveClearMessagesAndNonZeroExit() throws {
         let dir = try BatchTest.folder(self)
         try FileManager.default.createDirectory(atPath: dir + "/empty", withIntermediateDirectories: true)
