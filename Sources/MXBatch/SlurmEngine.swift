@@ -214,12 +214,16 @@ public final class SlurmEngine {
     /// One look at the queue: records every tracked task that has left it.
     func pollOnce() throws {
         let jobs = Set(tracked.keys.map { String($0.split(separator: "_")[0]) }).sorted()
-        let q = try runSlurm("squeue", ["-h", "-r", "-j", jobs.joined(separator: ","), "-o", "%i %T"], timeout: 60)
-        // squeue refuses a job id it has forgotten; that means it left the queue.
-        guard q.succeeded || q.stderr.contains("Invalid job id") else {
-            throw BatchError.slurmNotAnswering(command: "squeue", message: Self.firstLine(q.stderr, or: "\(q.termination)"))
+        var queued: [String: String] = [:]
+        // One query per job: squeue refuses a whole list when one id in it
+        // has been forgotten, and a forgotten job has left the queue.
+        for job in jobs {
+            let q = try runSlurm("squeue", ["-h", "-r", "-j", job, "-o", "%i %T"], timeout: 60)
+            guard q.succeeded || q.stderr.contains("Invalid job id") else {
+                throw BatchError.slurmNotAnswering(command: "squeue", message: Self.firstLine(q.stderr, or: "\(q.termination)"))
+            }
+            if q.succeeded { queued.merge(SlurmText.squeue(q.stdout)) { a, _ in a } }
         }
-        let queued = q.succeeded ? SlurmText.squeue(q.stdout) : [:]
         let gone = tracked.keys.filter { !(queued[$0].map(SlurmText.active.contains) ?? false) }.sorted()
         guard !gone.isEmpty else { return }
         let states = try endStates(jobs: Set(gone.map { String($0.split(separator: "_")[0]) }).sorted())
