@@ -68,6 +68,10 @@ public final class BatchDatabase {
     /// Opens or creates the database in `folder`.
     public init(folder: String) throws {
         connection = try SQLiteConnection(path: folder + "/" + Self.fileName)
+        // An existing database is opened without writing (readers such as
+        // batch-report must not contend with a running batch).
+        let tables = try connection.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('meta', 'sweeps')")
+        if tables.count == 2 { return }
         try connection.transaction {
             try connection.execute("""
             CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

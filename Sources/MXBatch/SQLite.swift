@@ -42,7 +42,11 @@ public final class SQLiteConnection {
         // Another process (batch-report, a second batch) may hold the lock
         // briefly: wait rather than fail.
         sqlite3_busy_timeout(handle, 15_000)
-        _ = try query("PRAGMA journal_mode=WAL")
+        // The journal mode is stored in the file: only its creator switches
+        // to WAL (the switch needs the file to itself, a reader must not try).
+        if try query("PRAGMA journal_mode").first?.first?.string?.lowercased() != "wal" {
+            _ = try query("PRAGMA journal_mode=WAL")
+        }
         try execute("PRAGMA synchronous=FULL")
     }
 

@@ -31,6 +31,10 @@ struct BatchCommand: ParsableCommand {
         guard let output = paths.popLast() else {
             throw ValidationError("name the inputs and an output folder (e.g. mxflow batch /data/visit/ out/)")
         }
+        if paths.isEmpty, !FileManager.default.fileExists(atPath: output + "/" + BatchDatabase.fileName) {
+            throw ValidationError("\(output) holds no earlier batch to resume: name the inputs before the output folder "
+                                  + "(e.g. mxflow batch /data/visit/ out/)")
+        }
         BatchSignals.install()
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
         let logger = appendingLogger(output + "/" + set.text("output.log"), command: "batch", set)
@@ -59,7 +63,7 @@ func runningExecutable() -> String {
 /// A logger writing every message to `path` (appended: a resumed batch
 /// keeps its history) and info and above to the terminal.
 func appendingLogger(_ path: String, command: String, _ set: ParameterSet) -> Logger {
-    FileManager.default.createFile(atPath: path, contents: nil, attributes: nil) ? () : ()
+    if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
     let handle = FileHandle(forWritingAtPath: path)
     handle?.seekToEndOfFile()
     let lock = NSLock()

@@ -19,7 +19,8 @@ final class BatchCommandTests: XCTestCase {
             return r.filter { $0.status == .done }.count >= 2 && r.contains { $0.status == .running }
         }, "two sweeps should finish while others run")
         kill(p.processIdentifier, SIGKILL)
-        _ = BatchTest.finish(p)
+        let killed = BatchTest.finish(p)
+        XCTAssertEqual(killed.status, SIGKILL, killed.stderr)
         let before = Dictionary(grouping: BatchTest.ledger(ledger).map(\.name)) { $0 }.mapValues(\.count)
         let db = try BatchDatabase.existing(folder: dir + "/out")
         let states = try db.records()
@@ -42,6 +43,9 @@ final class BatchCommandTests: XCTestCase {
             }
         }
         XCTAssertTrue(resumed.stdout.contains("6 done"), resumed.stdout)
+        // The log of a resumed batch keeps the first run's lines.
+        let log = try String(contentsOfFile: dir + "/out/mxflow_batch.log", encoding: .utf8)
+        XCTAssertEqual(log.split(separator: "\n").filter { $0.contains(" mxflow ") && $0.hasSuffix(" batch") }.count, 2, log)
         XCTAssertTrue(resumed.stderr.contains("left running by an earlier batch"), "orphans must be stopped: \(resumed.stderr)")
         // The report of the finished batch.
         let report = try BatchTest.run(["batch-report", dir + "/out"], in: dir)
@@ -87,6 +91,10 @@ final class BatchCommandTests: XCTestCase {
         let list = try BatchTest.run(["batch", dir + "/list.txt", dir + "/out"], in: dir)
         XCTAssertEqual(list.status, 1)
         XCTAssertTrue(list.stderr.contains("the list \(dir)/list.txt names file that does not exist: \(dir)/nowhere_master.h5"), list.stderr)
+
+        let resume = try BatchTest.run(["batch", dir + "/empty"], in: dir)
+        XCTAssertEqual(resume.status, 64)
+        XCTAssertTrue(resume.stderr.contains("holds no earlier batch to resume: name the inputs before the output folder"), resume.stderr)
 
         let noOut = try BatchTest.run(["batch-report", dir + "/empty"], in: dir)
         XCTAssertEqual(noOut.status, 1)
