@@ -18,6 +18,8 @@ public enum BatchError: Error, Equatable, CustomStringConvertible {
     case slurmSubmitFailed(message: String)
     case outputFolder(path: String, reason: String)
     case noDatabase(path: String)
+    /// Another batch or watch holds the folder.
+    case busy(folder: String, holder: String)
 
     public var description: String {
         switch self {
@@ -45,6 +47,9 @@ public enum BatchError: Error, Equatable, CustomStringConvertible {
             return "sbatch refused the job array: \(m)"
         case .outputFolder(let p, let r):
             return "cannot use output folder \(p): \(r)"
+        case .busy(let f, let h):
+            return "another mxflow batch or watch is running in \(f)\(h.isEmpty ? "" : " (\(h))"); "
+                + "wait for it to end, or stop it (it resumes where it stopped)"
         case .noDatabase(let p):
             return "\(p) holds no batch database (mxflow_batch.sqlite); run mxflow batch with it as the output folder first"
         }

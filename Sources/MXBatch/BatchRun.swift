@@ -25,6 +25,8 @@ public enum BatchRun {
         } catch {
             throw BatchError.outputFolder(path: out, reason: error.localizedDescription)
         }
+        let lock = try BatchLock(folder: out)
+        defer { withExtendedLifetime(lock) {} }
         let database: BatchDatabase
         if inputs.isEmpty {
             database = try BatchDatabase.existing(folder: out)

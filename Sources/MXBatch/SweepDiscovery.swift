@@ -104,7 +104,7 @@ public enum SweepDiscovery {
     private static func expand(_ input: String, base: String, listFile: String?, skip: Set<String>,
                                into files: inout [String], missing: inout [(path: String, list: String?)]) throws {
         let path = input.hasPrefix("/") ? input : base + "/" + input
-        if input.contains("#") {
+        if (input as NSString).lastPathComponent.contains("#") {
             // A CBF template: its frames, whatever the number.
             let dir = (path as NSString).deletingLastPathComponent
             let pattern = (path as NSString).lastPathComponent.replacingOccurrences(of: "#", with: "[0-9]")

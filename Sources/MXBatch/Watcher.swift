@@ -19,6 +19,7 @@ public final class Watcher {
     public let poll: Double
     let engine: LocalEngine
     let database: BatchDatabase
+    let lock: BatchLock
     let logger: Logger
     /// The last snapshot of each sweep not yet processed, by path.
     private var seen: [String: SweepSnapshot] = [:]
@@ -40,6 +41,7 @@ public final class Watcher {
             throw BatchError.outputFolder(path: stateFolder, reason: error.localizedDescription)
         }
         self.settle = settle; self.poll = poll; self.logger = logger
+        lock = try BatchLock(folder: stateFolder)
         database = try BatchDatabase(folder: stateFolder)
         try BatchRun.recoverInterrupted(database, logger: logger)
         engine = LocalEngine(database: database, invocation: invocation, jobs: jobs, perChild: perChild, logger: logger)

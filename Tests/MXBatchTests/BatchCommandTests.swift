@@ -68,6 +68,11 @@ final class BatchCommandTests: XCTestCase {
         XCTAssertTrue(BatchTest.wait(20) {
             ((try? BatchDatabase.existing(folder: dir + "/out").records()) ?? []).filter { $0.status == .running }.count == 2
         })
+        // A second batch on the same folder is refused while the first runs.
+        let second = try BatchTest.run(["batch", dir + "/out", "batch.mxflow=\(script)"], in: dir)
+        XCTAssertEqual(second.status, 1)
+        XCTAssertTrue(second.stderr.contains("another mxflow batch or watch is running in \(dir)/out (pid \(p.processIdentifier) on "),
+                      second.stderr)
         p.terminate()
         let r = BatchTest.finish(p)
         XCTAssertEqual(r.status, 130)
