@@ -6,7 +6,7 @@ CONFIG  ?= release
 BIN      = .build/$(CONFIG)/mxflow
 DEMO_OUT ?= out/demo
 
-.PHONY: deps build test demo bench testdata clean
+.PHONY: deps build test demo bench bench-batch slurm-up testdata clean
 
 deps:
 	@scripts/install-deps.sh
@@ -25,6 +25,14 @@ demo: build
 
 bench: build
 	scripts/bench.sh $(BIN)
+
+bench-batch: build
+	scripts/bench_batch.sh $(BIN)
+
+# A one-node Slurm on this machine for engine=slurm (needs root and Debian's
+# slurm-wlm and munge: scripts/debian-packages-slurm.txt).
+slurm-up:
+	scripts/slurm-local.sh
 
 testdata: build
 	MXFLOW=$(abspath $(BIN)) scripts/make_testdata.sh

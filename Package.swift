@@ -22,6 +22,7 @@ let package = Package(
                        providers: [.apt(["liblapacke-dev", "libopenblas-dev"])]),
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3", providers: [.apt(["libfftw3-dev"])]),
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
         // MARK: libraries, lowest layer first
         .target(name: "MXLogging", swiftSettings: v5),
@@ -51,8 +52,11 @@ let package = Package(
                                "MXPrediction", "MXRefinement", "MXIndexing", "MXScaling",
                                "MXIntegration", "MXSymmetryAnalysis"],
                 swiftSettings: v5),
+        // Batch reprocessing, the beamline watcher and Slurm: runs `mxflow process`
+        // as child processes, one per sweep, with state in SQLite.
+        .target(name: "MXBatch", dependencies: ["CSQLite", "MXLogging", "MXFormats", "MXPipeline"], swiftSettings: v5),
         .executableTarget(name: "mxflow",
-                          dependencies: ["MXPipeline", "MXFormats", "MXModel", "MXSymmetry", "MXMath",
+                          dependencies: ["MXPipeline", "MXBatch", "MXFormats", "MXModel", "MXSymmetry", "MXMath",
                                          "MXSpotFinding", "MXSimulation", "MXPrediction", "MXRefinement",
                                          "MXIndexing", "MXScaling", "MXIntegration", "MXSymmetryAnalysis",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -77,6 +81,7 @@ let package = Package(
         .testTarget(name: "MXScalingTests", dependencies: ["MXTestSupport", "MXScaling", "MXFormats"], swiftSettings: v5),
         .testTarget(name: "MXSimulationTests", dependencies: ["MXTestSupport", "MXSimulation", "MXFormats"], swiftSettings: v5),
         .testTarget(name: "MXPipelineTests", dependencies: ["MXTestSupport", "MXPipeline"], swiftSettings: v5),
+        .testTarget(name: "MXBatchTests", dependencies: ["MXTestSupport", "MXBatch", "MXFormats", "mxflow"], swiftSettings: v5),
         .testTarget(name: "mxflowTests", dependencies: ["MXTestSupport", "mxflow"], swiftSettings: v5),
     ]
 )

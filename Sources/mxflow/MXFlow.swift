@@ -28,6 +28,9 @@ struct MXFlow: ParsableCommand {
             EstimateResolutionCommand.self,
             MergeCommand.self,
             ExportCommand.self,
+            BatchCommand.self,
+            BatchReportCommand.self,
+            WatchCommand.self,
             SimulateCommand.self,
             BenchmarkCommand.self,
         ])
