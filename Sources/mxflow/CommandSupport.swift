@@ -92,9 +92,13 @@ func stepLogger(_ command: String, _ set: ParameterSet) -> Logger {
 final class LogFile: @unchecked Sendable {
     private let handle: FileHandle?
     private let lock = NSLock()
-    init(path: String) {
-        FileManager.default.createFile(atPath: path, contents: nil)
+    /// Opens `path` emptied, or for appending (a resumed run keeps its log).
+    init(path: String, append: Bool = false) {
+        if !append || !FileManager.default.fileExists(atPath: path) {
+            FileManager.default.createFile(atPath: path, contents: nil)
+        }
         handle = FileHandle(forWritingAtPath: path)
+        if append { handle?.seekToEndOfFile() }
     }
     func write(_ line: String) {
         lock.lock(); defer { lock.unlock() }

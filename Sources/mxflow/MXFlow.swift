@@ -14,6 +14,7 @@ struct MXFlow: ParsableCommand {
         """,
         version: MXFlowVersion.string,
         subcommands: [
+            ProcessCommand.self,
             ImportCommand.self,
             ShowCommand.self,
             FindSpotsCommand.self,

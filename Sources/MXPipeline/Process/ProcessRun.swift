@@ -1,0 +1,582 @@
+// ProcessRun: `mxflow process`, the decision graph over every step, run
+// in-process. Each node reads the previous node's models, runs its step with
+// the retry rules written out below, writes its files, and records what it
+// decided and why. A node completed by an earlier run with the same inputs
+// and parameters is resumed from its files instead of being run again.
+import Dispatch
+import Foundation
+import MXFormats
+import MXIndexing
+import MXIntegration
+import MXLogging
+import MXModel
+import MXRefinement
+import MXScaling
+import MXSymmetry
+import MXSymmetryAnalysis
+
+public final class ProcessRun {
+    public struct Options: Sendable {
+        public var inputs: [String]
+        public var outputDir: String
+        public var nproc: Int
+        public var preset: PipelinePreset
+        public var force = false
+        public var dMin: Double?
+        public var anomalous: Bool?
+        public var spaceGroup: String?
+        public var unitCell: [Double]?
+        /// `<step>.<parameter>=value` given by the user, by step.
+        public var stepParameters: [String: [String]] = [:]
+        public init(inputs: [String], outputDir: String, nproc: Int, preset: PipelinePreset) {
+            self.inputs = inputs; self.outputDir = outputDir; self.nproc = nproc; self.preset = preset
+        }
+    }
+
+    public let options: Options
+    let logger: Logger
+    public private(set) var summary: ProcessSummary
+    var checkpoints: ProcessCheckpoints
+    /// Steps of an earlier run that may be resumed, with that run's summary.
+    private var resumable: Set<String> = []
+    private var previous: ProcessSummary?
+    private var canResume = true
+    private let started = DispatchTime.now()
+
+    /// Node names in order; a preset's stop_after names one of them.
+    public static let nodes = ["import", "find_spots", "index", "refine", "integrate", "symmetry", "scale", "merge"]
+
+    public init(options: Options, logger: Logger) {
+        self.options = options
+        self.logger = logger
+        summary = ProcessSummary(mxflowVersion: MXFlowVersion.string, status: "running", inputs: options.inputs,
+                                 pipeline: options.preset.name, outputDir: options.outputDir)
+        summary.timings.started = ISO8601DateFormatter().string(from: Date())
+        checkpoints = ProcessCheckpoints(key: ProcessCheckpoints.key(options))
+    }
+
+    func path(_ name: String) -> String { options.outputDir + "/" + name }
+
+    /// Runs the graph. Never throws: a failure is recorded in the summary
+    /// (status "failed", the step and the reason), which is returned and written.
+    @discardableResult
+    public func run() -> ProcessSummary {
+        prepareResume()
+        var failedStep = "import"
+        do {
+            try runGraph(current: { failedStep = $0 })
+            summary.status = "success"
+        } catch {
+            summary.status = "failed"
+            summary.failure = .init(step: failedStep, reason: String(describing: error))
+            summary.steps.append(.init(name: failedStep, status: "failed", seconds: 0))
+            logger.error("mxflow process failed at \(failedStep): \(error)")
+        }
+        summary.timings.totalSeconds = elapsedSeconds(since: started)
+        summary.timings.finished = ISO8601DateFormatter().string(from: Date())
+        writeSummary()
+        return summary
+    }
+
+    // MARK: the graph
+
+    private func runGraph(current: (String) -> Void) throws {
+        let stop = options.preset.stopAfter
+        guard Self.nodes.contains(stop) else {
+            throw ProcessError.badPreset("stop_after '\(stop)' is not a step (\(Self.nodes.joined(separator: ", ")))")
+        }
+        func done(_ name: String) -> Bool { name == stop }
+
+        current("import")
+        let imported = try node("import", outputs: ["imported.expt"], load: {
+            try ExperimentListCodec.read(path: self.path("imported.expt"))
+        }, compute: {
+            let list = try importImages(self.options.inputs)
+            for (i, e) in list.experiments.enumerated() {
+                self.logger.info("Sweep \(i): \(e.imageSet?.template ?? "?"), \(e.scan?.imageRange.count ?? 0) images")
+            }
+            try ExperimentListCodec.write(list, to: self.path("imported.expt"))
+            return list
+        })
+        if imported.count > 1 {
+            throw ProcessError.multipleSweeps(imported.count)
+        }
+        if done("import") { return }
+
+        current("find_spots")
+        let strong = try node("find_spots", outputs: ["strong.refl"], load: {
+            try ReflectionTableCodec.read(path: self.path("strong.refl"))
+        }, compute: { try self.findSpots(imported) })
+        if done("find_spots") { return }
+
+        current("index")
+        let indexed = try node("index", outputs: ["indexed.expt", "indexed.refl"], load: {
+            (try ExperimentListCodec.read(path: self.path("indexed.expt")),
+             try ReflectionTableCodec.read(path: self.path("indexed.refl")))
+        }, compute: { try self.index(imported, strong: strong) })
+        if done("index") {
+            try screeningSummary(indexed.0, indexed: indexed.1, strong: strong)
+            return
+        }
+
+        current("refine")
+        let refined = try node("refine", outputs: ["refined.expt", "refined.refl"], load: {
+            (try ExperimentListCodec.read(path: self.path("refined.expt")),
+             try ReflectionTableCodec.read(path: self.path("refined.refl")))
+        }, compute: { try self.chooseLatticeAndRefine(indexed.0, indexed: indexed.1) })
+        if done("refine") { return }
+
+        current("integrate")
+        let integrated = try node("integrate", outputs: ["integrated.expt", "integrated.refl"], load: {
+            (try ExperimentListCodec.read(path: self.path("integrated.expt")),
+             try ReflectionTableCodec.read(path: self.path("integrated.refl")))
+        }, compute: { try self.integrate(refined.0, refined: refined.1) })
+        if done("integrate") { return }
+
+        current("symmetry")
+        let symmetrized = try node("symmetry", outputs: ["symmetrized.expt", "symmetrized.refl"], load: {
+            (try ExperimentListCodec.read(path: self.path("symmetrized.expt")),
+             try ReflectionTableCodec.read(path: self.path("symmetrized.refl")))
+        }, compute: { try self.symmetry(integrated.0, integrated: integrated.1, refined: refined) })
+        if done("symmetry") { return }
+
+        current("scale")
+        let scaled = try node("scale", outputs: ["scaled.expt", "scaled.refl"], load: {
+            (try ExperimentListCodec.read(path: self.path("scaled.expt")),
+             try ReflectionTableCodec.read(path: self.path("scaled.refl")))
+        }, compute: { try self.scale(symmetrized.0, symmetrized: symmetrized.1) })
+        if done("scale") { return }
+
+        current("merge")
+        try node("merge", outputs: ["merged.mtz", "scaled_unmerged.mtz"], load: {
+            if self.summary.result == nil {
+                try self.merge(scaled.0, scaled: scaled.1)
+            }
+        }, compute: { try self.merge(scaled.0, scaled: scaled.1) })
+    }
+
+    // MARK: nodes
+
+    /// Spot finding; too few spots → lower sigma_strong in turn.
+    func findSpots(_ list: ExperimentList) throws -> ReflectionTable {
+        var set = try parameterSet("find_spots", SpotFindingParameterDefinitions.all, extra: ["spotfinder.mp.nproc=\(options.nproc)"])
+        var (table, frames) = try FindSpotsStep.run(list, parameters: SpotFindingParameterDefinitions.parameters(from: set),
+                                                    logger: logger)
+        let minimum = options.preset.spotFinding.minSpots
+        for sigma in options.preset.spotFinding.retrySigmaStrong where table.count < minimum {
+            decide("find_spots", "retry with sigma_strong=\(sigma)",
+                   "\(table.count) strong spots found, fewer than the \(minimum) indexing needs")
+            try set.set("spotfinder.threshold.dispersion.sigma_strong", String(sigma))
+            (table, frames) = try FindSpotsStep.run(list, parameters: SpotFindingParameterDefinitions.parameters(from: set),
+                                                    logger: logger)
+        }
+        if table.count == 0 { throw ProcessError.noSpots }
+        let first = list.experiments.first?.scan?.imageRange.lowerBound ?? 1
+        summary.plots.spotsPerImage = (frames.first ?? []).map { .init(image: first + $0.image, value: Double($0.spots)) }
+        try ReflectionTableCodec.write(table, path: path("strong.refl"))
+        return table
+    }
+
+    /// Indexing with the retry rules: beam-centre search, further lattices,
+    /// larger maximum cells; the attempt indexing most spots wins.
+    func index(_ imported: ExperimentList, strong: ReflectionTable) throws -> (ExperimentList, ReflectionTable) {
+        let set = try parameterSet("index", IndexingParameterDefinitions.all, extra: ["indexing.nproc=\(options.nproc)"])
+        var base = IndexingParameterDefinitions.parameters(from: set)
+        if let symbol = options.spaceGroup { base.spaceGroupHall = try SpaceGroup(symbol).hall }
+        if let cell = options.unitCell { base.unitCell = cell }
+        let rules = options.preset.indexing
+        var best: IndexingResult?
+        var bestFraction = 0.0
+        var failures: [String] = []
+        var list = imported
+        func attempt(_ label: String, _ p: IndexingParameters, _ l: ExperimentList) {
+            do {
+                let r = try IndexStep.run(l, strong: strong, parameters: p, logger: logger)
+                let f = IndexStep.indexedFraction(r)
+                logger.info(String(format: "Indexing attempt (%@): %.1f%% of spots indexed in %d lattice(s)", label,
+                                   100 * f, r.lattices.count))
+                if f > bestFraction { best = r; bestFraction = f }
+            } catch {
+                failures.append("\(label): \(error)")
+                logger.info("Indexing attempt (\(label)) failed: \(error)")
+            }
+        }
+        func satisfied() -> Bool { best != nil && bestFraction >= rules.minIndexedFraction }
+        func evidence() -> String {
+            best == nil ? "no lattice found (\(failures.last ?? "?"))"
+                : String(format: "only %.0f%% of the spots indexed (goal %.0f%%)", 100 * bestFraction, 100 * rules.minIndexedFraction)
+        }
+
+        attempt("defaults", base, list)
+        if !satisfied() && rules.beamCentreSearch {
+            let why = evidence()
+            do {
+                let moved = try BeamCentreStep.run(list, strong: strong, logger: logger)
+                decide("index", String(format: "search the beam centre (shift %.2f, %.2f mm) and index again",
+                                       moved.search.shiftMm.x, moved.search.shiftMm.y), why)
+                let before = bestFraction
+                attempt("after beam-centre search", base, moved.list)
+                if bestFraction > before { list = moved.list }
+            } catch {
+                failures.append("beam-centre search: \(error)")
+            }
+        }
+        var lattices = base.maxLattices
+        while let b = best, 1 - bestFraction >= rules.secondLatticeUnindexedFraction,
+              b.lattices.count >= lattices, lattices < rules.maxLatticesLimit {
+            lattices += 1
+            decide("index", "look for up to \(lattices) lattices",
+                   String(format: "%.0f%% of the spots are unindexed after %d lattice(s)", 100 * (1 - bestFraction),
+                          b.lattices.count))
+            var p = base; p.maxLattices = lattices
+            let before = (best?.lattices.count ?? 0, bestFraction)
+            attempt("max_lattices=\(lattices)", p, list)
+            if best?.lattices.count == before.0 && bestFraction == before.1 { break }
+        }
+        if !satisfied() {
+            let estimate = best?.maxCell
+            for factor in rules.maxCellFactors where !satisfied() {
+                guard let estimate else { break }
+                var p = base; p.maxCell = estimate * factor
+                decide("index", String(format: "index with max_cell=%.0f Å", estimate * factor),
+                       evidence() + String(format: " with the estimated max_cell %.0f Å", estimate))
+                attempt(String(format: "max_cell=%.0f", estimate * factor), p, list)
+            }
+        }
+        guard let result = best else {
+            throw ProcessError.indexingFailed(failures)
+        }
+        if bestFraction < rules.minIndexedFraction {
+            decide("index", "continue with the best solution", evidence() + " after every retry")
+        }
+        let ids = result.reflections.ints(ReflectionTable.Name.id) ?? []
+        summary.plots.indexing = .init(
+            lattices: result.lattices.enumerated().map { l, lattice in
+                .init(unitCell: cellArray(lattice.crystal), indexed: ids.filter { $0 == Int32(l) }.count)
+            },
+            unindexed: ids.filter { $0 < 0 }.count)
+        try ReflectionTableCodec.write(result.reflections, path: path("indexed.refl"))
+        try ExperimentListCodec.write(result.experiments, to: path("indexed.expt"))
+        return (result.experiments, result.reflections)
+    }
+
+    /// Bravais settings; the highest-symmetry recommended one is refined
+    /// (static then scan-varying); a setting whose RMSD jumps is eliminated
+    /// and the next taken, as xia2 does.
+    func chooseLatticeAndRefine(_ indexed: ExperimentList,
+                                indexed table: ReflectionTable) throws -> (ExperimentList, ReflectionTable) {
+        let refineSet = try parameterSet("refine", RefinementParameterDefinitions.all)
+        let parameters = try RefinementParameterDefinitions.parameters(from: refineSet)
+        var list = indexed, reflections = table
+        if options.spaceGroup == nil && indexed.count == 1 {
+            let solutions = try BravaisStep.run(indexed, indexed: table, maxDeltaDegrees: 5, logger: logger)
+            let summaryJSON = try JSONSerialization.data(withJSONObject: BravaisStep.summary(solutions),
+                                                         options: [.prettyPrinted, .sortedKeys])
+            try AtomicFile.write(Array(summaryJSON), to: path("bravais_summary.json"))
+            let candidates = solutions.filter(\.recommended).sorted { $0.number > $1.number }
+            // The triclinic refinement is the yardstick of an RMSD jump, refined only when needed.
+            var triclinicRMSD: Double?
+            func reference() throws -> Double {
+                if let r = triclinicRMSD { return r }
+                let r = positionalRMSD(try RefineStep.run(indexed, indexed: table, parameters: parameters,
+                                                          logger: Logger { _, m in self.logger.debug(m) }).staticResult)
+                triclinicRMSD = r
+                return r
+            }
+            var chosen = false
+            let rules = options.preset.bravais
+            for s in candidates {
+                let (l, r) = try BravaisStep.reindex(indexed, table, by: s.setting.changeOfBasis,
+                                                     group: try SpaceGroup(s.setting.lattice.lowestSymmetrySpaceGroupSymbol),
+                                                     logger: logger)
+                guard let l else { continue }
+                let run = try RefineStep.run(l, indexed: r, parameters: parameters, logger: logger)
+                let rmsd = positionalRMSD(run.staticResult)
+                if s.setting.lattice != .aP {
+                    let ref = try reference()
+                    if rmsd > rules.rmsdJumpFactor * ref && rmsd - ref > rules.rmsdJumpMinPixels {
+                        decide("refine", "eliminate \(s.setting.lattice) (solution \(s.number))",
+                               String(format: "refined RMSD %.3f px is more than %.1f× (and %.2f px above) the triclinic %.3f px",
+                                      rmsd, rules.rmsdJumpFactor, rules.rmsdJumpMinPixels, ref))
+                        continue
+                    }
+                }
+                decide("refine", "lattice \(s.setting.lattice) (solution \(s.number), cb_op \(s.setting.changeOfBasis))",
+                       String(format: "highest-symmetry recommended setting: metric fit %.2f°, RMSD %.3f px%@",
+                              s.setting.maxDeltaDegrees, s.rmsd,
+                              s.minCC.map { String(format: ", min CC %.2f", $0) } ?? ""))
+                list = run.final.experiments; reflections = run.final.reflections
+                record(run.final)
+                chosen = true
+                break
+            }
+            if !chosen {
+                decide("refine", "keep the triclinic lattice", "no recommended setting survived refinement")
+                let run = try RefineStep.run(indexed, indexed: table, parameters: parameters, logger: logger)
+                list = run.final.experiments; reflections = run.final.reflections
+                record(run.final)
+            }
+        } else {
+            let run = try RefineStep.run(indexed, indexed: table, parameters: parameters, logger: logger)
+            list = run.final.experiments; reflections = run.final.reflections
+            record(run.final)
+        }
+        try ReflectionTableCodec.write(reflections, path: path("refined.refl"))
+        try ExperimentListCodec.write(list, to: path("refined.expt"))
+        return (list, reflections)
+    }
+
+    func integrate(_ refined: ExperimentList, refined table: ReflectionTable) throws -> (ExperimentList, ReflectionTable) {
+        var extra = ["nproc=\(options.nproc)"]
+        if let d = options.dMin { extra.append("prediction.d_min=\(d)") }
+        let set = try parameterSet("integrate", IntegrationParameterDefinitions.all, extra: extra)
+        let result = try IntegrateStep.run(refined, refined: table,
+                                           parameters: try IntegrationParameterDefinitions.parameters(from: set), logger: logger)
+        try ReflectionTableCodec.write(result.reflections, path: path("integrated.refl"))
+        try ExperimentListCodec.write(result.experiments, to: path("integrated.expt"))
+        return (result.experiments, result.reflections)
+    }
+
+    /// Symmetry; a Laue group whose lattice differs from the refined one →
+    /// re-refine and re-integrate in the new setting, then decide again.
+    func symmetry(_ integrated: ExperimentList, integrated table: ReflectionTable,
+                  refined: (ExperimentList, ReflectionTable)) throws -> (ExperimentList, ReflectionTable) {
+        var extra: [String] = []
+        if let g = options.spaceGroup { extra.append("space_group=\(g)") }
+        let set = try parameterSet("symmetry", SymmetryParameterDefinitions.all, extra: extra)
+        let parameters = SymmetryParameterDefinitions.parameters(from: set)
+        var out = try SymmetryStep.run(integrated, integrated: table, parameters: parameters, logger: logger)
+        let chosen = out.result.spaceGroup
+        if chosen.crystalSystem != out.inputGroup.crystalSystem || chosen.centringType != out.inputGroup.centringType {
+            decide("symmetry", "re-refine and re-integrate in \(chosen.xHM) (cb_op \(out.result.changeOfBasis))",
+                   "the intensities' Laue group \(out.result.chosenLaueClass.pattersonGroupName) differs from the indexed lattice (\(out.inputGroup.xHM))")
+            let (l, r) = try BravaisStep.reindex(refined.0, refined.1, by: out.result.changeOfBasis, group: chosen,
+                                                 logger: logger)
+            if let l {
+                let refineSet = try parameterSet("refine", RefinementParameterDefinitions.all)
+                let run = try RefineStep.run(l, indexed: r, parameters: try RefinementParameterDefinitions.parameters(from: refineSet),
+                                             logger: logger)
+                record(run.final)
+                let again = try integrate(run.final.experiments, refined: run.final.reflections)
+                out = try SymmetryStep.run(again.0, integrated: again.1, parameters: parameters, logger: logger)
+            }
+        }
+        decide("symmetry", "space group \(out.result.spaceGroup.xHM)",
+               String(format: "Laue group %@ with likelihood %.3f (confidence %.3f)%@",
+                      out.result.chosenLaueClass.pattersonGroupName, out.result.chosenLaueClass.likelihood,
+                      out.result.laue.confidence, out.result.userImposed ? "; imposed by space_group=" : ""))
+        try ReflectionTableCodec.write(out.reflections, path: path("symmetrized.refl"))
+        try ExperimentListCodec.write(out.experiments, to: path("symmetrized.expt"))
+        return (out.experiments, out.reflections)
+    }
+
+    /// Scaling at the data's limit, the CC½ resolution estimate, and a rescale
+    /// at the estimate when it differs materially.
+    func scale(_ symmetrized: ExperimentList, symmetrized table: ReflectionTable) throws -> (ExperimentList, ReflectionTable) {
+        var extra: [String] = []
+        if let a = options.anomalous { extra.append("anomalous=\(a ? "True" : "False")") }
+        if let d = options.dMin { extra.append("d_min=\(d)") }
+        var set = try parameterSet("scale", ScalingParameterDefinitions.all, extra: extra)
+        var out = try ScaleStep.run(symmetrized, integrated: table, set: set, logger: logger)
+        let rules = options.preset.resolution
+        if options.dMin == nil && rules.ccHalf > 0 {
+            var rset = ParameterSet(MergingParameterDefinitions.estimateResolution)
+            try rset.set("cc_half", String(rules.ccHalf))
+            let estimate = try ResolutionStep.run(symmetrized, scaled: out.reflections, set: rset, logger: logger)
+            let current = out.statistics.overall.dMin
+            if let e = estimate.ccHalf {
+                summary.plots.resolutionFit = .init(dStarSquared: e.dStarSquared, observed: e.observed, fitted: e.fitted,
+                                                    limit: rules.ccHalf, dMin: e.dMin)
+            }
+            if let d = estimate.ccHalf?.dMin, d - current > rules.rescaleThreshold {
+                decide("scale", String(format: "rescale with d_min=%.2f Å", d),
+                       String(format: "CC½ falls to %.2f at %.2f Å; the data extend to %.2f Å", rules.ccHalf, d, current))
+                try set.set("d_min", String(format: "%.3f", d))
+                out = try ScaleStep.run(symmetrized, integrated: table, set: set, logger: logger)
+            } else {
+                decide("scale", String(format: "keep the resolution limit %.2f Å", current),
+                       estimate.ccHalf?.dMin.map { String(format: "CC½ = %.2f is reached at %.2f Å, within %.2f Å of the data's limit",
+                                                          rules.ccHalf, $0, rules.rescaleThreshold) }
+                       ?? "CC½ stays above \(rules.ccHalf) to the edge of the data")
+            }
+        }
+        recordScales(out.models, list: symmetrized)
+        try ReflectionTableCodec.write(out.reflections, path: path("scaled.refl"))
+        try AtomicFile.write(try out.experimentsText(symmetrized), to: path("scaled.expt"))
+        return (symmetrized, out.reflections)
+    }
+
+    func merge(_ scaled: ExperimentList, scaled table: ReflectionTable) throws {
+        var extra: [String] = []
+        if let a = options.anomalous { extra.append("anomalous=\(a ? "True" : "False")") }
+        let set = try parameterSet("merge", MergingParameterDefinitions.merge, extra: extra)
+        let out = try MergeStep.run(scaled, scaled: table, set: set, logger: logger)
+        try MTZWriter.write(out.merged, to: path("merged.mtz"))
+        let unmerged = try MergeStep.unmerged(scaled, scaled: table, partialityThreshold: set.double("partiality_threshold") ?? 0.4)
+        try MTZWriter.write(unmerged, to: path("scaled_unmerged.mtz"))
+        logger.info("Wrote \(out.merged.reflectionCount) merged reflections to \(path("merged.mtz")) and "
+                    + "\(unmerged.reflectionCount) unmerged observations to \(path("scaled_unmerged.mtz"))")
+        summary.files.mergedMtz = "merged.mtz"
+        summary.files.unmergedMtz = "scaled_unmerged.mtz"
+        summary.files.experiments = "scaled.expt"
+        summary.files.reflections = "scaled.refl"
+        let stats = out.statistics
+        let anomalousStats = MergingStatistics(out.data, bins: stats.shells.count, binningMethod: .volume, anomalous: true)
+        let crystal = scaled.experiments.first?.crystal
+        let anomalous = options.anomalous ?? (set.bool("anomalous") ?? false)
+        summary.result = .init(
+            spaceGroup: out.data.spaceGroup.xHM, spaceGroupNumber: out.data.spaceGroup.number,
+            unitCell: crystal.map(cellArray) ?? [], dMin: stats.overall.dMin, dMax: stats.overall.dMax,
+            anomalous: anomalous, overall: shell(stats.overall, anomalousStats.overall),
+            inner: shell(stats.innerShell, anomalousStats.innerShell), outer: shell(stats.outerShell, anomalousStats.outerShell),
+            shells: zip(stats.shells, anomalousStats.shells).map { shell($0.0, $0.1) },
+            wavelength: scaled.experiments.first?.beam.wavelength ?? 0)
+        summary.plots.wilson = stats.shells.compactMap { s in
+            let dMid = 2 / (1 / s.dMax + 1 / s.dMin)
+            guard s.meanIntensity > 0, dMid.isFinite else { return nil }
+            return .init(x: 1 / (dMid * dMid), y: log(s.meanIntensity))
+        }
+    }
+
+    /// Screening: the lattice the Bravais table recommends and the spots'
+    /// resolution, instead of integration.
+    func screeningSummary(_ indexed: ExperimentList, indexed table: ReflectionTable, strong: ReflectionTable) throws {
+        let solutions = try BravaisStep.run(indexed, indexed: table, maxDeltaDegrees: 5, logger: logger)
+        if let best = solutions.filter(\.recommended).max(by: { $0.number < $1.number }) {
+            let p = best.cell.parameters
+            decide("index", "screening result: lattice \(best.setting.lattice), cell "
+                   + String(format: "%.2f %.2f %.2f %.1f %.1f %.1f", p[0], p[1], p[2], p[3], p[4], p[5]),
+                   String(format: "highest-symmetry recommended Bravais setting (metric fit %.2f°, RMSD %.3f px); chiral space groups: %@",
+                          best.setting.maxDeltaDegrees, best.rmsd, best.setting.spaceGroupSymbol))
+        }
+    }
+
+    // MARK: plumbing
+
+    /// The node's value: resumed from its files when an earlier run completed
+    /// it with the same key, otherwise computed and checkpointed.
+    @discardableResult
+    func node<T>(_ name: String, outputs: [String], load: () throws -> T, compute: () throws -> T) throws -> T {
+        let fm = FileManager.default
+        if canResume && resumable.contains(name) && outputs.allSatisfy({ fm.fileExists(atPath: path($0)) }) {
+            let start = DispatchTime.now()
+            let value = try load()
+            logger.info("\n=== \(name): resumed from the files of an earlier run")
+            summary.steps.append(.init(name: name, status: "resumed", seconds: elapsedSeconds(since: start)))
+            return value
+        }
+        canResume = false  // every later node depends on this one
+        logger.info("\n=== \(name)")
+        let start = DispatchTime.now()
+        let value = try compute()
+        let seconds = elapsedSeconds(since: start)
+        summary.steps.append(.init(name: name, status: "done", seconds: seconds))
+        logger.info(String(format: "=== %@ done in %.2f s", name, seconds))
+        checkpoints.completed.append(name)
+        writeSummary()
+        try? checkpoints.write(to: path(ProcessCheckpoints.fileName))
+        return value
+    }
+
+    /// Loads an earlier run's checkpoints when their key matches this run's.
+    func prepareResume() {
+        let file = path(ProcessCheckpoints.fileName)
+        if options.force {
+            try? FileManager.default.removeItem(atPath: file)
+            return
+        }
+        guard let old = ProcessCheckpoints.read(file), old.key == checkpoints.key,
+              let data = FileManager.default.contents(atPath: path("mxflow.json")),
+              let summaryBefore = try? ProcessSummary.decode(data) else { return }
+        resumable = Set(old.completed)
+        previous = summaryBefore
+        checkpoints.completed = []
+        // Decisions and plots of the nodes about to be resumed come from that run.
+        summary.decisions = summaryBefore.decisions.filter { resumable.contains($0.step) }
+        summary.plots = summaryBefore.plots
+        if resumable.contains("merge") { summary.result = summaryBefore.result; summary.files = summaryBefore.files }
+        logger.info("Resuming: an earlier run in \(options.outputDir) completed " + Self.nodes.filter(resumable.contains)
+                    .joined(separator: ", ") + " with the same inputs and parameters (force=True redoes them)")
+        checkpoints.completed = []
+    }
+
+    /// A step's parameter set: defaults, then the preset's values, then
+    /// `extra` (process-level values), then the user's `<step>.` overrides.
+    func parameterSet(_ step: String, _ definitions: [ParameterDefinition], extra: [String] = []) throws -> ParameterSet {
+        var set = ParameterSet(definitions)
+        try set.parse(options.preset.parameters[step] ?? [])
+        try set.parse(extra)
+        try set.parse(options.stepParameters[step] ?? [])
+        return set
+    }
+
+    func decide(_ step: String, _ decision: String, _ reason: String) {
+        summary.decisions.append(.init(step: step, decision: decision, reason: reason))
+        logger.info("Decision (\(step)): \(decision) — \(reason)")
+    }
+
+    func record(_ refinement: RefinementResult) {
+        summary.plots.rmsdPerImage = ProcessPlots.rmsdPerImage(refinement.reflections, experiments: refinement.experiments)
+    }
+
+    func recordScales(_ models: [PhysicalScalingModel], list: ExperimentList) {
+        guard let m = models.first, let scan = list.experiments.first?.scan else { return }
+        summary.plots.scalePerImage = scan.imageRange.map { image in
+            let phi = (scan.oscillationStartDegrees + (Double(image - scan.imageRange.lowerBound) + 0.5)
+                       * scan.oscillationWidthDegrees)
+            let s = m.scale.value(at: m.scale.coordinate(degrees: phi))
+            let b = m.decay.map { $0.value(at: $0.coordinate(degrees: phi)) } ?? 0
+            return .init(image: image, scale: s, b: b)
+        }
+    }
+
+    func shell(_ s: ShellStatistics, _ a: ShellStatistics) -> ProcessSummary.Shell {
+        .init(dMax: s.dMax, dMin: s.dMin, nObs: s.observations, nUnique: s.unique, multiplicity: s.multiplicity,
+              completeness: s.completeness, iOverSigma: s.meanIOverSigma, rMerge: s.rMerge, rMeas: s.rMeas, rPim: s.rPim,
+              ccHalf: s.ccHalf, ccAno: a.ccAnomalous, anomalousCompleteness: a.anomalousCompleteness,
+              anomalousMultiplicity: a.anomalousMultiplicity)
+    }
+
+    /// Writes mxflow.json and mxflow.html (atomically; a failure to write
+    /// them is logged, never fatal).
+    func writeSummary() {
+        summary.files.log = "mxflow.log"
+        summary.files.html = "mxflow.html"
+        do {
+            try AtomicFile.write(Array(try summary.jsonData()), to: path("mxflow.json"))
+            try AtomicFile.write(HTMLReport.render(summary), to: path("mxflow.html"))
+        } catch {
+            logger.warning("could not write mxflow.json/mxflow.html in \(options.outputDir): \(error)")
+        }
+    }
+
+    func positionalRMSD(_ r: RefinementResult) -> Double {
+        guard let e = r.rmsds.first else { return .infinity }
+        return ((e.xPixel * e.xPixel + e.yPixel * e.yPixel) / 2).squareRoot()
+    }
+}
+
+public enum ProcessError: Error, CustomStringConvertible {
+    case badPreset(String)
+    case noSpots
+    case indexingFailed([String])
+    case multipleSweeps(Int)
+    public var description: String {
+        switch self {
+        case .badPreset(let why): return "the pipeline preset is not usable: \(why)"
+        case .noSpots:
+            return "no strong spots were found on any image, even at the lowest threshold; check the images hold diffraction (mxflow show) and the detector mask"
+        case .indexingFailed(let tried):
+            return "no lattice indexes the spots. Tried: " + tried.joined(separator: "; ")
+                + ". Try find_spots.d_min= to drop ice or noise, index.max_cell=, or give unit_cell= and space_group="
+        case .multipleSweeps(let n):
+            return "\(n) sweeps were imported; mxflow process handles one sweep per run so far (run it once per sweep, or mxflow batch)"
+        }
+    }
+}
+
+/// a, b, c, α, β, γ of a crystal as an array.
+func cellArray(_ c: Crystal) -> [Double] {
+    let p = c.cellParameters
+    return [p.a, p.b, p.c, p.alpha, p.beta, p.gamma]
+}
