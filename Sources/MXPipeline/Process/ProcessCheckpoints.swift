@@ -3,6 +3,7 @@
 // files' names, sizes and times, the preset and the parameters). A later run
 // with the same key resumes after them; any change starts afresh.
 import Foundation
+import MXFormats
 
 public struct ProcessCheckpoints: Codable, Sendable, Equatable {
     public static let fileName = "mxflow.checkpoints.json"
@@ -19,10 +20,7 @@ public struct ProcessCheckpoints: Codable, Sendable, Equatable {
     func write(to path: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let data = try encoder.encode(self)
-        let tmp = path + ".tmp"
-        try data.write(to: URL(fileURLWithPath: tmp))
-        _ = try FileManager.default.replaceItemAt(URL(fileURLWithPath: path), withItemAt: URL(fileURLWithPath: tmp))
+        try AtomicFile.write(Array(try encoder.encode(self)), to: path)
     }
 
     /// The key of a run: a 64-bit FNV-1a hash over its inputs and settings.

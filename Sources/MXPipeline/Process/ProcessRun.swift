@@ -347,7 +347,9 @@ public final class ProcessRun {
         let parameters = SymmetryParameterDefinitions.parameters(from: set)
         var out = try SymmetryStep.run(integrated, integrated: table, parameters: parameters, logger: logger)
         let chosen = out.result.spaceGroup
-        if chosen.crystalSystem != out.inputGroup.crystalSystem || chosen.centringType != out.inputGroup.centringType {
+        // A different crystal system means the refinement's lattice constraints were wrong;
+        // another setting of the same lattice (I 2 → C 2) needs only the reindexing done above.
+        if chosen.crystalSystem != out.inputGroup.crystalSystem {
             decide("symmetry", "re-refine and re-integrate in \(chosen.xHM) (cb_op \(out.result.changeOfBasis))",
                    "the intensities' Laue group \(out.result.chosenLaueClass.pattersonGroupName) differs from the indexed lattice (\(out.inputGroup.xHM))")
             let (l, r) = try BravaisStep.reindex(refined.0, refined.1, by: out.result.changeOfBasis, group: chosen,
@@ -463,6 +465,7 @@ public final class ProcessRun {
             let value = try load()
             logger.info("\n=== \(name): resumed from the files of an earlier run")
             summary.steps.append(.init(name: name, status: "resumed", seconds: elapsedSeconds(since: start)))
+            checkpoints.completed.append(name)
             return value
         }
         canResume = false  // every later node depends on this one
@@ -474,7 +477,9 @@ public final class ProcessRun {
         logger.info(String(format: "=== %@ done in %.2f s", name, seconds))
         checkpoints.completed.append(name)
         writeSummary()
-        try? checkpoints.write(to: path(ProcessCheckpoints.fileName))
+        do { try checkpoints.write(to: path(ProcessCheckpoints.fileName)) } catch {
+            logger.warning("could not record the completed step in \(ProcessCheckpoints.fileName) (a rerun will redo it): \(error)")
+        }
         return value
     }
 
@@ -497,7 +502,6 @@ public final class ProcessRun {
         if resumable.contains("merge") { summary.result = summaryBefore.result; summary.files = summaryBefore.files }
         logger.info("Resuming: an earlier run in \(options.outputDir) completed " + Self.nodes.filter(resumable.contains)
                     .joined(separator: ", ") + " with the same inputs and parameters (force=True redoes them)")
-        checkpoints.completed = []
     }
 
     /// A step's parameter set: defaults, then the preset's values, then
