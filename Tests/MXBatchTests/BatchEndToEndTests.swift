@@ -51,11 +51,13 @@ final class BatchEndToEndTests: XCTestCase {
             // Both ran mxflow process with nproc=1 on the same data: the same numbers.
             XCTAssertEqual(a.statistics, b.statistics, a.name)
         }
-        // The truth: each sweep's space group as simulated.
+        // The truth: each sweep's space group as simulated (intensities cannot tell
+        // P4₃2₁2 from its enantiomorph P4₁2₁2).
         for r in l {
-            let expected = r.name.contains("p43212") ? "P 43 21 2" : r.name.contains("p212121") ? "P 21 21 21" : "C 1 2 1"
-            XCTAssertEqual(r.statistics.spaceGroup?.replacingOccurrences(of: " ", with: ""),
-                           expected.replacingOccurrences(of: " ", with: ""), r.name)
+            let expected = r.name.contains("p43212") ? ["P43212", "P41212"]
+                : r.name.contains("p212121") ? ["P212121"] : ["C121"]
+            let found = r.statistics.spaceGroup?.replacingOccurrences(of: " ", with: "") ?? "-"
+            XCTAssertTrue(expected.contains(found), "\(r.name): \(found), expected one of \(expected)")
         }
     }
 }

@@ -302,7 +302,7 @@ public final class ProcessRun {
                     }
                 }
                 decide("refine", "lattice \(s.setting.lattice) (solution \(s.number), cb_op \(s.setting.changeOfBasis))",
-                       String(format: "highest-symmetry recommended setting: metric fit %.2f°, RMSD %.3f px%@",
+                       String(format: "highest-symmetry recommended setting: metric fit %.2f°, RMSD %.3f mm%@",
                               s.setting.maxDeltaDegrees, s.rmsd,
                               s.minCC.map { String(format: ", min CC %.2f", $0) } ?? ""))
                 list = run.final.experiments; reflections = run.final.reflections
@@ -448,7 +448,7 @@ public final class ProcessRun {
             let p = best.cell.parameters
             decide("index", "screening result: lattice \(best.setting.lattice), cell "
                    + String(format: "%.2f %.2f %.2f %.1f %.1f %.1f", p[0], p[1], p[2], p[3], p[4], p[5]),
-                   String(format: "highest-symmetry recommended Bravais setting (metric fit %.2f°, RMSD %.3f px); chiral space groups: %@",
+                   String(format: "highest-symmetry recommended Bravais setting (metric fit %.2f°, RMSD %.3f mm); chiral space groups: %@",
                           best.setting.maxDeltaDegrees, best.rmsd, best.setting.spaceGroupSymbol))
         }
     }
