@@ -110,41 +110,31 @@ public final class ProcessRun {
         if done("find_spots") { return }
 
         current("index")
-        let indexed = try node("index", outputs: ["indexed.expt", "indexed.refl"], load: {
-            (try ExperimentListCodec.read(path: self.path("indexed.expt")),
-             try ReflectionTableCodec.read(path: self.path("indexed.refl")))
-        }, compute: { try self.index(imported, strong: strong) })
+        let indexed = try node("index", outputs: ["indexed.expt", "indexed.refl"], load: { try self.readPair("indexed") },
+                           compute: { try self.index(imported, strong: strong) })
         if done("index") {
             try screeningSummary(indexed.0, indexed: indexed.1, strong: strong)
             return
         }
 
         current("refine")
-        let refined = try node("refine", outputs: ["refined.expt", "refined.refl"], load: {
-            (try ExperimentListCodec.read(path: self.path("refined.expt")),
-             try ReflectionTableCodec.read(path: self.path("refined.refl")))
-        }, compute: { try self.chooseLatticeAndRefine(indexed.0, indexed: indexed.1) })
+        let refined = try node("refine", outputs: ["refined.expt", "refined.refl"], load: { try self.readPair("refined") },
+                           compute: { try self.chooseLatticeAndRefine(indexed.0, indexed: indexed.1) })
         if done("refine") { return }
 
         current("integrate")
-        let integrated = try node("integrate", outputs: ["integrated.expt", "integrated.refl"], load: {
-            (try ExperimentListCodec.read(path: self.path("integrated.expt")),
-             try ReflectionTableCodec.read(path: self.path("integrated.refl")))
-        }, compute: { try self.integrate(refined.0, refined: refined.1) })
+        let integrated = try node("integrate", outputs: ["integrated.expt", "integrated.refl"], load: { try self.readPair("integrated") },
+                           compute: { try self.integrate(refined.0, refined: refined.1) })
         if done("integrate") { return }
 
         current("symmetry")
-        let symmetrized = try node("symmetry", outputs: ["symmetrized.expt", "symmetrized.refl"], load: {
-            (try ExperimentListCodec.read(path: self.path("symmetrized.expt")),
-             try ReflectionTableCodec.read(path: self.path("symmetrized.refl")))
-        }, compute: { try self.symmetry(integrated.0, integrated: integrated.1, refined: refined) })
+        let symmetrized = try node("symmetry", outputs: ["symmetrized.expt", "symmetrized.refl"], load: { try self.readPair("symmetrized") },
+                           compute: { try self.symmetry(integrated.0, integrated: integrated.1, refined: refined) })
         if done("symmetry") { return }
 
         current("scale")
-        let scaled = try node("scale", outputs: ["scaled.expt", "scaled.refl"], load: {
-            (try ExperimentListCodec.read(path: self.path("scaled.expt")),
-             try ReflectionTableCodec.read(path: self.path("scaled.refl")))
-        }, compute: { try self.scale(symmetrized.0, symmetrized: symmetrized.1) })
+        let scaled = try node("scale", outputs: ["scaled.expt", "scaled.refl"], load: { try self.readPair("scaled") },
+                           compute: { try self.scale(symmetrized.0, symmetrized: symmetrized.1) })
         if done("scale") { return }
 
         current("merge")
@@ -481,6 +471,11 @@ public final class ProcessRun {
             logger.warning("could not record the completed step in \(ProcessCheckpoints.fileName) (a rerun will redo it): \(error)")
         }
         return value
+    }
+
+    /// STEM.expt and STEM.refl of the output folder: a completed node's models.
+    func readPair(_ stem: String) throws -> (ExperimentList, ReflectionTable) {
+        (try ExperimentListCodec.read(path: path(stem + ".expt")), try ReflectionTableCodec.read(path: path(stem + ".refl")))
     }
 
     /// Loads an earlier run's checkpoints when their key matches this run's.
