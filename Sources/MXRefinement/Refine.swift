@@ -32,11 +32,7 @@ public func refine(experiments: ExperimentList, reflections: ReflectionTable,
     let selection = try selectObservations(experiments: experiments, reflections: reflections, model: model,
                                            parameters: parameters, logger: logger)
     let observations = selection.observations
-    let needed = parameters.minReflectionsPerParameter * nFree
-    guard observations.count >= max(needed, 1) else {
-        throw RefinementError.tooFewReflections(used: observations.count, parameters: nFree,
-                                                perParameter: parameters.minReflectionsPerParameter)
-    }
+    try requireEnoughObservations(observations.count, freeParameters: nFree, parameters: parameters)
     logger.info("Refining \(nFree) parameters against \(observations.count) reflections")
 
     let engine = NormalEquations(observations: observations, nFree: nFree,
@@ -324,4 +320,12 @@ private func cellUncertainties(_ model: ParameterisedModel, covariance: Matrix) 
     return out
 }
 
-
+/// Throws when fewer than `minReflectionsPerParameter` observations per free
+/// parameter remain (static and scan-varying refinement alike).
+func requireEnoughObservations(_ count: Int, freeParameters nFree: Int, parameters: RefinementParameters) throws {
+    let needed = parameters.minReflectionsPerParameter * nFree
+    guard count >= max(needed, 1) else {
+        throw RefinementError.tooFewReflections(used: count, parameters: nFree,
+                                                perParameter: parameters.minReflectionsPerParameter)
+    }
+}

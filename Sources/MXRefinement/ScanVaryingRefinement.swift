@@ -207,11 +207,7 @@ public func refineScanVarying(experiments: ExperimentList, reflections: Reflecti
     let selection = try selectObservations(experiments: experiments, reflections: reflections, model: model.base,
                                            parameters: parameters, logger: logger)
     let observations = selection.observations
-    let needed = parameters.minReflectionsPerParameter * nFree
-    guard observations.count >= max(needed, 1) else {
-        throw RefinementError.tooFewReflections(used: observations.count, parameters: nFree,
-                                                perParameter: parameters.minReflectionsPerParameter)
-    }
+    try requireEnoughObservations(observations.count, freeParameters: nFree, parameters: parameters)
     let intervals = model.smoothers.map { "\($0.intervals) intervals, \($0.valueCount) sample points" }
     logger.info("Refining \(nFree) parameters (scan-varying crystal: \(intervals.joined(separator: "; "))) against \(observations.count) reflections")
 
