@@ -82,6 +82,6 @@ let package = Package(
         .testTarget(name: "MXSimulationTests", dependencies: ["MXTestSupport", "MXSimulation", "MXFormats"], swiftSettings: v5),
         .testTarget(name: "MXPipelineTests", dependencies: ["MXTestSupport", "MXPipeline"], swiftSettings: v5),
         .testTarget(name: "MXBatchTests", dependencies: ["MXTestSupport", "MXBatch", "MXFormats", "mxflow"], swiftSettings: v5),
-        .testTarget(name: "mxflowTests", dependencies: ["MXTestSupport", "mxflow"], swiftSettings: v5),
+        .testTarget(name: "mxflowTests", dependencies: ["MXTestSupport", "mxflow", "MXFormats"], swiftSettings: v5),
     ]
 )

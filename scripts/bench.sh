@@ -75,7 +75,21 @@ if $have_dials; then
   } >> "$tmp"
 fi
 
-# 3. Simulation speed: a 1-megapixel x 180-frame sweep.
+# 3. The whole pipeline: mxflow process vs the DIALS step sequence, per sweep and per step.
+if $have_dials; then
+  {
+  echo "## mxflow process vs the DIALS step sequence"
+  echo
+  echo "\`mxflow process DATA output_dir=… nproc=2\` (no other parameters) and \`../shared/tools/dials_baseline.sh DATA OUTDIR\`"
+  echo "(DIALS defaults), one after the other on each sweep; merged.mtz scored with \`../shared/tools/score.py\`."
+  echo "mxflow's wall is /usr/bin/time's, DIALS' the sum of its steps. Command: \`scripts/compare_process.sh out/bench/process\`."
+  echo
+  "$root/scripts/compare_process.sh" "$work/process" "$mxflow" 2>&1 || true
+  echo
+  } >> "$tmp"
+fi
+
+# 4. Simulation speed: a 1-megapixel x 180-frame sweep.
 if [ -f "$root/scripts/bench_simulate.sh" ]; then
   {
   echo "## Simulation"
@@ -85,7 +99,7 @@ if [ -f "$root/scripts/bench_simulate.sh" ]; then
   } >> "$tmp"
 fi
 
-# 4. Steps not yet re-measured here: the figures taken by hand, kept beside the rest.
+# 5. Steps not yet re-measured here: the figures taken by hand, kept beside the rest.
 [ -f "$root/docs/performance-by-hand.md" ] && cat "$root/docs/performance-by-hand.md" >> "$tmp"
 
 mv "$tmp" "$doc"

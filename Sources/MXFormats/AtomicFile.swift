@@ -13,6 +13,13 @@ public enum AtomicFileError: Error, Equatable, CustomStringConvertible {
     case writeFailed(path: String, reason: String)
     case renameFailed(path: String, reason: String)
 
+    /// Why, without the path: "No space left on device".
+    public var reason: String {
+        switch self {
+        case .cannotCreate(_, let r), .writeFailed(_, let r), .renameFailed(_, let r): return r
+        }
+    }
+
     public var description: String {
         switch self {
         case .cannotCreate(let p, let r): return "cannot create \(p): \(r)"
@@ -62,6 +69,37 @@ public enum AtomicFile {
             throw error
         }
         syncDirectory(of: path)
+    }
+
+    /// The last resort when `write` fails for lack of space: overwrites the
+    /// existing file at `path` inside the bytes it already holds, then cuts it
+    /// to length, so no new blocks are needed. Not atomic, so only for a file
+    /// kept padded for the purpose (a run's summary, which must record a
+    /// failure even on a full disk).
+    /// - Throws: `AtomicFileError.writeFailed` when the file is missing or too small.
+    public static func overwriteInPlace(_ bytes: [UInt8], at path: String) throws {
+        let fd = open(path, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw AtomicFileError.writeFailed(path: path, reason: AtomicFile.errnoDescription()) }
+        defer { _ = close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw AtomicFileError.writeFailed(path: path, reason: AtomicFile.errnoDescription()) }
+        guard Int(st.st_size) >= bytes.count else {
+            throw AtomicFileError.writeFailed(path: path, reason: "\(bytes.count) bytes do not fit in the \(st.st_size) reserved")
+        }
+        try bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = pwrite(fd, raw.baseAddress! + offset, raw.count - offset, off_t(offset))
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw AtomicFileError.writeFailed(path: path, reason: AtomicFile.errnoDescription())
+                }
+                offset += n
+            }
+        }
+        guard ftruncate(fd, off_t(bytes.count)) == 0, fsync(fd) == 0 else {
+            throw AtomicFileError.writeFailed(path: path, reason: AtomicFile.errnoDescription())
+        }
     }
 
     /// A buffered sink onto the temporary file.

@@ -47,15 +47,10 @@ public enum ReflectionTableCodec {
     /// Writes a `.refl` file: to a temporary name first, then renamed, so a
     /// failure never leaves a half-written file under the final name.
     public static func write(_ table: ReflectionTable, path: String) throws {
-        let bytes = encode(table)
-        let tmp = path + ".tmp-\(getpid())"
         do {
-            try Data(bytes).write(to: URL(fileURLWithPath: tmp))
-            if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
-            try FileManager.default.moveItem(atPath: tmp, toPath: path)
-        } catch {
-            try? FileManager.default.removeItem(atPath: tmp)
-            throw ReflectionFileError.writeFailed(path: path, reason: error.localizedDescription)
+            try AtomicFile.write(encode(table), to: path)
+        } catch let error as AtomicFileError {
+            throw ReflectionFileError.writeFailed(path: path, reason: error.reason)
         }
     }
 

@@ -8,7 +8,7 @@ import MXPipeline
 struct ProcessCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "process",
-        abstract: "Process a sweep from images to a merged MTZ file and a report, with no choices asked.",
+        abstract: "Process one or more sweeps from images to a merged MTZ file and a report, with no choices asked.",
         discussion: """
         Imports the images, finds spots, indexes (retrying with a beam-centre
         search, more lattices or a larger cell when few spots index), chooses
@@ -19,6 +19,9 @@ struct ProcessCommand: ParsableCommand {
         scaled_unmerged.mtz, mxflow.log, mxflow.json and mxflow.html to
         output_dir (default: the current folder). Run again in the same folder
         to resume after the last completed step; force=True redoes all.
+        Several sweeps of one crystal form (several master files, or a folder
+        holding them) are each processed to integration in sweep_N/, brought
+        into one consistent indexing, and scaled and merged together.
         Steps take parameters as <step>.<name>=value, e.g.
         find_spots.sigma_strong=2 or index.max_cell=200.
 
@@ -27,6 +30,7 @@ struct ProcessCommand: ParsableCommand {
           mxflow process /data/x_#####.cbf output_dir=x nproc=8
           mxflow process /data/lyso_master.h5 pipeline=anomalous d_min=1.8
           mxflow process /data/new_master.h5 pipeline=screen
+          mxflow process /data/a_master.h5 /data/b_master.h5
         """)
 
     @OptionGroup var step: StepArguments

@@ -42,6 +42,16 @@ public final class ProcessRun {
     private var previous: ProcessSummary?
     private var canResume = true
     private let started = DispatchTime.now()
+    /// Where the per-sweep nodes write, relative to the output folder: "" for
+    /// one sweep, "sweep_N" when several are processed.
+    var sweepFolder = ""
+    /// Plots come from the first sweep only.
+    var recordsPlots = true
+    /// Several sweeps: each must index as one lattice, in the first sweep's Bravais lattice.
+    var referenceLattice: (lattice: BravaisLattice, cell: UnitCell)?
+    var multiSweep = false
+    /// Bytes mxflow.json holds while the run goes on (see writeSummary).
+    var summaryReserve = 0
 
     /// Node names in order; a preset's stop_after names one of them.
     public static let nodes = ["import", "find_spots", "index", "refine", "integrate", "symmetry", "scale", "merge"]
@@ -56,19 +66,27 @@ public final class ProcessRun {
     }
 
     func path(_ name: String) -> String { options.outputDir + "/" + name }
+    /// A per-sweep file, relative to the output folder.
+    func sweepFile(_ name: String) -> String { sweepFolder.isEmpty ? name : sweepFolder + "/" + name }
 
     /// Runs the graph. Never throws: a failure is recorded in the summary
     /// (status "failed", the step and the reason), which is returned and written.
     @discardableResult
     public func run() -> ProcessSummary {
         prepareResume()
+        writeSummary()
         var failedStep = "import"
         do {
             try runGraph(current: { failedStep = $0 })
             summary.status = "success"
         } catch {
             summary.status = "failed"
-            summary.failure = .init(step: failedStep, reason: String(describing: error))
+            var reason = String(describing: error)
+            if reason.contains(String(cString: strerror(ENOSPC))) {
+                reason += ". The disk holding \(options.outputDir) is full: free some space (or choose output_dir= elsewhere) "
+                    + "and run the same command again; the steps already completed are resumed"
+            }
+            summary.failure = .init(step: failedStep, reason: reason)
             summary.steps.append(.init(name: failedStep, status: "failed", seconds: 0))
             logger.error("mxflow process failed at \(failedStep): \(error)")
         }
@@ -98,33 +116,18 @@ public final class ProcessRun {
             try ExperimentListCodec.write(list, to: self.path("imported.expt"))
             return list
         })
-        if imported.count > 1 {
-            throw ProcessError.multipleSweeps(imported.count)
-        }
         if done("import") { return }
 
-        current("find_spots")
-        let strong = try node("find_spots", outputs: ["strong.refl"], load: {
-            try ReflectionTableCodec.read(path: self.path("strong.refl"))
-        }, compute: { try self.findSpots(imported) })
-        if done("find_spots") { return }
-
-        current("index")
-        let indexed = try node("index", outputs: ["indexed.expt", "indexed.refl"], load: { try self.readPair("indexed") },
-                           compute: { try self.index(imported, strong: strong) })
-        if done("index") {
-            try screeningSummary(indexed.0, indexed: indexed.1, strong: strong)
-            return
+        let integrated: (ExperimentList, ReflectionTable)
+        var refined: (ExperimentList, ReflectionTable)?
+        if imported.count > 1 {
+            guard let combined = try runSweeps(imported, current: current) else { return }
+            integrated = combined
+        } else {
+            guard let one = try runSweep(imported, current: current) else { return }
+            integrated = one.integrated
+            refined = one.refined
         }
-
-        current("refine")
-        let refined = try node("refine", outputs: ["refined.expt", "refined.refl"], load: { try self.readPair("refined") },
-                           compute: { try self.chooseLatticeAndRefine(indexed.0, indexed: indexed.1) })
-        if done("refine") { return }
-
-        current("integrate")
-        let integrated = try node("integrate", outputs: ["integrated.expt", "integrated.refl"], load: { try self.readPair("integrated") },
-                           compute: { try self.integrate(refined.0, refined: refined.1) })
         if done("integrate") { return }
 
         current("symmetry")
@@ -145,6 +148,40 @@ public final class ProcessRun {
         }, compute: { try self.merge(scaled.0, scaled: scaled.1) })
     }
 
+    /// One sweep from spot finding to integration, in `sweepFolder`; nil when
+    /// the preset stops before integration is done.
+    func runSweep(_ imported: ExperimentList, current: (String) -> Void)
+        throws -> (refined: (ExperimentList, ReflectionTable), integrated: (ExperimentList, ReflectionTable))? {
+        let stop = options.preset.stopAfter
+        func name(_ step: String) -> String { sweepFile(step) }
+        current(name("find_spots"))
+        let strong = try node(name("find_spots"), outputs: [sweepFile("strong.refl")], load: {
+            try ReflectionTableCodec.read(path: self.path(self.sweepFile("strong.refl")))
+        }, compute: { try self.findSpots(imported) })
+        if stop == "find_spots" { return nil }
+
+        current(name("index"))
+        let indexed = try node(name("index"), outputs: [sweepFile("indexed.expt"), sweepFile("indexed.refl")],
+                               load: { try self.readPair(self.sweepFile("indexed")) },
+                               compute: { try self.index(imported, strong: strong) })
+        if stop == "index" {
+            try screeningSummary(indexed.0, indexed: indexed.1, strong: strong)
+            return nil
+        }
+
+        current(name("refine"))
+        let refined = try node(name("refine"), outputs: [sweepFile("refined.expt"), sweepFile("refined.refl")],
+                               load: { try self.readPair(self.sweepFile("refined")) },
+                               compute: { try self.chooseLatticeAndRefine(indexed.0, indexed: indexed.1) })
+        if stop == "refine" { return nil }
+
+        current(name("integrate"))
+        let integrated = try node(name("integrate"), outputs: [sweepFile("integrated.expt"), sweepFile("integrated.refl")],
+                                  load: { try self.readPair(self.sweepFile("integrated")) },
+                                  compute: { try self.integrate(refined.0, refined: refined.1) })
+        return (refined, integrated)
+    }
+
     // MARK: nodes
 
     /// Spot finding; too few spots → lower sigma_strong in turn.
@@ -154,7 +191,7 @@ public final class ProcessRun {
                                                     logger: logger)
         let minimum = options.preset.spotFinding.minSpots
         for sigma in options.preset.spotFinding.retrySigmaStrong where table.count < minimum {
-            decide("find_spots", "retry with sigma_strong=\(sigma)",
+            decide(sweepFile("find_spots"), "retry with sigma_strong=\(sigma)",
                    "\(table.count) strong spots found, fewer than the \(minimum) indexing needs")
             try set.set("spotfinder.threshold.dispersion.sigma_strong", String(sigma))
             (table, frames) = try FindSpotsStep.run(list, parameters: SpotFindingParameterDefinitions.parameters(from: set),
@@ -162,8 +199,8 @@ public final class ProcessRun {
         }
         if table.count == 0 { throw ProcessError.noSpots }
         let first = list.experiments.first?.scan?.imageRange.lowerBound ?? 1
-        summary.plots.spotsPerImage = (frames.first ?? []).map { .init(image: first + $0.image, value: Double($0.spots)) }
-        try ReflectionTableCodec.write(table, path: path("strong.refl"))
+        if recordsPlots { summary.plots.spotsPerImage = (frames.first ?? []).map { .init(image: first + $0.image, value: Double($0.spots)) } }
+        try ReflectionTableCodec.write(table, path: path(sweepFile("strong.refl")))
         return table
     }
 
@@ -202,7 +239,7 @@ public final class ProcessRun {
             let why = evidence()
             do {
                 let moved = try BeamCentreStep.run(list, strong: strong, logger: logger)
-                decide("index", String(format: "search the beam centre (shift %.2f, %.2f mm) and index again",
+                decide(sweepFile("index"), String(format: "search the beam centre (shift %.2f, %.2f mm) and index again",
                                        moved.search.shiftMm.x, moved.search.shiftMm.y), why)
                 let before = bestFraction
                 attempt("after beam-centre search", base, moved.list)
@@ -213,9 +250,9 @@ public final class ProcessRun {
         }
         var lattices = base.maxLattices
         while let b = best, 1 - bestFraction >= rules.secondLatticeUnindexedFraction,
-              b.lattices.count >= lattices, lattices < rules.maxLatticesLimit {
+              b.lattices.count >= lattices, lattices < rules.maxLatticesLimit, !multiSweep {
             lattices += 1
-            decide("index", "look for up to \(lattices) lattices",
+            decide(sweepFile("index"), "look for up to \(lattices) lattices",
                    String(format: "%.0f%% of the spots are unindexed after %d lattice(s)", 100 * (1 - bestFraction),
                           b.lattices.count))
             var p = base; p.maxLattices = lattices
@@ -228,7 +265,7 @@ public final class ProcessRun {
             for factor in rules.maxCellFactors where !satisfied() {
                 guard let estimate else { break }
                 var p = base; p.maxCell = estimate * factor
-                decide("index", String(format: "index with max_cell=%.0f Å", estimate * factor),
+                decide(sweepFile("index"), String(format: "index with max_cell=%.0f Å", estimate * factor),
                        evidence() + String(format: " with the estimated max_cell %.0f Å", estimate))
                 attempt(String(format: "max_cell=%.0f", estimate * factor), p, list)
             }
@@ -237,16 +274,16 @@ public final class ProcessRun {
             throw ProcessError.indexingFailed(failures)
         }
         if bestFraction < rules.minIndexedFraction {
-            decide("index", "continue with the best solution", evidence() + " after every retry")
+            decide(sweepFile("index"), "continue with the best solution", evidence() + " after every retry")
         }
         let ids = result.reflections.ints(ReflectionTable.Name.id) ?? []
-        summary.plots.indexing = .init(
+        if recordsPlots { summary.plots.indexing = .init(
             lattices: result.lattices.enumerated().map { l, lattice in
                 .init(unitCell: cellArray(lattice.crystal), indexed: ids.filter { $0 == Int32(l) }.count)
             },
-            unindexed: ids.filter { $0 < 0 }.count)
-        try ReflectionTableCodec.write(result.reflections, path: path("indexed.refl"))
-        try ExperimentListCodec.write(result.experiments, to: path("indexed.expt"))
+            unindexed: ids.filter { $0 < 0 }.count) }
+        try ReflectionTableCodec.write(result.reflections, path: path(sweepFile("indexed.refl")))
+        try ExperimentListCodec.write(result.experiments, to: path(sweepFile("indexed.expt")))
         return (result.experiments, result.reflections)
     }
 
@@ -262,8 +299,18 @@ public final class ProcessRun {
             let solutions = try BravaisStep.run(indexed, indexed: table, maxDeltaDegrees: 5, logger: logger)
             let summaryJSON = try JSONSerialization.data(withJSONObject: BravaisStep.summary(solutions),
                                                          options: [.prettyPrinted, .sortedKeys])
-            try AtomicFile.write(Array(summaryJSON), to: path("bravais_summary.json"))
-            let candidates = solutions.filter(\.recommended).sorted { $0.number > $1.number }
+            try AtomicFile.write(Array(summaryJSON), to: path(sweepFile("bravais_summary.json")))
+            var candidates = solutions.filter(\.recommended).sorted { $0.number > $1.number }
+            if let reference = referenceLattice {
+                // Later sweeps take the first sweep's lattice, in the setting closest to its cell.
+                candidates = solutions.filter { $0.setting.lattice == reference.lattice }.sorted {
+                    Self.cellDistance($0.cell, reference.cell) < Self.cellDistance($1.cell, reference.cell)
+                }
+                guard !candidates.isEmpty else {
+                    throw ProcessError.latticeMismatch(sweep: sweepFolder, lattice: reference.lattice.rawValue,
+                                                       found: solutions.filter(\.recommended).map(\.setting.lattice.rawValue))
+                }
+            }
             // The triclinic refinement is the yardstick of an RMSD jump, refined only when needed.
             var triclinicRMSD: Double?
             func reference() throws -> Double {
@@ -282,17 +329,18 @@ public final class ProcessRun {
                 guard let l else { continue }
                 let run = try RefineStep.run(l, indexed: r, parameters: parameters, logger: logger)
                 let rmsd = positionalRMSD(run.staticResult)
-                if s.setting.lattice != .aP {
+                if s.setting.lattice != .aP && referenceLattice == nil {
                     let ref = try reference()
                     if rmsd > rules.rmsdJumpFactor * ref && rmsd - ref > rules.rmsdJumpMinPixels {
-                        decide("refine", "eliminate \(s.setting.lattice) (solution \(s.number))",
+                        decide(sweepFile("refine"), "eliminate \(s.setting.lattice) (solution \(s.number))",
                                String(format: "refined RMSD %.3f px is more than %.1f× (and %.2f px above) the triclinic %.3f px",
                                       rmsd, rules.rmsdJumpFactor, rules.rmsdJumpMinPixels, ref))
                         continue
                     }
                 }
-                decide("refine", "lattice \(s.setting.lattice) (solution \(s.number), cb_op \(s.setting.changeOfBasis))",
-                       String(format: "highest-symmetry recommended setting: metric fit %.2f°, RMSD %.3f mm%@",
+                decide(sweepFile("refine"), "lattice \(s.setting.lattice) (solution \(s.number), cb_op \(s.setting.changeOfBasis))",
+                       String(format: "%@: metric fit %.2f°, RMSD %.3f mm%@",
+                              referenceLattice == nil ? "highest-symmetry recommended setting" : "the lattice of sweep 1",
                               s.setting.maxDeltaDegrees, s.rmsd,
                               s.minCC.map { String(format: ", min CC %.2f", $0) } ?? ""))
                 list = run.final.experiments; reflections = run.final.reflections
@@ -301,7 +349,7 @@ public final class ProcessRun {
                 break
             }
             if !chosen {
-                decide("refine", "keep the triclinic lattice", "no recommended setting survived refinement")
+                decide(sweepFile("refine"), "keep the triclinic lattice", "no recommended setting survived refinement")
                 let run = try RefineStep.run(indexed, indexed: table, parameters: parameters, logger: logger)
                 list = run.final.experiments; reflections = run.final.reflections
                 record(run.final)
@@ -311,8 +359,8 @@ public final class ProcessRun {
             list = run.final.experiments; reflections = run.final.reflections
             record(run.final)
         }
-        try ReflectionTableCodec.write(reflections, path: path("refined.refl"))
-        try ExperimentListCodec.write(list, to: path("refined.expt"))
+        try ReflectionTableCodec.write(reflections, path: path(sweepFile("refined.refl")))
+        try ExperimentListCodec.write(list, to: path(sweepFile("refined.expt")))
         return (list, reflections)
     }
 
@@ -322,24 +370,27 @@ public final class ProcessRun {
         let set = try parameterSet("integrate", IntegrationParameterDefinitions.all, extra: extra)
         let result = try IntegrateStep.run(refined, refined: table,
                                            parameters: try IntegrationParameterDefinitions.parameters(from: set), logger: logger)
-        try ReflectionTableCodec.write(result.reflections, path: path("integrated.refl"))
-        try ExperimentListCodec.write(result.experiments, to: path("integrated.expt"))
+        try ReflectionTableCodec.write(result.reflections, path: path(sweepFile("integrated.refl")))
+        try ExperimentListCodec.write(result.experiments, to: path(sweepFile("integrated.expt")))
         return (result.experiments, result.reflections)
     }
 
     /// Symmetry; a Laue group whose lattice differs from the refined one →
     /// re-refine and re-integrate in the new setting, then decide again.
+    /// `refined` is nil for several sweeps: they are analysed together and
+    /// only reindexed.
     func symmetry(_ integrated: ExperimentList, integrated table: ReflectionTable,
-                  refined: (ExperimentList, ReflectionTable)) throws -> (ExperimentList, ReflectionTable) {
+                  refined: (ExperimentList, ReflectionTable)?) throws -> (ExperimentList, ReflectionTable) {
         var extra: [String] = []
         if let g = options.spaceGroup { extra.append("space_group=\(g)") }
         let set = try parameterSet("symmetry", SymmetryParameterDefinitions.all, extra: extra)
         let parameters = SymmetryParameterDefinitions.parameters(from: set)
-        var out = try SymmetryStep.run(integrated, integrated: table, parameters: parameters, logger: logger)
+        var out = try SymmetryStep.run(integrated, integrated: table, parameters: parameters, allExperiments: refined == nil,
+                                       logger: logger)
         let chosen = out.result.spaceGroup
         // A different crystal system means the refinement's lattice constraints were wrong;
         // another setting of the same lattice (I 2 → C 2) needs only the reindexing done above.
-        if chosen.crystalSystem != out.inputGroup.crystalSystem {
+        if chosen.crystalSystem != out.inputGroup.crystalSystem, let refined {
             decide("symmetry", "re-refine and re-integrate in \(chosen.xHM) (cb_op \(out.result.changeOfBasis))",
                    "the intensities' Laue group \(out.result.chosenLaueClass.pattersonGroupName) differs from the indexed lattice (\(out.inputGroup.xHM))")
             let (l, r) = try BravaisStep.reindex(refined.0, refined.1, by: out.result.changeOfBasis, group: chosen,
@@ -352,6 +403,10 @@ public final class ProcessRun {
                 let again = try integrate(run.final.experiments, refined: run.final.reflections)
                 out = try SymmetryStep.run(again.0, integrated: again.1, parameters: parameters, logger: logger)
             }
+        } else if chosen.crystalSystem != out.inputGroup.crystalSystem {
+            decide("symmetry", "reindex every sweep into \(chosen.xHM) (cb_op \(out.result.changeOfBasis)) without re-refining",
+                   "the intensities' Laue group \(out.result.chosenLaueClass.pattersonGroupName) differs from the indexed lattice "
+                   + "(\(out.inputGroup.xHM)); with several sweeps the refinements keep the indexed lattice's constraints")
         }
         decide("symmetry", "space group \(out.result.spaceGroup.xHM)",
                String(format: "Laue group %@ with likelihood %.3f (confidence %.3f)%@",
@@ -436,7 +491,7 @@ public final class ProcessRun {
         let solutions = try BravaisStep.run(indexed, indexed: table, maxDeltaDegrees: 5, logger: logger)
         if let best = solutions.filter(\.recommended).max(by: { $0.number < $1.number }) {
             let p = best.cell.parameters
-            decide("index", "screening result: lattice \(best.setting.lattice), cell "
+            decide(sweepFile("index"), "screening result: lattice \(best.setting.lattice), cell "
                    + String(format: "%.2f %.2f %.2f %.1f %.1f %.1f", p[0], p[1], p[2], p[3], p[4], p[5]),
                    String(format: "highest-symmetry recommended Bravais setting (metric fit %.2f°, RMSD %.3f mm); chiral space groups: %@",
                           best.setting.maxDeltaDegrees, best.rmsd, best.setting.spaceGroupSymbol))
@@ -495,8 +550,7 @@ public final class ProcessRun {
         summary.decisions = summaryBefore.decisions.filter { resumable.contains($0.step) }
         summary.plots = summaryBefore.plots
         if resumable.contains("merge") { summary.result = summaryBefore.result; summary.files = summaryBefore.files }
-        logger.info("Resuming: an earlier run in \(options.outputDir) completed " + Self.nodes.filter(resumable.contains)
-                    .joined(separator: ", ") + " with the same inputs and parameters (force=True redoes them)")
+        logger.info("Resuming: an earlier run in \(options.outputDir) completed " + old.completed.joined(separator: ", ") + " with the same inputs and parameters (force=True redoes them)")
     }
 
     /// A step's parameter set: defaults, then the preset's values, then
@@ -515,6 +569,7 @@ public final class ProcessRun {
     }
 
     func record(_ refinement: RefinementResult) {
+        guard recordsPlots else { return }
         summary.plots.rmsdPerImage = ProcessPlots.rmsdPerImage(refinement.reflections, experiments: refinement.experiments)
     }
 
@@ -537,16 +592,41 @@ public final class ProcessRun {
     }
 
     /// Writes mxflow.json and mxflow.html (atomically; a failure to write
-    /// them is logged, never fatal).
+    /// them is logged, never fatal). While the run goes on, mxflow.json is
+    /// padded with trailing spaces (still valid JSON): should the disk fill
+    /// up, the final record of the failure is written in place into that
+    /// reserve.
     func writeSummary() {
         summary.files.log = "mxflow.log"
         summary.files.html = "mxflow.html"
+        let file = path("mxflow.json")
         do {
-            try AtomicFile.write(Array(try summary.jsonData()), to: path("mxflow.json"))
+            let json = Array(try summary.jsonData())
+            var padded = json
+            if summary.status == "running" {
+                summaryReserve = max(summaryReserve, 2 * json.count, 1 << 16)
+                padded += [UInt8](repeating: 0x20, count: summaryReserve - json.count - 1) + [0x0A]
+            }
+            do {
+                try AtomicFile.write(padded, to: file)
+            } catch {
+                try AtomicFile.overwriteInPlace(json, at: file)
+                logger.warning("mxflow.json written in place into its reserve: \(error)")
+            }
+        } catch {
+            logger.warning("could not write \(file): \(error)")
+        }
+        do {
             try AtomicFile.write(HTMLReport.render(summary), to: path("mxflow.html"))
         } catch {
-            logger.warning("could not write mxflow.json/mxflow.html in \(options.outputDir): \(error)")
+            logger.warning("could not write \(path("mxflow.html")): \(error)")
         }
+    }
+
+    /// Largest relative difference of the cell lengths plus that of the angles (in radians).
+    static func cellDistance(_ a: UnitCell, _ b: UnitCell) -> Double {
+        let d = a.maxParameterDifference(b)
+        return d.length / max(b.a, b.b, b.c) + d.angleDegrees * .pi / 180
     }
 
     func positionalRMSD(_ r: RefinementResult) -> Double {
@@ -559,7 +639,7 @@ public enum ProcessError: Error, CustomStringConvertible {
     case badPreset(String)
     case noSpots
     case indexingFailed([String])
-    case multipleSweeps(Int)
+    case latticeMismatch(sweep: String, lattice: String, found: [String])
     public var description: String {
         switch self {
         case .badPreset(let why): return "the pipeline preset is not usable: \(why)"
@@ -568,8 +648,9 @@ public enum ProcessError: Error, CustomStringConvertible {
         case .indexingFailed(let tried):
             return "no lattice indexes the spots. Tried: " + tried.joined(separator: "; ")
                 + ". Try find_spots.d_min= to drop ice or noise, index.max_cell=, or give unit_cell= and space_group="
-        case .multipleSweeps(let n):
-            return "\(n) sweeps were imported; mxflow process handles one sweep per run so far (run it once per sweep, or mxflow batch)"
+        case .latticeMismatch(let sweep, let lattice, let found):
+            return "\(sweep) has no Bravais setting of the first sweep's lattice \(lattice) (its recommended lattices: "
+                + found.joined(separator: ", ") + "); are these sweeps of one crystal form? Process them separately, or give space_group= and unit_cell="
         }
     }
 }

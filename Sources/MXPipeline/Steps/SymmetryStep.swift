@@ -14,18 +14,23 @@ public enum SymmetryStep {
         public var inputGroup: SpaceGroup
     }
 
+    /// `allExperiments`: analyse the intensities of every experiment together
+    /// and reindex them all (sweeps already brought into one consistent
+    /// setting); otherwise the first experiment with a crystal alone.
     public static func run(_ input: ExperimentList, integrated: ReflectionTable, parameters: SymmetryParameters,
-                           logger: Logger) throws -> Output {
+                           allExperiments: Bool = false, logger: Logger) throws -> Output {
         var list = input
         var reflections = integrated
         guard let index = list.experiments.firstIndex(where: { $0.crystal != nil }),
               let crystal = list.experiments[index].crystal else { throw SymmetryAnalysisError.noCrystal }
-        if list.experiments.count > 1 {
+        if list.experiments.count > 1 && allExperiments {
+            logger.info("\(list.experiments.count) experiments analysed together")
+        } else if list.experiments.count > 1 {
             logger.warning("\(list.experiments.count) experiments: analysing experiment \(index) only")
         }
         let cell = try UnitCell(crystal: crystal)
         let selection = try IntensityObservation.select(
-            from: reflections, experimentID: reflections.contains(ReflectionTable.Name.id) ? index : nil,
+            from: reflections, experimentID: reflections.contains(ReflectionTable.Name.id) && !allExperiments ? index : nil,
             partialityThreshold: parameters.partialityThreshold)
         logger.info("Read \(reflections.count) reflections; using \(selection.observations.count) "
                     + "(\(selection.profileFitted) profile-fitted, \(selection.summation) summation), "
@@ -39,16 +44,17 @@ public enum SymmetryStep {
                                                          table: table, logger: logger)
         logger.info(SymmetryReport.lines(result).joined(separator: "\n"))
 
-        let newCrystal = try SymmetryDetermination.reindexed(crystal, by: result.changeOfBasis, group: result.spaceGroup)
-        for i in list.experiments.indices where list.experiments[i].crystal == crystal {
-            list.experiments[i].crystal = newCrystal
+        for i in list.experiments.indices {
+            guard let c = list.experiments[i].crystal, allExperiments || c == crystal else { continue }
+            list.experiments[i].crystal = try SymmetryDetermination.reindexed(c, by: result.changeOfBasis,
+                                                                              group: result.spaceGroup)
         }
         if let hkl = reflections.millerIndices(ReflectionTable.Name.millerIndex) {
             let cb = result.changeOfBasis
             var bad = 0
             let ids = reflections.ints(ReflectionTable.Name.id)
             let moved = hkl.enumerated().map { i, m -> MillerIndex in
-                if let ids, Int(ids[i]) != index { return m }
+                if !allExperiments, let ids, Int(ids[i]) != index { return m }
                 guard let n = cb.apply(to: Miller(Int(m.h), Int(m.k), Int(m.l))) else { bad += 1; return m }
                 return MillerIndex(n.h, n.k, n.l)
             }
