@@ -29,6 +29,16 @@ public func integrate(experiments: ExperimentList, reflections: ReflectionTable,
     var tables: [ReflectionTable] = []
     var estimates: [ProfileEstimate] = []
     var peak = 0
+    // Each experiment is planned (predictions, profile model, shoeboxes)
+    // before any is integrated, so that lattices sharing images can mask one
+    // another's spots.
+    struct Plan {
+        var kept: [PredictedReflection], frames: [KabschFrame], requests: [ShoeboxRequest]
+        var integrator: ReflectionIntegrator, source: ImageSource, zRange: Range<Int>, frameOffset: Int
+        var blockFrames: Int, frameBytes: Int, estimate: ProfileEstimate, cell: UnitCell
+        var images: String
+    }
+    var plans: [Plan] = []
     for (e, experiment) in experiments.experiments.enumerated() {
         guard let imageSet = experiment.imageSet else { throw IntegrationError.noImages(experiment: e) }
         guard let scan = experiment.scan else { throw PredictionError.noScan(experiment: e) }
@@ -104,13 +114,25 @@ public func integrate(experiments: ExperimentList, reflections: ReflectionTable,
 
         let integrator = ReflectionIntegrator(detector: detector, scan: scan, sigmaB: estimate.sigmaB,
                                               sigmaM: estimate.sigmaM, parameters: parameters)
-        let pass = try integrationPass(kept, frames: frames, requests: requests, integrator: integrator, source: source,
-                                       zRange: zRange, frameOffset: frameOffset, blockFrames: blockFrames,
-                                       hotPixels: estimate.hotPixels, logger: logger)
-        let framesCopy = frames, results = pass.results
-        peak = max(peak, pass.peakBytes + blockFrames * frameBytes)
-        tables.append(integratedTable(kept, frames: framesCopy, boxes: requests.map(\.bbox), results: results,
-                                      experiment: experiment, index: e, cell: predictor.cell, sigmaM: estimate.sigmaM))
+        plans.append(Plan(kept: kept, frames: frames, requests: requests, integrator: integrator, source: source,
+                          zRange: zRange, frameOffset: frameOffset, blockFrames: blockFrames, frameBytes: frameBytes,
+                          estimate: estimate, cell: predictor.cell, images: imageSet.template))
+    }
+    for (e, plan) in plans.enumerated() {
+        var others: [(request: ShoeboxRequest, frame: KabschFrame)] = []
+        for (o, other) in plans.enumerated() where o != e && other.images == plan.images && other.zRange == plan.zRange {
+            others += zip(other.requests, other.frames).map { (request: $0.0, frame: $0.1) }
+        }
+        if !others.isEmpty {
+            logger.info("Experiment \(e): masking the spots of \(others.count) reflections of other lattices on the same images")
+        }
+        let pass = try integrationPass(plan.kept, frames: plan.frames, requests: plan.requests, others: others,
+                                       integrator: plan.integrator, source: plan.source, zRange: plan.zRange,
+                                       frameOffset: plan.frameOffset, blockFrames: plan.blockFrames,
+                                       hotPixels: plan.estimate.hotPixels, logger: logger)
+        peak = max(peak, pass.peakBytes + plan.blockFrames * plan.frameBytes)
+        tables.append(integratedTable(plan.kept, frames: plan.frames, boxes: plan.requests.map(\.bbox), results: pass.results,
+                                      experiment: experiments[e], index: e, cell: plan.cell, sigmaM: plan.estimate.sigmaM))
     }
     var table = tables[0]
     for t in tables.dropFirst() { table = table.appending(t) ?? table }

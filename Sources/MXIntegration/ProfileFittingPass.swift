@@ -61,7 +61,10 @@ struct IntegrationPassOutput {
 /// it needs — its own scan block's, to which the next block's references
 /// also contribute — are final, then profile-fitted and freed. Memory is the
 /// open shoeboxes plus about two scan blocks of held ones, not the sweep.
+/// `others`: reflections of other lattices on the same images, whose
+/// foregrounds are masked like this lattice's own neighbours'.
 func integrationPass(_ predicted: [PredictedReflection], frames: [KabschFrame], requests: [ShoeboxRequest],
+                     others: [(request: ShoeboxRequest, frame: KabschFrame)] = [],
                      integrator: ReflectionIntegrator, source: ImageSource, zRange: Range<Int>, frameOffset: Int,
                      blockFrames: Int, hotPixels: [Int] = [], logger: Logger) throws -> IntegrationPassOutput {
     let parameters = integrator.parameters
@@ -70,11 +73,13 @@ func integrationPass(_ predicted: [PredictedReflection], frames: [KabschFrame], 
     let results = UnsafeMutableBufferPointer<IntegratedReflection>.allocate(capacity: n)
     results.initialize(repeating: IntegratedReflection())
     defer { results.deallocate() }
-    let foregrounds = requests.map { foregroundBox($0.bbox, multiplier: parameters.sigmaBMultiplier) }
-    let neighbours = parameters.maskOverlaps ? overlappingBoxes(requests, foregrounds: foregrounds)
+    // Own reflections first, then the other lattices' (indices ≥ n are never integrated here).
+    let allRequests = requests + others.map(\.request), allFrames = frames + others.map(\.frame)
+    let foregrounds = allRequests.map { foregroundBox($0.bbox, multiplier: parameters.sigmaBMultiplier) }
+    let neighbours = parameters.maskOverlaps ? Array(overlappingBoxes(allRequests, foregrounds: foregrounds).prefix(n))
         : [[Int32]](repeating: [], count: n)
     func neighbourList(_ i: Int) -> [(KabschFrame, BoundingBox)] {
-        neighbours[i].map { (frames[Int($0)], foregrounds[Int($0)]) }
+        neighbours[i].map { (allFrames[Int($0)], foregrounds[Int($0)]) }
     }
     let learnt = parameters.profileFitting && parameters.referenceProfiles
     guard learnt else {

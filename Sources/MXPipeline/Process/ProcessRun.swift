@@ -424,6 +424,12 @@ public final class ProcessRun {
         if let a = options.anomalous { extra.append("anomalous=\(a ? "True" : "False")") }
         if let d = options.dMin { extra.append("d_min=\(d)") }
         var set = try parameterSet("scale", ScalingParameterDefinitions.all, extra: extra)
+        var table = table
+        let excluded = ScaleStep.excludeOverlapsBetweenLattices(symmetrized, &table)
+        if excluded > 0 {
+            decide("scale", "leave out \(excluded) reflections whose spots overlap another's",
+                   "several lattices on the same images: their overlapped_fg reflections share photons with the other lattice's spots")
+        }
         var out = try ScaleStep.run(symmetrized, integrated: table, set: set, logger: logger)
         let rules = options.preset.resolution
         if options.dMin == nil && rules.ccHalf > 0 {

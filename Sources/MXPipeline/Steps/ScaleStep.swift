@@ -19,6 +19,25 @@ public enum ScaleStep {
         }
     }
 
+    /// Marks excluded from scaling (`user_excluded_in_scaling`) the
+    /// reflections whose foreground overlaps another spot (`overlapped_fg`)
+    /// in experiments that share their images with another lattice: there
+    /// the overlaps are mostly with the other lattice's spots, whose photons
+    /// no profile can apportion. Returns how many were marked.
+    public static func excludeOverlapsBetweenLattices(_ list: ExperimentList, _ table: inout ReflectionTable) -> Int {
+        var byImages: [String: [Int]] = [:]
+        for (i, e) in list.experiments.enumerated() {
+            guard let images = e.imageSet?.template else { continue }
+            byImages[images, default: []].append(i)
+        }
+        let shared = Set(byImages.values.filter { $0.count > 1 }.flatMap { $0 })
+        guard !shared.isEmpty, let ids = table.ints(ReflectionTable.Name.id) else { return 0 }
+        let overlapped = table.hasFlags(.overlappedFg)
+        let mask = (0..<table.count).map { overlapped[$0] && shared.contains(Int(ids[$0])) }
+        table.setFlags(.userExcludedInScaling, where: mask)
+        return mask.filter { $0 }.count
+    }
+
     /// Scales `integrated` (space group decided) with the options in `set`
     /// (ScalingParameterDefinitions).
     public static func run(_ list: ExperimentList, integrated: ReflectionTable, set: ParameterSet,
