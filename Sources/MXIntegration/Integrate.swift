@@ -104,9 +104,12 @@ public func integrate(experiments: ExperimentList, reflections: ReflectionTable,
 
         let integrator = ReflectionIntegrator(detector: detector, scan: scan, sigmaB: estimate.sigmaB,
                                               sigmaM: estimate.sigmaM, parameters: parameters)
+        let progress = logger.progress("integrate", total: zRange.count)
+        defer { progress.finish() }
         let pass = try integrationPass(kept, frames: frames, requests: requests, integrator: integrator, source: source,
                                        zRange: zRange, frameOffset: frameOffset, blockFrames: blockFrames,
-                                       hotPixels: estimate.hotPixels, logger: logger)
+                                       hotPixels: estimate.hotPixels, progress: progress, logger: logger)
+        progress.finish()
         let framesCopy = frames, results = pass.results
         peak = max(peak, pass.peakBytes + blockFrames * frameBytes)
         tables.append(integratedTable(kept, frames: framesCopy, boxes: requests.map(\.bbox), results: results,
