@@ -126,10 +126,13 @@ public func integrate(experiments: ExperimentList, reflections: ReflectionTable,
         if !others.isEmpty {
             logger.info("Experiment \(e): masking the spots of \(others.count) reflections of other lattices on the same images")
         }
+        let progress = logger.progress("integrate", total: plan.zRange.count)
+        defer { progress.finish() }
         let pass = try integrationPass(plan.kept, frames: plan.frames, requests: plan.requests, others: others,
                                        integrator: plan.integrator, source: plan.source, zRange: plan.zRange,
                                        frameOffset: plan.frameOffset, blockFrames: plan.blockFrames,
-                                       hotPixels: plan.estimate.hotPixels, logger: logger)
+                                       hotPixels: plan.estimate.hotPixels, progress: progress, logger: logger)
+        progress.finish()
         peak = max(peak, pass.peakBytes + plan.blockFrames * plan.frameBytes)
         tables.append(integratedTable(plan.kept, frames: plan.frames, boxes: plan.requests.map(\.bbox), results: pass.results,
                                       experiment: experiments[e], index: e, cell: plan.cell, sigmaM: plan.estimate.sigmaM))

@@ -84,17 +84,20 @@ func estimateProfile(experiment: Experiment, index: Int, reflections: Reflection
         runs.append((z + scan.arrayRange.lowerBound)..<(e + scan.arrayRange.lowerBound)); z = e
     }
     let minimum = PixelMinimum(count: source.frameSize.width * source.frameSize.height)
+    let progress = logger.progress("profile model", total: runs.reduce(0) { $0 + $1.count })
+    defer { progress.finish() }
     for run in runs {
         let members = requests.indices.filter {
             Int(requests[$0].bbox.z0) >= run.lowerBound && Int(requests[$0].bbox.z1) <= run.upperBound
         }
         try streamShoeboxes(members.map { requests[$0] }, source: source, detector: detector, zRange: run,
                             frameOffset: frameOffset, blockFrames: blockFrames, threads: parameters.nproc,
-                            minimum: minimum) { k, pixels in
+                            minimum: minimum, progress: progress) { k, pixels in
             let i = members[k]
             stats[i] = ProfileModelEstimator.statistics(pixels, spot: spotsCopy[i], detector: detector, scan: scan)
         }
     }
+    progress.finish()
     logger.info("Profile model from \(spots.count) spots on \(runs.reduce(0) { $0 + $1.count }) of \(scan.arrayRange.count) frames")
     let good = stats.compactMap { $0 }
     guard good.count >= parameters.minSpots else {

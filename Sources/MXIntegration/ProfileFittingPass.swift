@@ -66,7 +66,8 @@ struct IntegrationPassOutput {
 func integrationPass(_ predicted: [PredictedReflection], frames: [KabschFrame], requests: [ShoeboxRequest],
                      others: [(request: ShoeboxRequest, frame: KabschFrame)] = [],
                      integrator: ReflectionIntegrator, source: ImageSource, zRange: Range<Int>, frameOffset: Int,
-                     blockFrames: Int, hotPixels: [Int] = [], logger: Logger) throws -> IntegrationPassOutput {
+                     blockFrames: Int, hotPixels: [Int] = [], progress: ProgressCounter? = nil,
+                     logger: Logger) throws -> IntegrationPassOutput {
     let parameters = integrator.parameters
     let detector = integrator.detector, scan = integrator.scan
     let n = requests.count
@@ -85,7 +86,8 @@ func integrationPass(_ predicted: [PredictedReflection], frames: [KabschFrame], 
     guard learnt else {
         let peak = try streamShoeboxes(requests, source: source, detector: detector, zRange: zRange,
                                        frameOffset: frameOffset, blockFrames: blockFrames,
-                                       threads: parameters.nproc, excluded: hotPixels) { i, pixels in
+                                       threads: parameters.nproc, excluded: hotPixels,
+                                       progress: progress) { i, pixels in
             results[i] = integrator.integrate(pixels, frame: frames[i], neighbours: neighbourList(i))
         }
         return IntegrationPassOutput(results: Array(results), peakBytes: peak)
@@ -144,7 +146,7 @@ func integrationPass(_ predicted: [PredictedReflection], frames: [KabschFrame], 
 
     let openPeak = try streamShoeboxes(requests, source: source, detector: detector, zRange: zRange,
                                        frameOffset: frameOffset, blockFrames: blockFrames, threads: parameters.nproc,
-                                       excluded: hotPixels, finish: { i, pixels in
+                                       excluded: hotPixels, progress: progress, finish: { i, pixels in
         let g = integrator.geometry(frames[i], panel: pixels.panel, bbox: pixels.bbox, withModel: false)
         var (r, input) = integrator.summation(pixels, geometry: g, neighbours: neighbourList(i))
         guard let input else { results[i] = r; return }
@@ -176,6 +178,7 @@ func integrationPass(_ predicted: [PredictedReflection], frames: [KabschFrame], 
         if k > finalBlock { fitReady(throughBlock: k); finalBlock = k }
     })
     if finalBlock < regions.nz - 1 { fitReady(throughBlock: regions.nz - 1) }
+    progress?.finish()
 
     let learntRegions = (0..<regions.count).filter { learner.profile(region: $0) != nil }.count
     logger.info("Reference profiles: \(learner.totalReferences) references (summation I/σ ≥ "

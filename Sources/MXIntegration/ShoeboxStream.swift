@@ -1,6 +1,7 @@
 // ShoeboxStream: reads frames in blocks and fills each reflection's shoebox, holding only the open ones.
 import Dispatch
 import MXFormats
+import MXLogging
 import MXModel
 
 /// One shoebox to assemble: a panel and a box in pixels (x, y) and frame
@@ -60,12 +61,13 @@ final class PixelMinimum: @unchecked Sendable {
 }
 
 /// `afterBlock`, when given, runs on the calling thread once every shoebox
-/// ending by a block's end frame (its argument) is finished.
+/// ending by a block's end frame (its argument) is finished; `progress`
+/// then counts the block's frames.
 /// - Returns: the peak bytes held in open shoeboxes.
 @discardableResult
 func streamShoeboxes(_ requests: [ShoeboxRequest], source: ImageSource, detector: Detector, zRange: Range<Int>,
                      frameOffset: Int, blockFrames: Int, threads: Int,
-                     excluded: [Int] = [], minimum: PixelMinimum? = nil,
+                     excluded: [Int] = [], minimum: PixelMinimum? = nil, progress: ProgressCounter? = nil,
                      finish: @escaping (Int, ShoeboxPixels) -> Void, afterBlock: ((Int) -> Void)? = nil) throws -> Int {
     let width = source.frameSize.width, height = source.frameSize.height
     let npix = width * height
@@ -140,6 +142,7 @@ func streamShoeboxes(_ requests: [ShoeboxRequest], source: ImageSource, detector
         open.removeAll { Int($0.1.bbox.z1) <= b1 }
         openBytes = open.reduce(0) { $0 + $1.1.byteCount }
         afterBlock?(b1)
+        progress?.advance(by: b1 - b)
         b = b1
     }
     return peak

@@ -2,6 +2,7 @@
 // laid out as Eiger/DECTRIS files are (bitshuffle-LZ4 frames, pixel mask).
 import Dispatch
 import MXFormats
+import MXLogging
 import MXMath
 
 /// Writes `<name>_master.h5` (geometry, scan, mask; external link to the
@@ -13,12 +14,12 @@ import MXMath
 enum NXmxSweepWriter {
     static func mcstas(_ v: Vec3) -> [Double] { [-v.x + 0, v.y + 0, -v.z + 0] }
 
-    static func write(_ sim: Simulation, scratch: String) throws -> [String] {
+    static func write(_ sim: Simulation, scratch: String, progress: ProgressCounter = .none()) throws -> [String] {
         let spec = sim.spec
         let master = "\(spec.name)_master.h5", dataName = "\(spec.name)_data_000001.h5"
         let nx = spec.detectorSize.fast, ny = spec.detectorSize.slow
         do {
-            try writeData(sim, path: scratch + "/" + dataName, nx: nx, ny: ny)
+            try writeData(sim, path: scratch + "/" + dataName, nx: nx, ny: ny, progress: progress)
             try writeMaster(sim, path: scratch + "/" + master, dataFile: dataName, nx: nx, ny: ny)
         } catch let e as SimulationError { throw e } catch {
             throw SimulationError.outputFailed(path: scratch, reason: "\(error)")
@@ -29,7 +30,8 @@ enum NXmxSweepWriter {
     /// Frames are rendered and compressed in parallel but stored in frame
     /// order, so chunk addresses (and so the file's bytes) do not depend on
     /// thread timing.
-    static func writeData(_ sim: Simulation, path: String, nx: Int, ny: Int) throws {
+    static func writeData(_ sim: Simulation, path: String, nx: Int, ny: Int,
+                          progress: ProgressCounter = .none()) throws {
         let spec = sim.spec
         let file = try HDF5Writer(creatingAt: path)
         defer { file.close() }
@@ -47,6 +49,7 @@ enum NXmxSweepWriter {
             let values = pixels.map { $0 == -2 ? UInt32(0) : UInt32(bitPattern: $0) }
             let chunk = BitshuffleLZ4.encode(values)
             try pending.add(i, chunk) { k, bytes in try frames.writeRawChunk(frame: k, bytes: bytes) }
+            progress.advance()
         }
     }
 

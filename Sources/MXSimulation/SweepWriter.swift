@@ -41,10 +41,13 @@ public enum SweepWriter {
 
         var files: [String]
         let tf0 = now()
+        let progress = logger.progress("simulate", total: spec.nImages)
+        defer { progress.finish() }
         switch spec.format {
-        case "cbf": files = try writeCBF(sim, scratch: scratch)
-        default: files = try NXmxSweepWriter.write(sim, scratch: scratch)
+        case "cbf": files = try writeCBF(sim, scratch: scratch, progress: progress)
+        default: files = try NXmxSweepWriter.write(sim, scratch: scratch, progress: progress)
         }
+        progress.finish()
         let tf1 = now()
         files += ["truth.json", "truth_intensities.csv", "truth_intensities.mtz", "spec.json"]
         try sim.truthJSON(files: files).write(to: URL(fileURLWithPath: scratch + "/truth.json"))
@@ -68,7 +71,7 @@ public enum SweepWriter {
 
     /// One mini-CBF per frame, `<name>_00001.cbf` …, header with the header
     /// (possibly wrong) beam centre.
-    static func writeCBF(_ sim: Simulation, scratch: String) throws -> [String] {
+    static func writeCBF(_ sim: Simulation, scratch: String, progress: ProgressCounter = .none()) throws -> [String] {
         let spec = sim.spec
         let names = (1...spec.nImages).map { i -> String in
             var d = String(i); while d.count < 5 { d = "0" + d }
@@ -84,6 +87,7 @@ public enum SweepWriter {
                                     height: spec.detectorSize.slow, header: header,
                                     dataName: String(names[i].dropLast(4)))
             } catch { throw SimulationError.outputFailed(path: path, reason: "\(error)") }
+            progress.advance()
         }
         return names
     }

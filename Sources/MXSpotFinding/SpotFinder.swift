@@ -137,6 +137,8 @@ public struct SpotFinder {
             }
         }
 
+        let progress = logger.progress("find-spots", total: frameRange.count)
+        defer { progress.finish() }
         var blockStart = frameRange.lowerBound
         while blockStart < frameRange.upperBound {
             let block = blockStart..<min(frameRange.upperBound, blockStart + blockSize)
@@ -147,6 +149,7 @@ public struct SpotFinder {
                 let f = Self.strongPixels(frame: index + zOffset, pixels: pixels, rawWidth: raw.width, mask: mask,
                                           detector: detector, parameters: p, workspaces: ws)
                 results.set(index - block.lowerBound, f)
+                progress.advance()
             }
             for (offset, item) in results.items.enumerated() {
                 guard var f = item else { continue }
@@ -163,6 +166,7 @@ public struct SpotFinder {
             blockStart = block.upperBound
         }
         accept(labeller.finish())
+        progress.finish()
 
         logger.info("Extracted \(components) spots")
         logger.info("Removed \(counts.tooSmall) spots with size < \(minSize) pixels")

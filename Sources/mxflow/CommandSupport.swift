@@ -75,12 +75,13 @@ func experimentAndReflectionPaths(_ files: [String], command: String,
 /// The logger of a step: every message goes to the step's log file
 /// (`output.log`), info and above to the terminal too. The log opens with
 /// the version and the parameters changed from their defaults, as DIALS logs do.
+/// Long steps' progress goes to stderr only (`ProgressDisplay`), never to the log.
 func stepLogger(_ command: String, _ set: ParameterSet) -> Logger {
     let logFile = LogFile(path: set.text("output.log"))
     let logger = Logger { level, message in
         logFile.write(message)
         if level >= .info { print(message) }
-    }
+    }.withProgress(ProgressDisplay.forStandardError())
     logger.info("mxflow \(MXFlowVersion.string) \(command)")
     let diff = set.nonDefaultLines
     if !diff.isEmpty { logger.info("Parameters changed from their defaults:\n  " + diff.joined(separator: "\n  ")) }

@@ -76,7 +76,7 @@ struct ProcessCommand: ParsableCommand {
         let logger = Logger { level, message in
             logFile.write(message)
             if level >= .info { print(message) }
-        }
+        }.withProgress(ProgressDisplay.forStandardError())
         logger.info("mxflow \(MXFlowVersion.string) process " + (step.items).joined(separator: " "))
         logger.info("Pipeline: \(preset.name) — \(preset.description)")
         let summary = ProcessRun(options: options, logger: logger).run()

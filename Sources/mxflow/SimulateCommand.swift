@@ -37,7 +37,7 @@ struct SimulateCommand: ParsableCommand {
         }
         let logger = Logger { level, message in
             if level >= .warning { fputs("\(message)\n", stderr) } else { print(message) }
-        }
+        }.withProgress(ProgressDisplay.forStandardError())
         try runStep("simulate") {
             let spec = try SimulationSpec.load(path: specPath, overrides: step.parameterItems)
             let t = try SweepWriter.write(spec: spec, to: outputs[0], logger: logger)
