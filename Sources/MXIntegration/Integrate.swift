@@ -36,7 +36,7 @@ public func integrate(experiments: ExperimentList, reflections: ReflectionTable,
         var kept: [PredictedReflection], frames: [KabschFrame], requests: [ShoeboxRequest]
         var integrator: ReflectionIntegrator, source: ImageSource, zRange: Range<Int>, frameOffset: Int
         var blockFrames: Int, frameBytes: Int, estimate: ProfileEstimate, cell: UnitCell
-        var images: String
+        var images: String, candidates: [Bool]?
     }
     var plans: [Plan] = []
     for (e, experiment) in experiments.experiments.enumerated() {
@@ -69,9 +69,10 @@ public func integrate(experiments: ExperimentList, reflections: ReflectionTable,
         let frameBytes = source.frameSize.width * source.frameSize.height * 4
         let budget = parameters.maxMemoryMB * 1_048_576
         let blockFrames = parameters.blockFrames
-            // Enough frames to keep every thread decoding, no more: a block
-            // costs memory and each shoebox already spans only a few frames.
-            ?? max(1, min(max(8, 4 * parameters.nproc), min(zRange.count, Int(0.5 * budget) / max(frameBytes, 1))))
+            // A frame per thread (at least two): enough to keep every thread
+            // decoding, no more — the block is the largest buffer of
+            // integration, and each shoebox already spans only a few frames.
+            ?? max(1, min(max(2, parameters.nproc), min(zRange.count, Int(0.5 * budget) / max(frameBytes, 1))))
 
         // Prediction first: a model that predicts nothing fails before any pixel is read.
         let predicted = predictor.predict(dMin: dMin, dMax: parameters.dMax ?? .infinity)
@@ -99,6 +100,8 @@ public func integrate(experiments: ExperimentList, reflections: ReflectionTable,
         var kept: [PredictedReflection] = []
         var frames: [KabschFrame] = []
         var requests: [ShoeboxRequest] = []
+        kept.reserveCapacity(predicted.count); frames.reserveCapacity(predicted.count)
+        requests.reserveCapacity(predicted.count)
         var zetaDropped = 0
         for p in predicted {
             let f = KabschFrame(s1: p.s1, s0: s0, axis: axis, phi: p.phi)
@@ -116,7 +119,8 @@ public func integrate(experiments: ExperimentList, reflections: ReflectionTable,
                                               sigmaM: estimate.sigmaM, parameters: parameters)
         plans.append(Plan(kept: kept, frames: frames, requests: requests, integrator: integrator, source: source,
                           zRange: zRange, frameOffset: frameOffset, blockFrames: blockFrames, frameBytes: frameBytes,
-                          estimate: estimate, cell: predictor.cell, images: imageSet.template))
+                          estimate: estimate, cell: predictor.cell, images: imageSet.template,
+                          candidates: referenceCandidates(kept, reflections: reflections, index: e)))
     }
     for (e, plan) in plans.enumerated() {
         var others: [(request: ShoeboxRequest, frame: KabschFrame)] = []
@@ -129,6 +133,7 @@ public func integrate(experiments: ExperimentList, reflections: ReflectionTable,
         let progress = logger.progress("integrate", total: plan.zRange.count)
         defer { progress.finish() }
         let pass = try integrationPass(plan.kept, frames: plan.frames, requests: plan.requests, others: others,
+                                       candidates: plan.candidates,
                                        integrator: plan.integrator, source: plan.source, zRange: plan.zRange,
                                        frameOffset: plan.frameOffset, blockFrames: plan.blockFrames,
                                        hotPixels: plan.estimate.hotPixels, progress: progress, logger: logger)

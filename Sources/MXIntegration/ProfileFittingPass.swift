@@ -1,5 +1,8 @@
-// ProfileFittingPass: the streamed integration pass — summation as shoeboxes complete, reference learning, deferred fitting.
+// ProfileFittingPass: reference profiles learnt from the strong spots, then one streamed pass — each shoebox summed and fitted as it completes.
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import MXFormats
 import MXLogging
 import MXModel
@@ -47,24 +50,81 @@ func overlappingBoxes(_ requests: [ShoeboxRequest], foregrounds: [BoundingBox], 
     return out
 }
 
+/// Hands the heap's free pages back to the system. Shoeboxes of every size
+/// are made and freed on several threads' heaps as the frames stream by; the
+/// freed pages would otherwise stay resident and the process would look
+/// (and, to a batch system, be) several times the size of what it holds.
+func releaseFreedMemory() {
+    #if canImport(Glibc)
+    _ = mallocTrim?(0)
+    #endif
+}
+
+#if canImport(Glibc)
+/// glibc's `malloc_trim` (not in Swift's Glibc module; looked up once, nil elsewhere).
+private let mallocTrim: (@convention(c) (Int) -> Int32)? = {
+    guard let handle = dlopen(nil, RTLD_NOW), let symbol = dlsym(handle, "malloc_trim") else { return nil }
+    return unsafeBitCast(symbol, to: (@convention(c) (Int) -> Int32).self)
+}()
+#endif
+
 /// What the integration pass measured, and how.
 struct IntegrationPassOutput {
     var results: [IntegratedReflection]
-    /// Peak bytes of open shoeboxes plus those held for deferred fitting.
+    /// Peak bytes of open shoeboxes plus the reference profiles.
     var peakBytes: Int
 }
 
-/// Integrates every requested shoebox in one streamed pass over the frames.
-/// Background and summation run as each shoebox completes; strong, fully
-/// recorded, clean ones are added to the reference profiles of their region
-/// (`ReferenceProfileLearner`), and each shoebox is held until the profiles
-/// it needs — its own scan block's, to which the next block's references
-/// also contribute — are final, then profile-fitted and freed. Memory is the
-/// open shoeboxes plus about two scan blocks of held ones, not the sweep.
+/// Which predictions are candidate references: those of a strong indexed spot
+/// of experiment `index` in `reflections` (same Miller index, predicted frame
+/// within the spot's frames ± 2), as DIALS takes its references from the
+/// strong spots. Nil when the table has no such spots (every prediction is then a candidate).
+func referenceCandidates(_ predicted: [PredictedReflection], reflections: ReflectionTable, index: Int) -> [Bool]? {
+    guard let hkl = reflections.millerIndices(ReflectionTable.Name.millerIndex),
+          let boxes = reflections.boxes(ReflectionTable.Name.bbox) else { return nil }
+    let ids = reflections.ints(ReflectionTable.Name.id) ?? [Int32](repeating: 0, count: reflections.count)
+    let flags = reflections.flags
+    var frames: [MillerIndex: [(Double, Double)]] = [:]
+    for i in 0..<reflections.count where Int(ids[i]) == index && !hkl[i].isZero && flags[i].contains(.indexed)
+        && (flags[i].contains(.strong) || flags[i].contains(.usedInRefinement)) {
+        frames[hkl[i], default: []].append((Double(boxes[i].z0) - 2, Double(boxes[i].z1) + 2))
+    }
+    guard !frames.isEmpty else { return nil }
+    return predicted.map { p in
+        frames[MillerIndex(p.miller.h, p.miller.k, p.miller.l)]?.contains { p.frame >= $0.0 && p.frame <= $0.1 } ?? false
+    }
+}
+
+/// Runs of consecutive frames of `zRange` that some box needs.
+func frameRuns(_ boxes: [BoundingBox], zRange: Range<Int>) -> [Range<Int>] {
+    var needed = [Bool](repeating: false, count: zRange.count)
+    for b in boxes { for z in max(Int(b.z0), zRange.lowerBound)..<min(Int(b.z1), zRange.upperBound) {
+        needed[z - zRange.lowerBound] = true
+    } }
+    var runs: [Range<Int>] = []
+    var z = 0
+    while z < needed.count {
+        guard needed[z] else { z += 1; continue }
+        var e = z
+        while e < needed.count && needed[e] { e += 1 }
+        runs.append((z + zRange.lowerBound)..<(e + zRange.lowerBound)); z = e
+    }
+    return runs
+}
+
+/// Integrates every requested shoebox in one streamed pass over the frames,
+/// each as soon as its last frame is read: background, summation and
+/// profile fitting, then the shoebox is freed. The reference profiles it is
+/// fitted to are learnt before, in a pass over the shoeboxes of the
+/// candidate references only (`candidates`, the strong indexed spots; nil =
+/// all): those fully recorded, clean and with summation I/σ ≥
+/// `referenceMinIOverSigma` are added to the profile of their region
+/// (`ReferenceProfileLearner`). No shoebox waits for its profile, so memory
+/// is the frame block, the open shoeboxes and the profiles, never the sweep.
 /// `others`: reflections of other lattices on the same images, whose
 /// foregrounds are masked like this lattice's own neighbours'.
 func integrationPass(_ predicted: [PredictedReflection], frames: [KabschFrame], requests: [ShoeboxRequest],
-                     others: [(request: ShoeboxRequest, frame: KabschFrame)] = [],
+                     others: [(request: ShoeboxRequest, frame: KabschFrame)] = [], candidates: [Bool]? = nil,
                      integrator: ReflectionIntegrator, source: ImageSource, zRange: Range<Int>, frameOffset: Int,
                      blockFrames: Int, hotPixels: [Int] = [], progress: ProgressCounter? = nil,
                      logger: Logger) throws -> IntegrationPassOutput {
@@ -75,12 +135,13 @@ func integrationPass(_ predicted: [PredictedReflection], frames: [KabschFrame], 
     results.initialize(repeating: IntegratedReflection())
     defer { results.deallocate() }
     // Own reflections first, then the other lattices' (indices ≥ n are never integrated here).
-    let allRequests = requests + others.map(\.request), allFrames = frames + others.map(\.frame)
+    // (No copy of this lattice's frames: they are a large share of the memory.)
+    let allRequests = others.isEmpty ? requests : requests + others.map(\.request)
     let foregrounds = allRequests.map { foregroundBox($0.bbox, multiplier: parameters.sigmaBMultiplier) }
     let neighbours = parameters.maskOverlaps ? Array(overlappingBoxes(allRequests, foregrounds: foregrounds).prefix(n))
         : [[Int32]](repeating: [], count: n)
     func neighbourList(_ i: Int) -> [(KabschFrame, BoundingBox)] {
-        neighbours[i].map { (allFrames[Int($0)], foregrounds[Int($0)]) }
+        neighbours[i].map { j in (Int(j) < n ? frames[Int(j)] : others[Int(j) - n].frame, foregrounds[Int(j)]) }
     }
     let learnt = parameters.profileFitting && parameters.referenceProfiles
     guard learnt else {
@@ -93,104 +154,80 @@ func integrationPass(_ predicted: [PredictedReflection], frames: [KabschFrame], 
         return IntegrationPassOutput(results: Array(results), peakBytes: peak)
     }
 
+    // Reference profiles, from the candidates' shoeboxes read on the frames they span.
     let grid = ReferenceGrid(gridSize: parameters.referenceGridSize, halfWidthSigma: 1.5 * parameters.nSigma,
                              sigmaB: integrator.sigmaB, sigmaM: integrator.sigmaM)
     let regions = ProfileRegions(detector: detector, scan: scan, scanStepDegrees: parameters.referenceScanStepDegrees)
     let learner = ReferenceProfileLearner(grid: grid, regions: regions, minReferences: parameters.minReferencesPerProfile)
-    let region = predicted.map { regions.nearest(x: $0.px.x, y: $0.px.y, z: $0.frame) }
-    // The furthest a box ends beyond its predicted frame: a reference centred
-    // in block k is complete once the frames read pass blockEnd(k) + reach.
-    let reach = zip(predicted, requests).map { Double($0.1.bbox.z1) - $0.0.frame }.max() ?? 0
     let range = scan.oscillationRange
-    let inputs = UnsafeMutableBufferPointer<FitInput?>.allocate(capacity: n)
-    inputs.initialize(repeating: nil)
-    defer { inputs.deallocate() }
-    let geometries = UnsafeMutableBufferPointer<ShoeboxGeometry?>.allocate(capacity: n)
-    geometries.initialize(repeating: nil)
-    defer { geometries.deallocate() }
-    let held = UnsafeMutableBufferPointer<ShoeboxPixels?>.allocate(capacity: n)
-    held.initialize(repeating: nil)
-    defer { held.deallocate() }
-    let lock = NSLock()
-    var waiting: [Int] = []
-    var heldBytes = 0, heldPeak = 0
-    var fittedLearnt = 0, fittedModel = 0
-    var finalBlock = -1
-
-    /// A held reflection: its pixels (5 bytes each), foreground and fit masks, and (c₁, c₂, foreground distance) per pixel.
-    func heldByteCount(_ b: BoundingBox) -> Int { b.volume * 7 + Int(b.x1 - b.x0) * Int(b.y1 - b.y0) * 24 + 256 }
-
-    func fitReady(throughBlock k: Int) {
-        learner.finalise(throughBlock: k)
-        let ready = waiting.filter { regions.block(region[$0]) <= k }
-        waiting.removeAll { regions.block(region[$0]) <= k }
-        var learntCount = 0
-        parallelFor(ready.count, threads: parameters.nproc) { m in
-            let i = ready[m]
-            guard let pixels = held[i], let input = inputs[i], let g = geometries[i] else { return }
-            let prof: [Double]
-            if let reference = learner.profile(region: region[i]) {
-                prof = integrator.referenceProfile(g, reference: reference, grid: grid)
-                lock.lock(); learntCount += 1; lock.unlock()
-            } else {
-                prof = integrator.modelProfile(integrator.geometry(frames[i], panel: pixels.panel, bbox: pixels.bbox))
-            }
-            var r = results[i]
-            integrator.fit(pixels, input: input, profile: prof, into: &r)
-            results[i] = r
-            held[i] = nil; inputs[i] = nil; geometries[i] = nil
-        }
-        fittedLearnt += learntCount; fittedModel += ready.count - learntCount
-        heldBytes -= ready.reduce(0) { $0 + heldByteCount(requests[$1].bbox) }
-    }
-
-    let openPeak = try streamShoeboxes(requests, source: source, detector: detector, zRange: zRange,
+    // Only a fully recorded reflection can be a reference: the others are not read.
+    let full = (0..<n).map { frames[$0].rockingFraction(from: range.lowerBound, to: range.upperBound,
+                                                        sigmaM: integrator.sigmaM) > 0.99 }
+    let chosen = (0..<n).filter { full[$0] && candidates?[$0] ?? true }
+    let isReference = UnsafeMutableBufferPointer<Bool>.allocate(capacity: n)
+    isReference.initialize(repeating: false)
+    defer { isReference.deallocate() }
+    let runs = frameRuns(chosen.map { requests[$0].bbox }, zRange: zRange)
+    var learningPeak = 0
+    let learning = logger.progress("reference profiles", total: runs.reduce(0) { $0 + $1.count })
+    defer { learning.finish() }
+    for run in runs {
+        let members = chosen.filter { Int(requests[$0].bbox.z0) >= run.lowerBound && Int(requests[$0].bbox.z1) <= run.upperBound }
+        let peak = try streamShoeboxes(members.map { requests[$0] }, source: source, detector: detector, zRange: run,
                                        frameOffset: frameOffset, blockFrames: blockFrames, threads: parameters.nproc,
-                                       excluded: hotPixels, progress: progress, finish: { i, pixels in
-        let g = integrator.geometry(frames[i], panel: pixels.panel, bbox: pixels.bbox, withModel: false)
-        var (r, input) = integrator.summation(pixels, geometry: g, neighbours: neighbourList(i))
-        guard let input else { results[i] = r; return }
-        let clean = r.flags.isDisjoint(with: [.overloaded, .foregroundIncludesBadPixels, .overlappedFg])
-        let full = frames[i].rockingFraction(from: range.lowerBound, to: range.upperBound,
-                                             sigmaM: integrator.sigmaM) > 0.99
-        if clean && full && r.sum.variance > 0
-            && r.sum.value >= parameters.referenceMinIOverSigma * r.sum.variance.squareRoot() {
+                                       excluded: hotPixels, progress: learning) { k, pixels in
+            let i = members[k]
+            let g = integrator.geometry(frames[i], panel: pixels.panel, bbox: pixels.bbox, withModel: false)
+            let (r, input) = integrator.summation(pixels, geometry: g, neighbours: neighbourList(i))
+            guard let input else { return }
+            let clean = r.flags.isDisjoint(with: [.overloaded, .foregroundIncludesBadPixels, .overlappedFg])
+            guard clean && r.sum.variance > 0
+                && r.sum.value >= parameters.referenceMinIOverSigma * r.sum.variance.squareRoot() else { return }
             learner.add(integrator.gridProfile(pixels, geometry: g, input: input, grid: grid),
                         x: predicted[i].px.x, y: predicted[i].px.y, z: predicted[i].frame)
-            r.flags.insert(.usedInModelling)
+            isReference[i] = true
         }
-        results[i] = r
-        var kept = g
-        kept.spatialModel = []
-        held[i] = pixels; inputs[i] = input; geometries[i] = kept
-        lock.lock()
-        waiting.append(i); heldBytes += heldByteCount(pixels.bbox); heldPeak = max(heldPeak, heldBytes)
-        lock.unlock()
-    }, afterBlock: { read in
-        // Block k is final once every reference of blocks ≤ k+1 is complete.
-        var k = finalBlock
-        while k + 1 < regions.nz {
-            let next = min(k + 2, regions.nz - 1)
-            guard read >= zRange.upperBound || regions.blockEnd(next) + reach <= Double(read) else { break }
-            k += 1
-        }
-        if read >= zRange.upperBound { k = regions.nz - 1 }
-        if k > finalBlock { fitReady(throughBlock: k); finalBlock = k }
-    })
-    if finalBlock < regions.nz - 1 { fitReady(throughBlock: regions.nz - 1) }
-    progress?.finish()
-
-    let learntRegions = (0..<regions.count).filter { learner.profile(region: $0) != nil }.count
-    logger.info("Reference profiles: \(learner.totalReferences) references (summation I/σ ≥ "
-                + String(format: "%.0f", parameters.referenceMinIOverSigma) + ", fully recorded) over "
+        learningPeak = max(learningPeak, peak)
+    }
+    learning.finish()
+    releaseFreedMemory()
+    learner.finalise(throughBlock: regions.nz - 1)
+    let profiles = (0..<regions.count).map { learner.profile(region: $0) }
+    let learntRegions = profiles.filter { $0 != nil }.count
+    logger.info("Reference profiles: \(learner.totalReferences) references (\(chosen.count) "
+                + (candidates == nil ? "fully recorded reflections" : "fully recorded strong indexed spots") + " read on "
+                + "\(runs.reduce(0) { $0 + $1.count }) frames; summation I/σ ≥ "
+                + String(format: "%.0f", parameters.referenceMinIOverSigma) + ", clean) over "
                 + "\(regions.nx)×\(regions.ny) detector regions × \(regions.nz) scan blocks of "
                 + String(format: "%.0f°", parameters.referenceScanStepDegrees) + "; grid \(grid.size)³")
     if learntRegions < regions.count {
-        let thin = (0..<regions.count).filter { learner.profile(region: $0) == nil }
-        logger.info("\(thin.count) of \(regions.count) regions have fewer than \(parameters.minReferencesPerProfile) "
-                    + "references: their reflections are fitted with the Gaussian model")
+        logger.info("\(regions.count - learntRegions) of \(regions.count) regions have fewer than "
+                    + "\(parameters.minReferencesPerProfile) references: their reflections are fitted with the Gaussian model")
     }
-    logger.info("Profile fitting: \(fittedLearnt) reflections with learnt references, \(fittedModel) with the model; "
-                + String(format: "%.1f MiB", Double(heldPeak) / 1_048_576) + " of shoeboxes held for fitting at peak")
-    return IntegrationPassOutput(results: Array(results), peakBytes: openPeak + heldPeak)
+
+    // Integration: each shoebox summed and fitted as it completes.
+    let lock = NSLock()
+    var fittedLearnt = 0, fittedModel = 0
+    let openPeak = try streamShoeboxes(requests, source: source, detector: detector, zRange: zRange,
+                                       frameOffset: frameOffset, blockFrames: blockFrames, threads: parameters.nproc,
+                                       excluded: hotPixels, progress: progress, finish: { i, pixels in
+        let reference = profiles[regions.nearest(x: predicted[i].px.x, y: predicted[i].px.y, z: predicted[i].frame)]
+        let g = integrator.geometry(frames[i], panel: pixels.panel, bbox: pixels.bbox, withModel: reference == nil)
+        let (summed, input) = integrator.summation(pixels, geometry: g, neighbours: neighbourList(i))
+        var r = summed
+        if isReference[i] { r.flags.insert(.usedInModelling) }
+        if let input {
+            let prof = reference.map { integrator.referenceProfile(g, reference: $0, grid: grid) } ?? integrator.modelProfile(g)
+            integrator.fit(pixels, input: input, profile: prof, into: &r)
+            lock.lock()
+            if reference == nil { fittedModel += 1 } else { fittedLearnt += 1 }
+            lock.unlock()
+        }
+        results[i] = r
+    }, afterBlock: { _ in releaseFreedMemory() })
+    progress?.finish()
+    logger.info("Profile fitting: \(fittedLearnt) reflections with learnt references, \(fittedModel) with the model, "
+                + "each as its shoebox completes")
+    let profileBytes = learntRegions * grid.count * MemoryLayout<Float>.size
+    return IntegrationPassOutput(results: Array(results), peakBytes: max(openPeak, learningPeak) + profileBytes)
 }

@@ -95,7 +95,9 @@ public final class ReferenceProfileLearner: @unchecked Sendable {
     /// Per region, its running sum (a box each, so threads holding different region locks touch different storage).
     private final class Sum { var values: [Double] = []; var count = 0 }
     private let sums: [Sum]
-    private var finals: [[Double]?]
+    /// Final profiles in single precision: they are held through integration, a region each (about
+    /// 27 kB at 19³), and their values, normalised to 1, need no more digits.
+    private var finals: [[Float]?]
     private var finalised: [Bool]
     private let lock = NSLock()
     /// One lock per region for the sums, so that threads adding references to different regions do not wait.
@@ -104,7 +106,7 @@ public final class ReferenceProfileLearner: @unchecked Sendable {
     public init(grid: ReferenceGrid, regions: ProfileRegions, minReferences: Int = 10) {
         self.grid = grid; self.regions = regions; self.minReferences = minReferences
         sums = (0..<regions.count).map { _ in Sum() }
-        finals = [[Double]?](repeating: nil, count: regions.count)
+        finals = [[Float]?](repeating: nil, count: regions.count)
         finalised = [Bool](repeating: false, count: regions.count)
         regionLocks = (0..<regions.count).map { _ in NSLock() }
     }
@@ -148,14 +150,14 @@ public final class ReferenceProfileLearner: @unchecked Sendable {
             }
             for m in p.indices { p[m] = max(p[m], 0) }
             let s = p.reduce(0, +)
-            if s > 0 { for m in p.indices { p[m] /= s }; finals[r] = p }
+            if s > 0 { finals[r] = p.map { Float($0 / s) } }
         }
         // Sums of blocks before `block` are no longer needed (block + 1 reads only block's).
         for r in 0..<regions.count where regions.block(r) < block { sums[r].values = [] }
     }
 
     /// The final profile of region `r`, nil while it is open or where it has too few references.
-    public func profile(region r: Int) -> [Double]? {
+    public func profile(region r: Int) -> [Float]? {
         lock.lock(); defer { lock.unlock() }
         return finalised[r] ? finals[r] : nil
     }

@@ -130,7 +130,7 @@ struct ReflectionIntegrator: Sendable {
     /// 1: bilinear in (c₁, c₂) at each pixel centre (the reference was learnt
     /// from pixel values the same way, so it already holds the pixel's
     /// width), integrated over the frame's c₃ interval.
-    func referenceProfile(_ g: ShoeboxGeometry, reference: [Double], grid: ReferenceGrid) -> [Double] {
+    func referenceProfile(_ g: ShoeboxGeometry, reference: [Float], grid: ReferenceGrid) -> [Double] {
         let nxy = g.nx * g.ny, n = grid.size
         // Per frame, the layers it covers; per pixel, the bilinear value on each layer any frame covers.
         let frameLayers = (0..<g.nz).map { grid.layerOverlaps(grid.u(rotation: g.c3[$0].0), grid.u(rotation: g.c3[$0].1)) }
@@ -148,8 +148,8 @@ struct ReflectionIntegrator: Sendable {
                 let w01 = b.i >= 0 && b.j + 1 < n ? b.w.2 : 0, w11 = b.i + 1 < n && b.j + 1 < n ? b.w.3 : 0
                 for l in lMin...lMax {
                     let base = l * n * n
-                    out[k * n + l] = w00 * ref[base + j0 * n + i0] + w10 * ref[base + j0 * n + i1]
-                        + w01 * ref[base + j1 * n + i0] + w11 * ref[base + j1 * n + i1]
+                    out[k * n + l] = w00 * Double(ref[base + j0 * n + i0]) + w10 * Double(ref[base + j0 * n + i1])
+                        + w01 * Double(ref[base + j1 * n + i0]) + w11 * Double(ref[base + j1 * n + i1])
                 }
             }
         } }
@@ -344,7 +344,7 @@ struct ReflectionIntegrator: Sendable {
     /// Background, summation and profile fitting to `reference` (a learnt
     /// profile on `grid`) or, without one, to the model profile.
     func integrate(_ s: ShoeboxPixels, frame: KabschFrame, neighbours: [(KabschFrame, BoundingBox)] = [],
-                   reference: [Double]? = nil, grid: ReferenceGrid? = nil) -> IntegratedReflection {
+                   reference: [Float]? = nil, grid: ReferenceGrid? = nil) -> IntegratedReflection {
         let g = geometry(frame, panel: s.panel, bbox: s.bbox)
         var (out, input) = summation(s, geometry: g, neighbours: neighbours)
         guard parameters.profileFitting, let input else { return out }

@@ -77,6 +77,7 @@ func streamShoeboxes(_ requests: [ShoeboxRequest], source: ImageSource, detector
         if mask.isEmpty { mask = [UInt8](repeating: 1, count: npix) }
         for i in excluded where i >= 0 && i < npix { mask[i] = 0 }
     }
+    let trusted = mask  // a constant: a captured variable would be checked for exclusive access per pixel
     let order = requests.indices.sorted { requests[$0].bbox.z0 < requests[$1].bbox.z0 }
     let block = max(1, blockFrames)
     let storage = UnsafeMutableBufferPointer<Int32>.allocate(capacity: block * npix)
@@ -118,6 +119,9 @@ func streamShoeboxes(_ requests: [ShoeboxRequest], source: ImageSource, detector
             let off = panel.rawImageOffset
             let (lo, hi) = (panel.trustedRange.low, panel.trustedRange.high)
             let nx = Int(bb.x1 - bb.x0), ny = Int(bb.y1 - bb.y0)
+            // The shoebox's arrays are taken once: indexing a class's array property
+            // per pixel costs an exclusivity check and a uniqueness test each time.
+            s.counts.withUnsafeMutableBufferPointer { counts in s.status.withUnsafeMutableBufferPointer { status in
             for z in max(Int(bb.z0), base)..<min(Int(bb.z1), b1) {
                 let frame = storage.baseAddress! + (z - base) * npix
                 for y in Int(bb.y0)..<Int(bb.y1) {
@@ -126,16 +130,17 @@ func streamShoeboxes(_ requests: [ShoeboxRequest], source: ImageSource, detector
                     for x in Int(bb.x0)..<Int(bb.x1) {
                         let rx = x + off.x
                         let j = row + x - Int(bb.x0)
-                        guard rx >= 0, ry >= 0, rx < width, ry < height else { s.status[j] = 0; continue }
+                        guard rx >= 0, ry >= 0, rx < width, ry < height else { status[j] = 0; continue }
                         let ri = ry * width + rx
                         let v = Double(frame[ri])
-                        s.counts[j] = Float(v)
-                        if !mask.isEmpty && mask[ri] == 0 || v < 0 || v <= lo { s.status[j] = 0 }
-                        else if v >= hi { s.status[j] = 2 }
-                        else { s.status[j] = 1 }
+                        counts[j] = Float(v)
+                        if !trusted.isEmpty && trusted[ri] == 0 || v < 0 || v <= lo { status[j] = 0 }
+                        else if v >= hi { status[j] = 2 }
+                        else { status[j] = 1 }
                     }
                 }
             }
+            } }
         }
         let done = open.filter { Int($0.1.bbox.z1) <= b1 }
         parallelFor(done.count, threads: threads) { k in finish(done[k].0, done[k].1) }

@@ -44,6 +44,14 @@ final class IntegrateTests: XCTestCase {
         }
         // Memory is the block of frames plus the open shoeboxes, far below the sweep (20 × 1 MiB).
         XCTAssertLessThan(r.peakBufferBytes, 40 << 20)
+        // References are learnt from the strong indexed spots, before integration: every reflection
+        // used in modelling is one of them, and enough of them were used to learn profiles.
+        let modelling = r.reflections.select(flags.map { $0.contains(.usedInModelling) })
+        XCTAssertGreaterThan(modelling.count, 50)
+        var strong = Set<MillerIndex>()
+        for (h, f) in zip(refl.millerIndices("miller_index")!, refl.flags) where f.contains(.indexed)
+            && (f.contains(.strong) || f.contains(.usedInRefinement)) { strong.insert(h) }
+        XCTAssertTrue(modelling.millerIndices("miller_index")!.allSatisfy { strong.contains($0) })
     }
 
     func testDMinBeyondDetectorIsRejected() throws {

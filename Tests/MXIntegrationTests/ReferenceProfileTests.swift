@@ -112,7 +112,7 @@ final class ReferenceProfileTests: XCTestCase {
         let r = regions.nearest(x: 50.37, y: 51.81, z: 5.2)
         XCTAssertGreaterThanOrEqual(learner.referenceCount(region: r), 10)
         guard let reference = learner.profile(region: r) else { return XCTFail("no learnt profile") }
-        XCTAssertEqual(reference.reduce(0, +), 1, accuracy: 1e-9)
+        XCTAssertEqual(reference.reduce(0.0) { $0 + Double($1) }, 1, accuracy: 1e-6)
         let g = integrator.geometry(test.frame, panel: 0, bbox: test.bbox)
         let learnt = integrator.referenceProfile(g, reference: reference, grid: grid)
         let model = integrator.modelProfile(g)
