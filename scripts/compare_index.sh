@@ -27,10 +27,11 @@ cpu() { awk '{print $1 + $2}' "$1"; }
 summary() {
   local s="$1"
   local pct rmsd err
-  pct=$(grep -o '[0-9.]*% indexed' <<<"$s" | head -1)
+  pct=$(grep -o '[0-9.]*% indexed' <<<"$s" | head -1 | sed 's/ indexed//')
   rmsd=$(grep -o 'rmsd x [0-9.]* px y [0-9.]* px phi [0-9.]* deg' <<<"$s" | head -1 | awk '{print $3 ", " $6 " px, " $9 "°"}')
   err=$(grep -o 'max length err [0-9.]*% max angle err [0-9.]* deg' <<<"$s" | head -1 | awk '{print $4 ", " $8 "°"}')
   [ -n "$pct" ] || pct="failed"
+  grep -q "no true lattice matches" <<<"$s" && err="wrong lattice: $(grep -o 'cell \[[^]]*\]' <<<"$s" | head -1)"
   echo "$pct | ${rmsd:-–} | ${err:-–}"
 }
 echo "| sweep | spots | mxflow wall / CPU (s) | dials wall / CPU (s) | ratio wall / CPU | mxflow indexed | mxflow rmsd x, y, φ | mxflow cell err | dials indexed | dials rmsd x, y, φ | dials cell err |"
