@@ -229,11 +229,7 @@ public struct Indexer {
                 }
                 setting = matched
             } else if let hall = parameters.spaceGroupHall, let group = try? SpaceGroup(hall) {
-                guard let conventional = UserCell.conventional(setting: setting, group: group) else {
-                    throw IndexingError.symmetryDoesNotFit(spaceGroup: group.description,
-                                                           found: Self.cellParameters(setting))
-                }
-                setting = conventional
+                setting = try UserCell.conventional(setting: setting, group: group)
             }
             // Macro-cycles extending the resolution (DIALS refine_shells).
             let cycles = max(1, parameters.macroCycles)
@@ -259,7 +255,7 @@ public struct Indexer {
                    zip(p.cell, cell).allSatisfy({ abs($0 - $1) < 1e-4 * max(abs($0), 1) }) { break }
                 previous = (dCycle, cell)
             }
-            if let hall = parameters.spaceGroupHall {
+            if let hall = parameters.spaceGroupHall, hall.trimmingCharacters(in: .whitespaces) != "P 1" {
                 setting = LatticeRefinement.symmetrised(setting, hall: hall) ?? setting
             } else if parameters.unitCell == nil {
                 setting = BasisReduction.niggli(setting)

@@ -8,7 +8,9 @@ public enum IndexingError: Error, Equatable, CustomStringConvertible {
     case tooFewSpots(found: Int, needed: Int)
     case noLatticeFound(spots: Int, maxCell: Double, dMin: Double, methods: [String], bestFraction: Double)
     case cellDoesNotFit(given: [Double], found: [Double])
-    case symmetryDoesNotFit(spaceGroup: String, found: [Double])
+    /// No Bravais setting of the lattice found within `maxDeltaDegrees` is the
+    /// group's `lattice`; `available` lists those there are (e.g. "mC (δ 0.3°)").
+    case symmetryDoesNotFit(spaceGroup: String, lattice: String, found: [Double], maxDeltaDegrees: Double, available: [String])
 
     public var description: String {
         switch self {
@@ -28,11 +30,13 @@ public enum IndexingError: Error, Equatable, CustomStringConvertible {
             func f(_ c: [Double]) -> String { c.map { String(format: "%.2f", $0) }.joined(separator: ", ") }
             return "the unit cell given (\(f(given))) does not fit the lattice found (reduced cell \(f(found))) "
                 + "within 10% in lengths and 5° in angles; check unit_cell= and space_group=, or leave them out"
-        case .symmetryDoesNotFit(let g, let found):
-            return "the lattice found (reduced cell "
+        case .symmetryDoesNotFit(let g, let lattice, let found, let delta, let available):
+            let others = available.isEmpty ? "none" : available.joined(separator: ", ")
+            return "space group \(g) needs lattice type \(lattice), but the lattice found (cell "
                 + found.map { String(format: "%.2f", $0) }.joined(separator: ", ")
-                + ") has no setting with the metric of space group \(g) within 5% and 3°; "
-                + "check space_group=, or leave it out and choose a setting after indexing"
+                + ") has no \(lattice) setting within δ " + String(format: "%.1f°", delta) + " (its settings there: \(others)); "
+                + "check space_group= (or give unit_cell= too), or leave it out and choose a setting after indexing "
+                + "(mxflow refine-bravais-settings)"
         }
     }
 }

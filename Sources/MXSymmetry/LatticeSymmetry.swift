@@ -514,3 +514,50 @@ extension Crystal {
         return result
     }
 }
+
+extension BravaisLattice {
+    /// The Bravais lattice of a space group's reference setting: crystal
+    /// system plus centring, with A, B and C centrings one type (oC, and mC
+    /// for every centred monoclinic group: C2, A2 and I2 are settings of one
+    /// type) and trigonal groups split into hR (R lattices, whichever axes)
+    /// and hP (P lattices, shared with the hexagonal groups).
+    /// - Throws: `SymmetryError` when the reference setting is not in the table.
+    public init(spaceGroup group: SpaceGroup, table: SpaceGroupTable? = nil) throws {
+        let centring = try group.referenceSetting(table: table).centringType
+        switch (group.crystalSystem, centring) {
+        case (.triclinic, _): self = .aP
+        case (.monoclinic, "P"): self = .mP
+        case (.monoclinic, _): self = .mC
+        case (.orthorhombic, "P"): self = .oP
+        case (.orthorhombic, "I"): self = .oI
+        case (.orthorhombic, "F"): self = .oF
+        case (.orthorhombic, _): self = .oC
+        case (.tetragonal, "I"): self = .tI
+        case (.tetragonal, _): self = .tP
+        case (.trigonal, "R"), (.trigonal, "H"): self = .hR
+        case (.trigonal, _), (.hexagonal, _): self = .hP
+        case (.cubic, "I"): self = .cI
+        case (.cubic, "F"): self = .cF
+        case (.cubic, _): self = .cP
+        }
+    }
+}
+
+extension LatticeSymmetry {
+    /// The Bravais settings of the lattice of `cell` (within `maxDeltaDegrees`)
+    /// whose lattice is that of `group`, best first (smallest δ; DIALS' table
+    /// order breaks ties). mI settings count as mC, the one monoclinic centred type.
+    /// - Throws: `SymmetryError` when the cell cannot be reduced or the group's
+    ///   reference setting is not in the table.
+    public static func bravaisSettings(of cell: UnitCell, compatibleWith group: SpaceGroup,
+                                       maxDeltaDegrees: Double = refineBravaisSettingsMaxDelta,
+                                       table: SpaceGroupTable? = nil) throws -> [BravaisSetting] {
+        let wanted = try BravaisLattice(spaceGroup: group, table: table)
+        let all = try bravaisSettings(of: cell, maxDeltaDegrees: maxDeltaDegrees, ordering: .cctbx)
+        let matching = all.enumerated().filter { $0.element.lattice == wanted || ($0.element.lattice == .mI && wanted == .mC) }
+        return matching.sorted {
+            $0.element.maxDeltaDegrees != $1.element.maxDeltaDegrees
+                ? $0.element.maxDeltaDegrees < $1.element.maxDeltaDegrees : $0.offset < $1.offset
+        }.map(\.element)
+    }
+}
