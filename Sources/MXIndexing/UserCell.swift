@@ -151,14 +151,20 @@ extension UserCell {
         let unique = (0..<3).first { twofold.rotation[4 * $0] == 1 } ?? 1
         let (i1, i2) = ((unique + 1) % 3, (unique + 2) % 3)
         let rows = [real.row0, real.row1, real.row2]
-        func score(_ m: Mat3) -> (Double, Double) {
+        // Shortest pair, then β nearest 90°, then the shorter axis first (a < c
+        // for b unique, a < b for c unique), so that the choice does not depend on the order the
+        // settings came in.
+        func score(_ m: Mat3) -> (Double, Double, Double) {
             let r = [m.row0, m.row1, m.row2]
-            return (r[i1].length + r[i2].length, abs(degrees(r[i1].angle(to: r[i2])) - 90))
+            return (r[i1].length + r[i2].length, abs(degrees(r[i1].angle(to: r[i2])) - 90), r[min(i1, i2)].length)
         }
         var best = (real, score(real))
-        for p in -2...2 { for q in -2...2 { for r in -2...2 { for t in -2...2 where p * t - q * r == 1 {
+        // The unique axis may turn round (with a determinant −1 in the plane) so
+        // that the two axes in the plane can be swapped keeping a right-handed basis.
+        for flip in [1, -1] { for p in -2...2 { for q in -2...2 { for r in -2...2 { for t in -2...2 where p * t - q * r == flip {
             for sign in [1.0, -1.0] {
                 var new = rows
+                new[unique] = rows[unique] * Double(flip)
                 new[i1] = (rows[i1] * Double(p) + rows[i2] * Double(q)) * sign
                 new[i2] = (rows[i1] * Double(r) + rows[i2] * Double(t)) * sign
                 let m = Mat3(rows: new[0], new[1], new[2])
@@ -166,9 +172,11 @@ extension UserCell {
                 guard new[i1].dot(new[i2]) <= 1e-9 * new[i1].length * new[i2].length,
                       let setting = m.inverse, misfit(setting, group: group, primitiveReal: primitiveReal) != nil else { continue }
                 let s = score(m)
-                if s.0 < best.1.0 - 1e-6 * s.0 || (abs(s.0 - best.1.0) <= 1e-6 * s.0 && s.1 < best.1.1 - 1e-9) { best = (m, s) }
+                let shorter = s.0 < best.1.0 - 1e-6 * s.0, tied = abs(s.0 - best.1.0) <= 1e-6 * s.0
+                let squarer = s.1 < best.1.1 - 1e-6, level = abs(s.1 - best.1.1) <= 1e-6
+                if shorter || (tied && squarer) || (tied && level && s.2 < best.1.2 - 1e-6 * s.2) { best = (m, s) }
             }
-        } } } }
+        } } } } }
         return best.0.inverse ?? a
     }
 }
