@@ -224,7 +224,15 @@ public struct Indexer {
             }
             var setting = best.setting
             if let cell = parameters.unitCell {
-                guard let matched = UserCell.match(setting: setting, cell: cell) else {
+                // A centred cell can be out of reach of the ±1 basis changes of the
+                // reduced one (C2's a = 2·p₃ − b): with a space group, try its
+                // conventional cell too.
+                var conventional: Mat3?
+                if let hall = parameters.spaceGroupHall, let group = try? SpaceGroup(hall) {
+                    conventional = try? UserCell.conventional(setting: setting, group: group)
+                }
+                guard let matched = UserCell.match(setting: setting, cell: cell)
+                        ?? conventional.flatMap({ UserCell.match(setting: $0, cell: cell) }) else {
                     throw IndexingError.cellDoesNotFit(given: cell, found: Self.cellParameters(setting))
                 }
                 setting = matched

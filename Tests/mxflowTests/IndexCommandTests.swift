@@ -39,6 +39,19 @@ final class IndexCommandTests: XCTestCase {
         XCTAssertGreaterThan(Double(ids.filter { $0 == 0 }.count) / Double(ids.count), 0.9)
     }
 
+    /// The conventional C2 cell given with its group: reached although it
+    /// needs a basis coefficient of 2 from the reduced cell.
+    func testCentredUnitCellGivenWithItsGroupIsMatched() throws {
+        let dir = try spotFoundC2Sweep()
+        let r = try CLITest.runProcess(try CLITest.mxflowBinary(),
+                                       ["index", "imported.expt", "strong.refl", "space_group=C2", "unit_cell=117,62,48,90,112,90"],
+                                       in: dir)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let c = try XCTUnwrap(try ExperimentListCodec.read(path: dir + "/indexed.expt")[0].crystal).cellParameters
+        let p = [c.a, c.b, c.c, c.alpha, c.beta, c.gamma]
+        for (found, truth) in zip(p, [117.0, 62.0, 48.0, 90, 112, 90]) { XCTAssertEqual(found, truth, accuracy: 0.2, "\(p)") }
+    }
+
     /// A space group whose lattice the spots do not have: one sentence naming
     /// the lattice needed and those found, nothing written.
     func testSpaceGroupWithTheWrongLatticeIsRefused() throws {
