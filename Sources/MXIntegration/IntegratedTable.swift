@@ -73,16 +73,7 @@ func estimateProfile(experiment: Experiment, index: Int, reflections: Reflection
     defer { stats.deallocate() }
     let spotsCopy = spots
     // Only the frames some read box needs, in runs of consecutive frames.
-    var needed = [Bool](repeating: false, count: scan.arrayRange.count)
-    for r in requests { for z in Int(r.bbox.z0)..<Int(r.bbox.z1) { needed[z - scan.arrayRange.lowerBound] = true } }
-    var runs: [Range<Int>] = []
-    var z = 0
-    while z < needed.count {
-        guard needed[z] else { z += 1; continue }
-        var e = z
-        while e < needed.count && needed[e] { e += 1 }
-        runs.append((z + scan.arrayRange.lowerBound)..<(e + scan.arrayRange.lowerBound)); z = e
-    }
+    let runs = frameRuns(requests.map(\.bbox), zRange: scan.arrayRange)
     let minimum = PixelMinimum(count: source.frameSize.width * source.frameSize.height)
     let progress = logger.progress("profile model", total: runs.reduce(0) { $0 + $1.count })
     defer { progress.finish() }

@@ -75,14 +75,7 @@ public enum IndexingAmbiguity {
                               alternatives: [[Int]], minCommon: Int = 20, bins: Int = 10) throws -> Choice {
         let laue = laueRotations.map { SymmetryOperation(rotation: $0) }
         func normalised(_ observations: [IntensityObservation]) -> NormalisedIntensities {
-            var onReduced: [IntensityObservation] = []
-            onReduced.reserveCapacity(observations.count)
-            for var o in observations {
-                guard let m = toReduced.apply(to: o.miller) else { continue }
-                o.miller = m
-                onReduced.append(o)
-            }
-            return NormalisedIntensities(onReduced, cell: reducedCell, bins: bins)
+            NormalisedIntensities(IntensityObservation.reindexed(observations, by: toReduced), cell: reducedCell, bins: bins)
         }
         func merged(_ data: NormalisedIntensities, by rotation: SymmetryOperation) -> [Miller: (sum: Double, n: Int)] {
             var out: [Miller: (sum: Double, n: Int)] = [:]

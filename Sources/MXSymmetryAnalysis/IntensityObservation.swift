@@ -74,3 +74,18 @@ extension IntensityObservation {
         return (out, nPrf, nSum)
     }
 }
+
+extension IntensityObservation {
+    /// The observations with indices in the basis `op` (h′ = h·P); those
+    /// without an integral image (absent by the new centring) are left out.
+    public static func reindexed(_ observations: [IntensityObservation], by op: ChangeOfBasis) -> [IntensityObservation] {
+        var out: [IntensityObservation] = []
+        out.reserveCapacity(observations.count)
+        for var o in observations {
+            guard let m = op.apply(to: o.miller) else { continue }
+            o.miller = m
+            out.append(o)
+        }
+        return out
+    }
+}

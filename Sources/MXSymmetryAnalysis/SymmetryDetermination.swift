@@ -61,13 +61,7 @@ public enum SymmetryDetermination {
         let reduction = try cell.changeBasis(toPrimitive).niggliReduction()
         let toReduced = reduction.changeOfBasis * toPrimitive
         let reducedCell = reduction.reducedCell
-        var onReduced: [IntensityObservation] = []
-        onReduced.reserveCapacity(observations.count)
-        for var o in observations {
-            guard let m = toReduced.apply(to: o.miller) else { continue }
-            o.miller = m
-            onReduced.append(o)
-        }
+        let onReduced = IntensityObservation.reindexed(observations, by: toReduced)
         let dMin = parameters.dMin ?? autoResolution(onReduced, cell: reducedCell,
                                                       minMeanIOverSigma: parameters.minMeanIOverSigma)
         let limit = 1 / (dMin * dMin) * (1 + 1e-9)
@@ -105,13 +99,7 @@ public enum SymmetryDetermination {
         var group = userGroup ?? chosen.spaceGroup
         var cb = chosen.changeOfBasis
         if userGroup == nil && parameters.checkAbsences {
-            var inSetting: [IntensityObservation] = []
-            for var o in observations {
-                guard let m = cb.apply(to: o.miller) else { continue }
-                o.miller = m
-                inSetting.append(o)
-            }
-            let a = AbsenceAnalysis.analyse(inSetting, laueClass: chosen.spaceGroup, table: table)
+            let a = AbsenceAnalysis.analyse(IntensityObservation.reindexed(observations, by: cb), laueClass: chosen.spaceGroup, table: table)
             absences = a
             group = try a.best.referenceSetting(table: table)
             cb = a.best.changeOfBasisToReference * cb
