@@ -55,6 +55,20 @@ enum CLITest {
                              stderr: String(decoding: errData, as: UTF8.self))
     }
 
+    /// Copies the first `count` images of the shared CBF sweep into `work`
+    /// and imports them there; returns the path of imported.expt.
+    static func importCopiedCBFImages(into work: String, count: Int) throws -> String {
+        let data = sharedDataDirectory() + "/cbf_p4212"
+        guard FileManager.default.fileExists(atPath: data) else { throw XCTSkip("shared data not found at \(data)") }
+        for i in 1...count {
+            let name = String(format: "cbf_p4212_%05d.cbf", i)
+            try FileManager.default.copyItem(atPath: data + "/" + name, toPath: work + "/" + name)
+        }
+        let r = try runProcess(try mxflowBinary(), ["import", work + "/cbf_p4212_#####.cbf"], in: work)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        return work + "/imported.expt"
+    }
+
     /// A fresh temporary folder, removed when the test ends.
     static func temporaryFolder(_ test: XCTestCase) throws -> String {
         let path = NSTemporaryDirectory() + "mxflow-test-\(UUID().uuidString)"

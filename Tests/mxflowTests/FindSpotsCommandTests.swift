@@ -3,22 +3,9 @@ import Foundation
 import XCTest
 
 final class FindSpotsCommandTests: XCTestCase {
-    /// Copies the first `count` images of the CBF sweep into `work` and imports them.
-    func importCopiedSweep(into work: String, count: Int) throws -> String {
-        let data = CLITest.sharedDataDirectory() + "/cbf_p4212"
-        guard FileManager.default.fileExists(atPath: data) else { throw XCTSkip("shared data not found at \(data)") }
-        for i in 1...count {
-            let name = String(format: "cbf_p4212_%05d.cbf", i)
-            try FileManager.default.copyItem(atPath: data + "/" + name, toPath: work + "/" + name)
-        }
-        let r = try CLITest.runProcess(try CLITest.mxflowBinary(), ["import", work + "/cbf_p4212_#####.cbf"], in: work)
-        XCTAssertEqual(r.status, 0, r.stderr)
-        return work + "/imported.expt"
-    }
-
     func testFindsSpotsAndWritesStrongRefl() throws {
         let work = try CLITest.temporaryFolder(self)
-        let expt = try importCopiedSweep(into: work, count: 3)
+        let expt = try CLITest.importCopiedCBFImages(into: work, count: 3)
         let r = try CLITest.runProcess(try CLITest.mxflowBinary(), ["find-spots", expt, "nproc=2"], in: work)
         XCTAssertEqual(r.status, 0, r.stderr)
         // dials.find_spots on images 1–3 of this sweep (DIALS 3.12, dials.import of the three files) saves 1906 reflections;
@@ -36,7 +23,7 @@ final class FindSpotsCommandTests: XCTestCase {
 
     func testMissingImageNamesFileAndWritesNothing() throws {
         let work = try CLITest.temporaryFolder(self)
-        let expt = try importCopiedSweep(into: work, count: 3)
+        let expt = try CLITest.importCopiedCBFImages(into: work, count: 3)
         try FileManager.default.removeItem(atPath: work + "/cbf_p4212_00002.cbf")
         let r = try CLITest.runProcess(try CLITest.mxflowBinary(), ["find-spots", expt], in: work)
         XCTAssertNotEqual(r.status, 0)
@@ -46,7 +33,7 @@ final class FindSpotsCommandTests: XCTestCase {
 
     func testEmptyFrameRangeIsAnError() throws {
         let work = try CLITest.temporaryFolder(self)
-        let expt = try importCopiedSweep(into: work, count: 2)
+        let expt = try CLITest.importCopiedCBFImages(into: work, count: 2)
         let r = try CLITest.runProcess(try CLITest.mxflowBinary(), ["find-spots", expt, "scan_range=10,20"], in: work)
         XCTAssertNotEqual(r.status, 0)
         XCTAssertTrue(r.stderr.contains("the frame range 10–20 selects no images (the scan has images 1–2)"), r.stderr)
@@ -56,7 +43,7 @@ final class FindSpotsCommandTests: XCTestCase {
     /// A very high threshold finds nothing: an empty table is written and the log says so.
     func testNoSpotsWritesEmptyTable() throws {
         let work = try CLITest.temporaryFolder(self)
-        let expt = try importCopiedSweep(into: work, count: 1)
+        let expt = try CLITest.importCopiedCBFImages(into: work, count: 1)
         let r = try CLITest.runProcess(try CLITest.mxflowBinary(), ["find-spots", expt, "global_threshold=1000000"], in: work)
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stdout.contains("No strong spots were found: wrote an empty table to strong.refl"), r.stdout)

@@ -4,22 +4,9 @@ import Foundation
 import XCTest
 
 final class FindSpotsProgressTests: XCTestCase {
-    /// Imports the first two images of the shared CBF sweep, copied into `work`.
-    func importTwoImages(into work: String) throws -> String {
-        let data = CLITest.sharedDataDirectory() + "/cbf_p4212"
-        guard FileManager.default.fileExists(atPath: data) else { throw XCTSkip("shared data not found at \(data)") }
-        for i in 1...2 {
-            let name = String(format: "cbf_p4212_%05d.cbf", i)
-            try FileManager.default.copyItem(atPath: data + "/" + name, toPath: work + "/" + name)
-        }
-        let r = try CLITest.runProcess(try CLITest.mxflowBinary(), ["import", work + "/cbf_p4212_#####.cbf"], in: work)
-        XCTAssertEqual(r.status, 0, r.stderr)
-        return work + "/imported.expt"
-    }
-
     func testPipeGetsPlainLinesWhenAskedAndNoneForAShortDefaultRun() throws {
         let work = try CLITest.temporaryFolder(self)
-        let expt = try importTwoImages(into: work)
+        let expt = try CLITest.importCopiedCBFImages(into: work, count: 2)
         let exe = try CLITest.mxflowBinary()
 
         // MXFLOW_PROGRESS=lines: a line at each tenth passed (1 of 2 is 50%), then the final line.
