@@ -84,6 +84,20 @@ public struct Indexer {
 
     /// Indexes the spots of `experiment` (rows of `reflections` with any `id`).
     public func index(experiment: Experiment, reflections: ReflectionTable) throws -> IndexingResult {
+        try index(experiment: experiment, reflections: reflections, seed: nil)
+    }
+
+    /// Looks for further lattices (up to `parameters.maxLattices`) among the
+    /// spots `previous` left unindexed, keeping its lattices, maximum cell and
+    /// beam centre: the same as indexing from scratch with more lattices,
+    /// without searching for the first ones again. `experiment` and
+    /// `reflections` must be those `previous` was indexed from.
+    public func index(experiment: Experiment, reflections: ReflectionTable,
+                      continuing previous: IndexingResult) throws -> IndexingResult {
+        try index(experiment: experiment, reflections: reflections, seed: previous)
+    }
+
+    func index(experiment: Experiment, reflections: ReflectionTable, seed: IndexingResult?) throws -> IndexingResult {
         guard let pixels = reflections.vec3s(ReflectionTable.Name.xyzobsPxValue) else {
             throw IndexingError.missingColumn(ReflectionTable.Name.xyzobsPxValue)
         }
@@ -98,7 +112,9 @@ public struct Indexer {
 
         // Maximum cell.
         var maxCell: Double
-        if let m = parameters.maxCell {
+        if let m = seed?.maxCell {
+            maxCell = m
+        } else if let m = parameters.maxCell {
             maxCell = m
         } else if let cell = parameters.unitCell {
             maxCell = 1.5 * cell[0..<3].max()!
@@ -111,12 +127,12 @@ public struct Indexer {
         let dAll = zip(all.d, usable).filter { $0.1 }.map { $0.0 }.min()!
         let searchDMin = max(5 * maxCell / Double(parameters.fftGridSize), dAll)
 
-        var settings: [Mat3] = []
-        var lattices: [IndexedLattice] = []
+        var settings: [Mat3] = seed?.lattices.map(\.crystal.A) ?? []
+        var lattices: [IndexedLattice] = seed?.lattices ?? []
         let summaries: [String] = []
-        var shift = (fast: 0.0, slow: 0.0)
-        var geometry = all
-        for latticeNumber in 0..<parameters.maxLattices {
+        var shift = seed?.beamCentreShift ?? (fast: 0.0, slow: 0.0)
+        var geometry = seed == nil ? all : source.geometry(shift: shift)
+        for latticeNumber in settings.count..<max(settings.count, parameters.maxLattices) {
             // Spots left for this lattice.
             let assigned = settings.isEmpty ? [Int](repeating: -1, count: geometry.count)
                 : IndexAssignment.assign(rlp: geometry.rlp, settings: settings, tolerance: parameters.tolerance).lattice

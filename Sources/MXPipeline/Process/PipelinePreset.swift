@@ -28,6 +28,10 @@ public struct PipelinePreset: Codable, Sendable, Equatable {
         /// A solution indexing fewer of the spots than this is retried.
         public var minIndexedFraction: Double
         public var beamCentreSearch: Bool
+        /// A beam-centre search moving the centre by less than this (px, in
+        /// x and y) leaves the indexing as it was; absent: half a pixel.
+        public var beamCentreMinShift: Double?
+        public var beamCentreMinShiftPixels: Double { beamCentreMinShift ?? 0.5 }
         /// Most lattices to look for when many spots stay unindexed.
         public var maxLatticesLimit: Int
         /// Unindexed fraction above which a further lattice is sought.
@@ -87,6 +91,7 @@ public struct PipelinePreset: Codable, Sendable, Equatable {
       "indexing": {
         "min_indexed_fraction": 0.7,
         "beam_centre_search": true,
+        "beam_centre_min_shift": 0.5,
         "max_lattices_limit": 3,
         "second_lattice_unindexed_fraction": 0.2,
         "max_cell_factors": [1.5, 2.0]

@@ -216,9 +216,9 @@ public final class ProcessRun {
         var bestFraction = 0.0
         var failures: [String] = []
         var list = imported
-        func attempt(_ label: String, _ p: IndexingParameters, _ l: ExperimentList) {
+        func attempt(_ label: String, _ p: IndexingParameters, _ l: ExperimentList, continuing: IndexingResult? = nil) {
             do {
-                let r = try IndexStep.run(l, strong: strong, parameters: p, logger: logger)
+                let r = try IndexStep.run(l, strong: strong, parameters: p, continuing: continuing, logger: logger)
                 let f = IndexStep.indexedFraction(r)
                 logger.info(String(format: "Indexing attempt (%@): %.1f%% of spots indexed in %d lattice(s)", label,
                                    100 * f, r.lattices.count))
@@ -239,11 +239,19 @@ public final class ProcessRun {
             let why = evidence()
             do {
                 let moved = try BeamCentreStep.run(list, strong: strong, logger: logger)
-                decide(sweepFile("index"), String(format: "search the beam centre (shift %.2f, %.2f mm) and index again",
-                                       moved.search.shiftMm.x, moved.search.shiftMm.y), why)
-                let before = bestFraction
-                attempt("after beam-centre search", base, moved.list)
-                if bestFraction > before { list = moved.list }
+                let shift = moved.search.shiftPx
+                if max(abs(shift.x), abs(shift.y)) < rules.beamCentreMinShiftPixels {
+                    // Indexing is deterministic: at (nearly) the same centre it would find the same lattice.
+                    decide(sweepFile("index"), "keep the beam centre",
+                           why + String(format: ", but the beam-centre search moved it by only %.2f, %.2f px (less than %.1f px)",
+                                        shift.x, shift.y, rules.beamCentreMinShiftPixels))
+                } else {
+                    decide(sweepFile("index"), String(format: "search the beam centre (shift %.2f, %.2f mm) and index again",
+                                           moved.search.shiftMm.x, moved.search.shiftMm.y), why)
+                    let before = bestFraction
+                    attempt("after beam-centre search", base, moved.list)
+                    if bestFraction > before { list = moved.list }
+                }
             } catch {
                 failures.append("beam-centre search: \(error)")
             }
@@ -257,7 +265,8 @@ public final class ProcessRun {
                           b.lattices.count))
             var p = base; p.maxLattices = lattices
             let before = (best?.lattices.count ?? 0, bestFraction)
-            attempt("max_lattices=\(lattices)", p, list)
+            // `best` was indexed from `list`: keep its lattices and search the spots it left.
+            attempt("max_lattices=\(lattices)", p, list, continuing: b)
             if best?.lattices.count == before.0 && bestFraction == before.1 { break }
         }
         if !satisfied() {
@@ -354,6 +363,10 @@ public final class ProcessRun {
                 list = run.final.experiments; reflections = run.final.reflections
                 record(run.final)
             }
+        } else if options.spaceGroup == nil && indexed.count > 1 && referenceLattice == nil,
+                  let run = try refineInCommonLattice(indexed, indexed: table, parameters: parameters) {
+            list = run.final.experiments; reflections = run.final.reflections
+            record(run.final)
         } else {
             let run = try RefineStep.run(indexed, indexed: table, parameters: parameters, logger: logger)
             list = run.final.experiments; reflections = run.final.reflections
@@ -635,9 +648,12 @@ public final class ProcessRun {
         return d.length / max(b.a, b.b, b.c) + d.angleDegrees * .pi / 180
     }
 
+    /// RMS of the x and y residuals (px) over every experiment's reflections.
     func positionalRMSD(_ r: RefinementResult) -> Double {
-        guard let e = r.rmsds.first else { return .infinity }
-        return ((e.xPixel * e.xPixel + e.yPixel * e.yPixel) / 2).squareRoot()
+        let n = r.rmsds.reduce(0) { $0 + $1.count }
+        guard n > 0 else { return .infinity }
+        let sum = r.rmsds.reduce(0.0) { $0 + Double($1.count) * ($1.xPixel * $1.xPixel + $1.yPixel * $1.yPixel) }
+        return (sum / Double(2 * n)).squareRoot()
     }
 }
 

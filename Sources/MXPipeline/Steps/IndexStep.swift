@@ -9,8 +9,10 @@ import MXModel
 public enum IndexStep {
     /// Indexes the first experiment of `list` with its spots (`id` 0 where the
     /// table holds several sweeps) and logs the summary.
+    /// With `continuing`, the lattices of that earlier result of the same
+    /// spots are kept and only further ones sought.
     public static func run(_ list: ExperimentList, strong: ReflectionTable, parameters: IndexingParameters,
-                           logger: Logger) throws -> IndexingResult {
+                           continuing previous: IndexingResult? = nil, logger: Logger) throws -> IndexingResult {
         guard let experiment = list.experiments.first else { throw IndexingError.noExperiments }
         if list.count > 1 {
             logger.warning("the experiment list holds \(list.count) experiments: indexing the first sweep only")
@@ -20,7 +22,9 @@ public enum IndexStep {
             table = table.select(ids.map { $0 == 0 })
         }
         logger.info("Indexing \(table.count) strong spots")
-        let result = try Indexer(parameters: parameters, logger: logger).index(experiment: experiment, reflections: table)
+        let indexer = Indexer(parameters: parameters, logger: logger)
+        let result = try previous.map { try indexer.index(experiment: experiment, reflections: table, continuing: $0) }
+            ?? indexer.index(experiment: experiment, reflections: table)
         for line in report(result) { logger.info(line) }
         return result
     }
