@@ -29,32 +29,34 @@ public enum BasisVectorSearch {
     public static func fft3d(rlp: [Vec3], dMin: Double, gridSize n: Int,
                              minCell: Double, maxCell: Double, maxVectors: Int = 30) -> [BasisVector] {
         let spacing = 2 / (dMin * Double(n))
-        var grid = [Double](repeating: 0, count: n * n * n)
         let bIso = -4 * dMin * dMin * log(0.05)
         let half = n / 2
-        for r in rlp {
-            let q2 = r.lengthSquared
-            if q2 * dMin * dMin > 1 { continue }
-            func node(_ v: Double) -> Int {
-                let j = Int((v / spacing).rounded())
-                return ((j % n) + n) % n
-            }
-            let i0 = node(r.x), i1 = node(r.y), i2 = node(r.z)
-            grid[(i0 * n + i1) * n + i2] += exp(-bIso * q2 / 4)
-        }
-        let spectrum = FFT3D.forwardReal(grid, dimensions: (n, n, n))
-        grid = []
         let h = half + 1
         var power = [Float](repeating: 0, count: n * n * h)
         var sumSquares = 0.0
-        for i in 0..<power.count {
-            let p = spectrum[2 * i] * spectrum[2 * i] + spectrum[2 * i + 1] * spectrum[2 * i + 1]
-            power[i] = Float(p)
-            // Points on the planes k2 = 0 and n/2 appear once, others twice in the full grid.
-            let k2 = i % h
-            let weight = (k2 == 0 || (n % 2 == 0 && k2 == half)) ? 1.0 : 2.0
-            sumSquares += weight * p * p
-        }
+        // Filled, transformed and reduced to the power spectrum in one buffer: the grid is the
+        // largest allocation of indexing.
+        FFT3D.forwardRealInPlace(dimensions: (n, n, n), fill: { grid, rowLength in
+            for r in rlp {
+                let q2 = r.lengthSquared
+                if q2 * dMin * dMin > 1 { continue }
+                func node(_ v: Double) -> Int {
+                    let j = Int((v / spacing).rounded())
+                    return ((j % n) + n) % n
+                }
+                let i0 = node(r.x), i1 = node(r.y), i2 = node(r.z)
+                grid[(i0 * n + i1) * rowLength + i2] += exp(-bIso * q2 / 4)
+            }
+        }, read: { spectrum in
+            for i in 0..<power.count {
+                let p = spectrum[2 * i] * spectrum[2 * i] + spectrum[2 * i + 1] * spectrum[2 * i + 1]
+                power[i] = Float(p)
+                // Points on the planes k2 = 0 and n/2 appear once, others twice in the full grid.
+                let k2 = i % h
+                let weight = (k2 == 0 || (n % 2 == 0 && k2 == half)) ? 1.0 : 2.0
+                sumSquares += weight * p * p
+            }
+        })
         let rms = (sumSquares / Double(n * n * n)).squareRoot()
         let threshold = Float(15 * rms)
         // Value at any (i0, i1, i2) of the full grid from the half spectrum.

@@ -38,20 +38,33 @@ public func integrate(experiments: ExperimentList, reflections: ReflectionTable,
         var blockFrames: Int, frameBytes: Int, estimate: ProfileEstimate, cell: UnitCell
         var images: String, candidates: [Bool]?
     }
+    // Prediction first, for every experiment: a model that predicts nothing
+    // fails before any pixel is read, and lattices sharing images can keep
+    // their profile modelling clear of each other's reflections.
+    var predictions: [(predictor: RotationPredictor, predicted: [PredictedReflection], dMin: Double)] = []
+    for (e, experiment) in experiments.experiments.enumerated() {
+        guard experiment.imageSet != nil else { throw IntegrationError.noImages(experiment: e) }
+        guard experiment.scan != nil else { throw PredictionError.noScan(experiment: e) }
+        guard experiment.goniometer != nil else { throw PredictionError.noGoniometer(experiment: e) }
+        let predictor = try RotationPredictor(experiment: experiment, index: e)
+        // Resolution limits: d_min defaults to the detector's corners.
+        let (dCorner, dLowest) = detectorResolutionRange(experiment.detector, s0: experiment.beam.s0)
+        let dMin = parameters.dMin ?? dCorner
+        if dMin >= dLowest { throw IntegrationError.dMinOutsideDetector(dMin: dMin, lowestOnDetector: dLowest) }
+        let predicted = predictor.predict(dMin: dMin, dMax: parameters.dMax ?? .infinity)
+        guard !predicted.isEmpty else { throw IntegrationError.nothingPredicted(experiment: e, dMin: dMin) }
+        predictions.append((predictor, predicted, dMin))
+    }
+    func sharesImages(_ a: Experiment, _ b: Experiment) -> Bool {
+        a.imageSet?.template == b.imageSet?.template && a.scan?.arrayRange == b.scan?.arrayRange
+    }
     var plans: [Plan] = []
     for (e, experiment) in experiments.experiments.enumerated() {
-        guard let imageSet = experiment.imageSet else { throw IntegrationError.noImages(experiment: e) }
-        guard let scan = experiment.scan else { throw PredictionError.noScan(experiment: e) }
-        guard let goniometer = experiment.goniometer else { throw PredictionError.noGoniometer(experiment: e) }
-        let predictor = try RotationPredictor(experiment: experiment, index: e)
+        let imageSet = experiment.imageSet!, scan = experiment.scan!, goniometer = experiment.goniometer!
+        let (predictor, predicted, dMin) = predictions[e]
         let detector = experiment.detector
         let s0 = experiment.beam.s0
         let axis = GoniometerFrame(goniometer).labAxis
-
-        // Resolution limits: d_min defaults to the detector's corners.
-        let (dCorner, dLowest) = detectorResolutionRange(detector, s0: s0)
-        let dMin = parameters.dMin ?? dCorner
-        if dMin >= dLowest { throw IntegrationError.dMinOutsideDetector(dMin: dMin, lowestOnDetector: dLowest) }
 
         let source: ImageSource
         let frameOffset: Int
@@ -74,18 +87,16 @@ public func integrate(experiments: ExperimentList, reflections: ReflectionTable,
             // integration, and each shoebox already spans only a few frames.
             ?? max(1, min(max(2, parameters.nproc), min(zRange.count, Int(0.5 * budget) / max(frameBytes, 1))))
 
-        // Prediction first: a model that predicts nothing fails before any pixel is read.
-        let predicted = predictor.predict(dMin: dMin, dMax: parameters.dMax ?? .infinity)
-        guard !predicted.isEmpty else { throw IntegrationError.nothingPredicted(experiment: e, dMin: dMin) }
-
         // Profile model.
         var estimate: ProfileEstimate
         if let b = parameters.sigmaBDegrees, let m = parameters.sigmaMDegrees {
             estimate = ProfileEstimate(sigmaB: b * .pi / 180, sigmaM: m * .pi / 180, spots: 0)
         } else {
+            let others = experiments.experiments.indices.filter { $0 != e && sharesImages(experiments[$0], experiment) }
+                .flatMap { predictions[$0].predicted }
             estimate = try estimateProfile(experiment: experiment, index: e, reflections: reflections, source: source,
                                            frameOffset: frameOffset, blockFrames: blockFrames, parameters: parameters,
-                                           axis: axis, logger: logger)
+                                           axis: axis, avoiding: others, logger: logger)
             if let b = parameters.sigmaBDegrees { estimate.sigmaB = b * .pi / 180 }
             if let m = parameters.sigmaMDegrees { estimate.sigmaM = m * .pi / 180 }
         }

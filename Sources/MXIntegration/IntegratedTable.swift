@@ -15,7 +15,7 @@ import Glibc
 /// from the images in one streamed pass over their boxes.
 func estimateProfile(experiment: Experiment, index: Int, reflections: ReflectionTable, source: ImageSource,
                      frameOffset: Int, blockFrames: Int, parameters: IntegrationParameters, axis: Vec3,
-                     logger: Logger) throws -> ProfileEstimate {
+                     avoiding others: [PredictedReflection] = [], logger: Logger) throws -> ProfileEstimate {
     guard let scan = experiment.scan else { throw PredictionError.noScan(experiment: index) }
     guard let boxes = reflections.boxes(ReflectionTable.Name.bbox) else {
         throw IntegrationError.missingColumn(ReflectionTable.Name.bbox)
@@ -42,6 +42,20 @@ func estimateProfile(experiment: Experiment, index: Int, reflections: Reflection
         let f = KabschFrame(s1: s1[i], s0: experiment.beam.s0, axis: axis, phi: mm[i].z)
         guard abs(f.zeta) >= parameters.minZeta else { continue }
         spots.append(ModellingSpot(frame: f, panel: Int(panels[i]), spotBox: spotBoxes[i]))
+    }
+    // Another lattice's reflection inside a spot's box makes it two spots in
+    // one: its spread in φ and on the detector is not the profile's.
+    if !others.isEmpty {
+        let nearby = NearbyPredictions(others)
+        let clear = spots.filter { !nearby.any(in: $0.spotBox, panel: $0.panel, margin: 2, frames: 1) }
+        if clear.count >= parameters.minSpots {
+            logger.info("Profile model of experiment \(index): \(spots.count - clear.count) of \(spots.count) strong spots "
+                        + "left out, another lattice's reflection inside their box")
+            spots = clear
+        } else {
+            logger.warning("Profile model of experiment \(index): only \(clear.count) strong spots are clear of other "
+                           + "lattices' reflections (\(parameters.minSpots) needed); modelling from all \(spots.count)")
+        }
     }
     // Read a few wedges of the scan, not all of it: integration reads every
     // frame again, and σ_b, σ_m need a few hundred spots, not every frame's.

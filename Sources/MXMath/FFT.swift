@@ -15,23 +15,41 @@ public enum FFT3D {
     /// the non-redundant half spectrum, n0 × n1 × (n2/2 + 1) complex values as
     /// interleaved (re, im) pairs; the rest follows from F(−k) = conj F(k).
     public static func forwardReal(_ values: [Double], dimensions n: (Int, Int, Int)) -> [Double] {
-        precondition(n.0 > 0 && n.1 > 0 && n.2 > 0 && values.count == n.0 * n.1 * n.2,
-                     "grid of \(values.count) points is not \(n.0)×\(n.1)×\(n.2)")
+        precondition(values.count == n.0 * n.1 * n.2, "grid of \(values.count) points is not \(n.0)×\(n.1)×\(n.2)")
+        return forwardRealInPlace(dimensions: n, fill: { grid, rowLength in
+            values.withUnsafeBufferPointer { v in
+                for row in 0..<(n.0 * n.1) {
+                    (grid.baseAddress! + row * rowLength).update(from: v.baseAddress! + row * n.2, count: n.2)
+                }
+            }
+        }, read: { Array($0) })
+    }
+
+    /// The forward real transform in one buffer, for grids too large to hold
+    /// twice (indexing's 256³ is 134 MB in double precision). `fill` writes the
+    /// real grid, zeroed beforehand, into rows of `rowLength` = 2·(n2/2 + 1)
+    /// numbers (point (i0, i1, i2) at (i0·n1 + i1)·rowLength + i2; the last
+    /// numbers of each row are padding); `read` then gets the half spectrum,
+    /// n0 × n1 × (n2/2 + 1) interleaved (re, im) pairs, valid only during the call.
+    public static func forwardRealInPlace<R>(dimensions n: (Int, Int, Int),
+                                             fill: (UnsafeMutableBufferPointer<Double>, _ rowLength: Int) -> Void,
+                                             read: (UnsafeBufferPointer<Double>) -> R) -> R {
+        precondition(n.0 > 0 && n.1 > 0 && n.2 > 0, "grid dimensions \(n.0)×\(n.1)×\(n.2) must be positive")
         let half = n.2 / 2 + 1
-        let inCount = values.count, outCount = n.0 * n.1 * half
-        let input = fftw_alloc_real(inCount)!
-        let output = fftw_alloc_complex(outCount)!
-        defer { fftw_free(input); fftw_free(output) }
+        let count = n.0 * n.1 * 2 * half
+        let buffer = fftw_alloc_real(count)!
+        defer { fftw_free(buffer) }
         plannerLock.lock()
-        // FFTW_ESTIMATE leaves the input alone while planning, so fill after.
-        let plan = fftw_plan_dft_r2c_3d(Int32(n.0), Int32(n.1), Int32(n.2), input, output, FFTW_ESTIMATE)
+        // FFTW_ESTIMATE leaves the array alone while planning, so fill after.
+        let plan = buffer.withMemoryRebound(to: fftw_complex.self, capacity: count / 2) { complex in
+            fftw_plan_dft_r2c_3d(Int32(n.0), Int32(n.1), Int32(n.2), buffer, complex, FFTW_ESTIMATE)
+        }
         plannerLock.unlock()
         defer { plannerLock.lock(); fftw_destroy_plan(plan); plannerLock.unlock() }
-        values.withUnsafeBufferPointer { input.update(from: $0.baseAddress!, count: inCount) }
+        buffer.initialize(repeating: 0, count: count)
+        fill(UnsafeMutableBufferPointer(start: buffer, count: count), 2 * half)
         fftw_execute(plan)
-        return output.withMemoryRebound(to: Double.self, capacity: 2 * outCount) {
-            Array(UnsafeBufferPointer(start: $0, count: 2 * outCount))
-        }
+        return read(UnsafeBufferPointer(start: buffer, count: count))
     }
 
     /// Forward (sign −1) or backward (sign +1) transform of a complex grid

@@ -28,7 +28,8 @@ extension IntensityObservation {
     /// profile-fitted intensities where the row is flagged integrated_prf and
     /// the column exists, else summation intensities flagged integrated_sum;
     /// partiality ≥ `partialityThreshold` when a partiality column exists;
-    /// positive variance; non-zero Miller index. Intensities are multiplied
+    /// positive variance; non-zero Miller index; not user_excluded_in_scaling
+    /// (left out of the data on purpose). Intensities are multiplied
     /// by `lp` and divided by `qe` (dials `calculate_lp_qe_correction`).
     /// - Returns: the observations and the counts per source.
     /// - Throws: `SymmetryAnalysisError.noIntensities` when the table has no intensities.
@@ -51,7 +52,7 @@ extension IntensityObservation {
         for i in 0..<table.count {
             if let experimentID, let ids, Int(ids[i]) != experimentID { continue }
             let m = hkl[i]
-            if m.isZero { continue }
+            if m.isZero || flags[i].contains(.userExcludedInScaling) { continue }
             if let partiality, partiality[i] < partialityThreshold { continue }
             var value: Double, variance: Double
             if let prfI, let prfV, flags[i].contains(.integratedPrf) {

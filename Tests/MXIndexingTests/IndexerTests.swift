@@ -92,6 +92,27 @@ final class IndexerTests: XCTestCase {
         XCTAssertGreaterThan(Double(ids.filter { $0 >= 0 }.count) / Double(ids.count), 0.9)
     }
 
+    func testContinuingFromOneLatticeFindsTheSecond() throws {
+        let second = Mat3.rotation(axis: Vec3(0.2, 0.9, -0.3).normalized, angle: 12 * .pi / 180) * trueSetting
+        let experiment = syntheticExperiment(images: 30)
+        let spots = syntheticSpots(settings: [trueSetting, second], experiment: experiment, dMin: 3.5)
+        var p = fastParameters()
+        let first = try Indexer(parameters: p).index(experiment: experiment, reflections: spots.table)
+        XCTAssertEqual(first.lattices.count, 1)
+        p.maxLattices = 2
+        let result = try Indexer(parameters: p).index(experiment: experiment, reflections: spots.table, continuing: first)
+        XCTAssertEqual(result.lattices.count, 2)
+        // The first lattice is kept (refined again with the second beside it), not searched for again.
+        let kept = try XCTUnwrap(LatticeComparison.rotation(from: first.experiments[0].crystal!.A,
+                                                            to: result.experiments[0].crystal!.A))
+        XCTAssertLessThan(kept.angleDegrees, 0.3)
+        let r = try XCTUnwrap(LatticeComparison.rotation(from: result.experiments[0].crystal!.A,
+                                                         to: result.experiments[1].crystal!.A))
+        XCTAssertEqual(r.angleDegrees, 12, accuracy: 0.05)
+        let ids = result.reflections.ints("id")!
+        XCTAssertGreaterThan(Double(ids.filter { $0 >= 0 }.count) / Double(ids.count), 0.9)
+    }
+
     func testUserCellAndSpaceGroupAreEnforced() throws {
         let experiment = syntheticExperiment(images: 30)
         let spots = syntheticSpots(settings: [trueSetting], experiment: experiment, dMin: 3.5)

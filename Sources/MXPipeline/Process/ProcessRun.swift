@@ -398,8 +398,8 @@ public final class ProcessRun {
         if let g = options.spaceGroup { extra.append("space_group=\(g)") }
         let set = try parameterSet("symmetry", SymmetryParameterDefinitions.all, extra: extra)
         let parameters = SymmetryParameterDefinitions.parameters(from: set)
-        var out = try SymmetryStep.run(integrated, integrated: table, parameters: parameters, allExperiments: refined == nil,
-                                       logger: logger)
+        var out = try SymmetryStep.run(integrated, integrated: excludingOverlapsBetweenLattices(integrated, table),
+                                       parameters: parameters, allExperiments: refined == nil, logger: logger)
         let chosen = out.result.spaceGroup
         // A different crystal system means the refinement's lattice constraints were wrong;
         // another setting of the same lattice (I 2 → C 2) needs only the reindexing done above.
@@ -414,7 +414,8 @@ public final class ProcessRun {
                                              logger: logger)
                 record(run.final)
                 let again = try integrate(run.final.experiments, refined: run.final.reflections)
-                out = try SymmetryStep.run(again.0, integrated: again.1, parameters: parameters, logger: logger)
+                out = try SymmetryStep.run(again.0, integrated: excludingOverlapsBetweenLattices(again.0, again.1),
+                                           parameters: parameters, logger: logger)
             }
         } else if chosen.crystalSystem != out.inputGroup.crystalSystem {
             decide("symmetry", "reindex every sweep into \(chosen.xHM) (cb_op \(out.result.changeOfBasis)) without re-refining",
@@ -430,6 +431,20 @@ public final class ProcessRun {
         return (out.experiments, out.reflections)
     }
 
+    /// The table with reflections that overlap another lattice's spots
+    /// marked user_excluded_in_scaling (symmetry and scaling leave them out),
+    /// logged as a decision when there are any.
+    func excludingOverlapsBetweenLattices(_ list: ExperimentList, _ table: ReflectionTable,
+                                          step: String = "symmetry") -> ReflectionTable {
+        var table = table
+        let excluded = ScaleStep.excludeOverlapsBetweenLattices(list, &table)
+        if excluded > 0 {
+            decide(step, "leave out \(excluded) reflections whose spots overlap another's from symmetry analysis and scaling",
+                   "several lattices on the same images: their overlapped_fg reflections share photons with the other lattice's spots")
+        }
+        return table
+    }
+
     /// Scaling at the data's limit, the CC½ resolution estimate, and a rescale
     /// at the estimate when it differs materially.
     func scale(_ symmetrized: ExperimentList, symmetrized table: ReflectionTable) throws -> (ExperimentList, ReflectionTable) {
@@ -437,12 +452,8 @@ public final class ProcessRun {
         if let a = options.anomalous { extra.append("anomalous=\(a ? "True" : "False")") }
         if let d = options.dMin { extra.append("d_min=\(d)") }
         var set = try parameterSet("scale", ScalingParameterDefinitions.all, extra: extra)
-        var table = table
-        let excluded = ScaleStep.excludeOverlapsBetweenLattices(symmetrized, &table)
-        if excluded > 0 {
-            decide("scale", "leave out \(excluded) reflections whose spots overlap another's",
-                   "several lattices on the same images: their overlapped_fg reflections share photons with the other lattice's spots")
-        }
+        // symmetry() marked them already; a resumed older run may not have.
+        let table = excludingOverlapsBetweenLattices(symmetrized, table, step: "scale")
         var out = try ScaleStep.run(symmetrized, integrated: table, set: set, logger: logger)
         let rules = options.preset.resolution
         if options.dMin == nil && rules.ccHalf > 0 {

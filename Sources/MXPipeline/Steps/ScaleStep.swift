@@ -23,7 +23,8 @@ public enum ScaleStep {
     /// reflections whose foreground overlaps another spot (`overlapped_fg`)
     /// in experiments that share their images with another lattice: there
     /// the overlaps are mostly with the other lattice's spots, whose photons
-    /// no profile can apportion. Returns how many were marked.
+    /// no profile can apportion. Symmetry analysis leaves them out too.
+    /// Returns how many were newly marked.
     public static func excludeOverlapsBetweenLattices(_ list: ExperimentList, _ table: inout ReflectionTable) -> Int {
         var byImages: [String: [Int]] = [:]
         for (i, e) in list.experiments.enumerated() {
@@ -32,8 +33,8 @@ public enum ScaleStep {
         }
         let shared = Set(byImages.values.filter { $0.count > 1 }.flatMap { $0 })
         guard !shared.isEmpty, let ids = table.ints(ReflectionTable.Name.id) else { return 0 }
-        let overlapped = table.hasFlags(.overlappedFg)
-        let mask = (0..<table.count).map { overlapped[$0] && shared.contains(Int(ids[$0])) }
+        let overlapped = table.hasFlags(.overlappedFg), excluded = table.hasFlags(.userExcludedInScaling)
+        let mask = (0..<table.count).map { overlapped[$0] && !excluded[$0] && shared.contains(Int(ids[$0])) }
         table.setFlags(.userExcludedInScaling, where: mask)
         return mask.filter { $0 }.count
     }

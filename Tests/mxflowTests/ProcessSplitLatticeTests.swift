@@ -1,0 +1,46 @@
+// End-to-end test of `mxflow process` on one sweep of a split crystal: two
+// P2₁2₁2₁ lattices 25° apart on a small detector, so that many spots of one
+// lattice overlap the other's. The run must find both lattices, choose the
+// orthorhombic lattice for both before refinement (no re-refinement after
+// symmetry analysis), keep the overlaps out of the profile model, symmetry
+// analysis and scaling, and find the true space group.
+import Foundation
+import XCTest
+
+final class ProcessSplitLatticeTests: XCTestCase {
+    func testTwoLatticesOfOneSweepAreRefinedInTheirCommonLatticeAndMerged() throws {
+        let exe = try CLITest.mxflowBinary()
+        let spec = CLITest.packageRoot() + "/testdata/specs/sim_p212121_ice_nxmx.json"
+        let work = try CLITest.temporaryFolder(self)
+        let sim = try CLITest.runProcess(exe, ["simulate", spec, work + "/s", "name=s", "second_lattice_fraction=0.8",
+                                               "second_lattice_rotation_deg=25", "nproc=2"], in: work)
+        XCTAssertEqual(sim.status, 0, sim.stderr)
+
+        let out = work + "/out"
+        let run = try CLITest.runProcess(exe, ["process", work + "/s/s_master.h5", "output_dir=\(out)", "nproc=2"], in: work)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let summaryData = try Data(contentsOf: URL(fileURLWithPath: out + "/mxflow.json"))
+        let s = try JSONSerialization.jsonObject(with: summaryData) as! [String: Any]
+        XCTAssertEqual(s["status"] as? String, "success")
+        let decisions = try XCTUnwrap(s["decisions"] as? [[String: Any]])
+        func decided(_ step: String, _ prefix: String) -> Bool {
+            decisions.contains { ($0["step"] as? String) == step && ($0["decision"] as? String)?.hasPrefix(prefix) == true }
+        }
+        XCTAssertTrue(decided("index", "look for up to 2 lattices"), "\(decisions)")
+        XCTAssertTrue(decided("refine", "lattice oP for all 2 lattices"), "\(decisions)")
+        XCTAssertTrue(decided("symmetry", "leave out"), "\(decisions)")
+        XCTAssertFalse(decided("symmetry", "re-refine"), "\(decisions)")
+        let result = try XCTUnwrap(s["result"] as? [String: Any])
+        XCTAssertEqual(result["space_group_number"] as? Int, 19, "\(result)")
+
+        // Both crystals' mosaicity from spots clear of the other lattice: near the simulated 0.12°.
+        let expt = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/integrated.expt")))
+            as! [String: Any]
+        let profiles = try XCTUnwrap(expt["profile"] as? [[String: Any]])
+        XCTAssertEqual(profiles.count, 2)
+        for p in profiles {
+            let sigmaM = try XCTUnwrap(p["sigma_m"] as? Double)
+            XCTAssertEqual(sigmaM, 0.12, accuracy: 0.05, "sigma_m of \(p)")
+        }
+    }
+}
