@@ -196,8 +196,12 @@ func boundingBox(_ p: PredictedReflection, frame f: KabschFrame, detector: Detec
         let px = panel.pixel(fromMillimetre: mm)
         xs.append(px.x); ys.append(px.y)
     }
-    let x0 = max(0, Int(xs.min()!.rounded(.down))), x1 = min(panel.imageSize.fast, Int(xs.max()!.rounded(.up)) + 1)
-    let y0 = max(0, Int(ys.min()!.rounded(.down))), y1 = min(panel.imageSize.slow, Int(ys.max()!.rounded(.up)) + 1)
+    // Not clipped to the panel (as DIALS): pixels off its edge are read as
+    // invalid, so a spot cut by the edge fails summation or is profile-fitted
+    // over the part recorded, instead of passing for a whole, weaker spot.
+    let x0 = Int(xs.min()!.rounded(.down)), x1 = Int(xs.max()!.rounded(.up)) + 1
+    let y0 = Int(ys.min()!.rounded(.down)), y1 = Int(ys.max()!.rounded(.up)) + 1
+    guard x1 > 0, x0 < panel.imageSize.fast, y1 > 0, y0 < panel.imageSize.slow else { return nil }
     let dphi = parameters.nSigma * sigmaM / abs(f.zeta)
     let za = scan.frame(atAngle: p.phi - dphi), zb = scan.frame(atAngle: p.phi + dphi)
     let z0 = max(scan.arrayRange.lowerBound, Int(min(za, zb).rounded(.down)))
