@@ -172,7 +172,7 @@ func detectorResolutionRange(_ detector: Detector, s0: Vec3) -> (corner: Double,
 
 /// The shoebox of a prediction: the directions s₁ ± n_σ·σ_b·multiplier along
 /// e₁ and e₂ traced to the panel give the x, y extent, and φ ± n_σ·σ_m/|ζ|
-/// the frames (DIALS' `BBoxCalculator3D`), clipped to the panel and scan.
+/// the frames (DIALS' `BBoxCalculator3D`), clipped to the scan (not to the panel).
 func boundingBox(_ p: PredictedReflection, frame f: KabschFrame, detector: Detector, scan: Scan, sigmaB: Double,
                  sigmaM: Double, parameters: IntegrationParameters) -> BoundingBox? {
     let panel = detector.panels[p.panel]
@@ -185,8 +185,13 @@ func boundingBox(_ p: PredictedReflection, frame f: KabschFrame, detector: Detec
         let px = panel.pixel(fromMillimetre: mm)
         xs.append(px.x); ys.append(px.y)
     }
-    let x0 = max(0, Int(xs.min()!.rounded(.down))), x1 = min(panel.imageSize.fast, Int(xs.max()!.rounded(.up)) + 1)
-    let y0 = max(0, Int(ys.min()!.rounded(.down))), y1 = min(panel.imageSize.slow, Int(ys.max()!.rounded(.up)) + 1)
+    // Not clipped to the panel: pixels beyond its edge are read as invalid (ShoeboxStream), so a spot
+    // cut by the edge keeps its whole profile, fitting scales to the whole spot, and one with too little
+    // of its foreground on the panel fails summation (valid_foreground_threshold) as in DIALS. A box
+    // clipped to the edge would normalise the profile over the part on the panel and fit that part only.
+    let x0 = Int(xs.min()!.rounded(.down)), x1 = Int(xs.max()!.rounded(.up)) + 1
+    let y0 = Int(ys.min()!.rounded(.down)), y1 = Int(ys.max()!.rounded(.up)) + 1
+    guard x1 > 0, y1 > 0, x0 < panel.imageSize.fast, y0 < panel.imageSize.slow else { return nil }
     let dphi = parameters.nSigma * sigmaM / abs(f.zeta)
     let za = scan.frame(atAngle: p.phi - dphi), zb = scan.frame(atAngle: p.phi + dphi)
     let z0 = max(scan.arrayRange.lowerBound, Int(min(za, zb).rounded(.down)))

@@ -119,6 +119,7 @@ func streamShoeboxes(_ requests: [ShoeboxRequest], source: ImageSource, detector
             let off = panel.rawImageOffset
             let (lo, hi) = (panel.trustedRange.low, panel.trustedRange.high)
             let nx = Int(bb.x1 - bb.x0), ny = Int(bb.y1 - bb.y0)
+            let (pw, ph) = (panel.imageSize.fast, panel.imageSize.slow)
             // The shoebox's arrays are taken once: indexing a class's array property
             // per pixel costs an exclusivity check and a uniqueness test each time.
             s.counts.withUnsafeMutableBufferPointer { counts in s.status.withUnsafeMutableBufferPointer { status in
@@ -130,7 +131,10 @@ func streamShoeboxes(_ requests: [ShoeboxRequest], source: ImageSource, detector
                     for x in Int(bb.x0)..<Int(bb.x1) {
                         let rx = x + off.x
                         let j = row + x - Int(bb.x0)
-                        guard rx >= 0, ry >= 0, rx < width, ry < height else { status[j] = 0; continue }
+                        // Off the panel (a box may reach past its edge): no pixel, invalid.
+                        guard x >= 0, y >= 0, x < pw, y < ph, rx >= 0, ry >= 0, rx < width, ry < height else {
+                            status[j] = 0; continue
+                        }
                         let ri = ry * width + rx
                         let v = Double(frame[ri])
                         counts[j] = Float(v)

@@ -1,6 +1,7 @@
 // Tests of σ_b and σ_m estimation from per-spot statistics.
 import XCTest
 import MXMath
+import MXModel
 @testable import MXIntegration
 
 final class ProfileModelEstimatorTests: XCTestCase {
@@ -36,5 +37,25 @@ final class ProfileModelEstimatorTests: XCTestCase {
         }
         // The one outlier is trimmed.
         XCTAssertEqual(ProfileModelEstimator.sigmaB(stats), sigma, accuracy: 1e-9)
+    }
+
+    /// The profile is modelled from the spots refinement used when the table
+    /// marks them (it rejects spots merged with a neighbour, e.g. of another
+    /// lattice), else from every indexed strong spot; other experiments' spots
+    /// and unindexed ones never.
+    func testModellingSpotsAreThoseRefinementUsedWhenMarked() {
+        var t = ReflectionTable(count: 5)
+        t.set(ReflectionTable.Name.millerIndex, .miller([MillerIndex(1, 2, 3), MillerIndex(2, 0, 1), MillerIndex(0, 0, 0),
+                                                         MillerIndex(3, 1, 1), MillerIndex(1, 1, 0)]))
+        t.set(ReflectionTable.Name.id, .int([0, 0, -1, 1, 0]))
+        let strongIndexed: ReflectionFlags = [.strong, .indexed]
+        var flags: [ReflectionFlags] = [strongIndexed.union(.usedInRefinement), strongIndexed, [.strong],
+                                        strongIndexed.union(.usedInRefinement), strongIndexed]
+        t.set(ReflectionTable.Name.flags, .size(flags.map(\.rawValue)))
+        XCTAssertEqual(modellingSpots(t, index: 0), [true, false, false, false, false])
+        XCTAssertEqual(modellingSpots(t, index: 1), [false, false, false, true, false])
+        flags[0].remove(.usedInRefinement)
+        t.set(ReflectionTable.Name.flags, .size(flags.map(\.rawValue)))
+        XCTAssertEqual(modellingSpots(t, index: 0), [true, true, false, false, true])
     }
 }
