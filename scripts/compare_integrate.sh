@@ -12,6 +12,9 @@
 # Usage: scripts/compare_integrate.sh OUTDIR [MXFLOW] [SWEEP...]
 # DIALS_REFINED_FROM=DIR: take SWEEP's refined.expt/.refl from DIR/SWEEP/dials/
 # (e.g. an earlier scripts/compare_process.sh OUTDIR) instead of running DIALS' steps.
+# DIALS_SEARCH_BEAM_POSITION="SWEEP ...": for these sweeps dials.search_beam_position
+# runs before dials.index (DIALS' remedy for a wrong header beam centre, where its
+# defaults index a wrong lattice and integration could not be compared).
 set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 out="${1:?usage: compare_integrate.sh OUTDIR [MXFLOW] [SWEEP...]}"
@@ -40,8 +43,12 @@ for name in "${sweeps[@]}"; do
       # DIALS' own steps, one at a time, with defaults (find_spots on 2 processes as compare_find_spots.sh).
       if ls "$dir"/*_master.h5 >/dev/null 2>&1; then dials.import "$dir"/*_master.h5 >import.log 2>&1
       else dials.import "$dir"/*.cbf >import.log 2>&1; fi
-      dials.find_spots imported.expt nproc=2 >find_spots.log 2>&1 &&
-        dials.index imported.expt strong.refl >index.log 2>&1 &&
+      dials.find_spots imported.expt nproc=2 >find_spots.log 2>&1
+      expt=imported.expt
+      if [[ " ${DIALS_SEARCH_BEAM_POSITION:-} " == *" $name "* ]]; then
+        dials.search_beam_position imported.expt strong.refl >search_beam_position.log 2>&1 && expt=optimised.expt
+      fi
+      [ -f strong.refl ] && dials.index "$expt" strong.refl >index.log 2>&1 &&
         dials.refine indexed.expt indexed.refl >refine.log 2>&1
     fi
     [ -f refined.expt ] || { echo "$name: no refined.expt from DIALS (see $w/*.log)" >&2; exit 0; }

@@ -112,16 +112,16 @@ for name in sweeps:
     if tm and td:
         ratio = "%.1f× / %.1f× / %.1f×" % (td[0] / tm[0], td[1] / max(tm[1], 1e-3), td[2] / max(tm[2], 1e-3))
 
-    def sig(p, i, truth):
+    def sig(p, i, truth, scale=1.0):
         if p is None:
             return "–"
-        err = 100 * (p[i] - truth) / truth
-        return "%.4f° (%+.0f%%)" % (p[i], err)
+        err = 100 * (p[i] * scale - truth) / truth
+        return "%.4f° (%s%+.0f%%)" % (p[i], "÷√2: " if scale != 1 else "", err)
     if pm and abs(pm[1] - true_m) > 0.15 * true_m:
         short_sigma += 1
     cc = lambda s: "%.4f (%d)" % (s["cc"], s["n"]) if s else "–"
     rows.append("| %s | %s | %s | %s | %s / %s / %.4f° | %s / %s / %.4f° | %s | %s |" % (
-        name, run_cell(tm), run_cell(td), ratio, sig(pm, 0, true_b), sig(pd, 0, true_b), true_b,
+        name, run_cell(tm), run_cell(td), ratio, sig(pm, 0, true_b), sig(pd, 0, true_b, 0.5 ** 0.5), true_b,
         sig(pm, 1, true_m) + (" ✗" if pm and abs(pm[1] - true_m) > 0.15 * true_m else ""),
         sig(pd, 1, true_m), true_m, cc(sm), cc(sd)))
     if sm and sd:
@@ -144,7 +144,9 @@ print("| sweep | d_max Å | " + " | ".join("shell %d" % (i + 1) for i in range(8
 print("|---|---|" + "---|" * 8)
 print("\n".join(shell_rows))
 print()
-print("σ_b truth: beam divergence and the detector PSF (psf_px at the distance) in quadrature; σ_m truth: the simulated")
+print("σ_b truth: beam divergence and the detector PSF (psf_px at the distance) in quadrature, per axis; DIALS' σ_b is")
+print("√2 larger by its definition (the mean Σc·|Δ|²/Σc over both axes, 2σ² for a circular Gaussian, without the √½),")
+print("so its error is given for σ_b/√2. σ_m truth: the simulated")
 print("mosaicity; (±%%) the error against them, ✗ where mxflow's σ_m is more than 15 %% off. "
       "%d shell(s) with mxflow below DIALS; %d sweep(s) with mxflow's σ_m more than 15 %% off." % (short_shells, short_sigma))
 for n in notes:

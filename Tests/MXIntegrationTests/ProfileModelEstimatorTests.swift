@@ -35,8 +35,20 @@ final class ProfileModelEstimatorTests: XCTestCase {
             SpotProfileStatistics(spatialVariance: 2 * sigma * sigma + 2 * pixel * pixel / 12 * (i == 0 ? 50 : 1),
                                   pixelAngle: pixel, frames: [], zeta: 1, phi: 0, total: 100)
         }
-        // The one outlier is trimmed.
+        // The one outlier (beyond 3× the median) is left out.
         XCTAssertEqual(ProfileModelEstimator.sigmaB(stats), sigma, accuracy: 1e-9)
+    }
+
+    /// Spots are pooled by their counts: weak spots' noisy estimates (here all
+    /// 2.5× too wide, inside the 3×-median cut) barely move σ_b, where a plain
+    /// mean would be 1.6× too large.
+    func testSigmaBWeighsSpotsByTheirCounts() {
+        let sigma = 5e-4
+        let stats = (0..<80).map { i in
+            SpotProfileStatistics(spatialVariance: 2 * sigma * sigma * (i % 2 == 0 ? 1 : 2.5), pixelAngle: 0,
+                                  frames: [], zeta: 1, phi: 0, total: i % 2 == 0 ? 1000 : 10)
+        }
+        XCTAssertEqual(ProfileModelEstimator.sigmaB(stats) / sigma, 1, accuracy: 0.01)
     }
 
     /// The profile is modelled from the spots refinement used when the table
