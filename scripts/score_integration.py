@@ -1,20 +1,27 @@
 #!/usr/bin/python3
 """Scores integrated.refl files against a simulated sweep's true intensities.
 
-usage: score_integration.py TRUTH_DIR integrated.refl [integrated.refl ...]
+usage: score_integration.py [--common-shells] [--json] TRUTH_DIR integrated.refl [integrated.refl ...]
 
 For each file: reflections integrated by profile fitting (and by summation),
 intensities corrected as I·lp/qe/partiality (partiality ≥ 0.5 only), indices
 mapped to the true space group's ASU (trying the lattice's twinning/indexing
 ambiguities and keeping the best), then the Pearson CC with the true
 intensity (Iplus/Iminus by the index's Friedel sense) per resolution shell.
+Shells hold equal numbers of each file's matched reflections; with
+--common-shells the first file's shell limits are used for every file (so
+two programs' CCs compare shell by shell). --json prints one JSON object per
+line instead of the text table.
 """
 import csv, gzip, json, os, sys
 import numpy as np
 from dials.array_family import flex
 from cctbx import miller, crystal, sgtbx
 
-truth_dir = sys.argv[1]
+args = [a for a in sys.argv[1:] if not a.startswith("--")]
+common_shells = "--common-shells" in sys.argv
+as_json = "--json" in sys.argv
+truth_dir = args[0]
 tj = json.load(open(os.path.join(truth_dir, "truth.json")))
 path = os.path.join(truth_dir, "truth_intensities.csv")
 op = gzip.open if not os.path.exists(path) else open
@@ -46,7 +53,7 @@ def to_truth_setting(t, refl_path):
         out.append(tuple(int(round(x)) for x in v))
     return out
 
-def score(refl_path, kind):
+def score(refl_path, kind, edges=None):
     t = flex.reflection_table.from_file(refl_path)
     t["miller_index"] = to_truth_setting(t, refl_path)
     flag = t.flags.integrated_prf if kind == "prf" else t.flags.integrated_sum
@@ -78,13 +85,30 @@ def score(refl_path, kind):
     order = np.argsort(-d[ok])
     Iv, tv, dv = I[ok][order], tr[ok][order], d[ok][order]
     shells = []
-    for b in np.array_split(np.arange(len(dv)), 8):
-        shells.append((float(dv[b[0]]), float(dv[b[-1]]), len(b), float(np.corrcoef(Iv[b], tv[b])[0, 1])))
+    if edges is None:
+        for b in np.array_split(np.arange(len(dv)), 8):
+            shells.append((float(dv[b[0]]), float(dv[b[-1]]), len(b), float(np.corrcoef(Iv[b], tv[b])[0, 1])))
+    else:
+        # Cuts halfway between neighbouring shells' limits; the outer shells take everything beyond.
+        cuts = [0.5 * (edges[i][1] + edges[i + 1][0]) for i in range(len(edges) - 1)]
+        for i, (hi, lo) in enumerate(edges):
+            sel = np.ones(len(dv), bool)
+            if i > 0: sel &= dv <= cuts[i - 1]
+            if i < len(cuts): sel &= dv > cuts[i]
+            n = int(sel.sum())
+            cc_s = float(np.corrcoef(Iv[sel], tv[sel])[0, 1]) if n > 2 else float("nan")
+            shells.append((hi, lo, n, cc_s))
     return {"file": refl_path, "kind": kind, "n": int(ok.sum()), "cc": float(cc), "cb_op": cb, "shells": shells}
 
-for p in sys.argv[2:]:
+edges = {}
+for p in args[1:]:
     for kind in ("prf", "sum"):
-        s = score(p, kind)
+        s = score(p, kind, edges.get(kind))
+        if common_shells and kind not in edges:
+            edges[kind] = [(a, b) for a, b, _, _ in s["shells"]]
+        if as_json:
+            print(json.dumps(s))
+            continue
         print("%s %s: n=%d CC=%.4f (%s)" % (s["file"], kind, s["n"], s["cc"], s["cb_op"]))
         for a, b, n, c in s["shells"]:
             print("   %6.2f-%6.2f  n=%5d  CC=%.4f" % (a, b, n, c))

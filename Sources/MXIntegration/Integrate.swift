@@ -183,7 +183,7 @@ func detectorResolutionRange(_ detector: Detector, s0: Vec3) -> (corner: Double,
 
 /// The shoebox of a prediction: the directions s₁ ± n_σ·σ_b·multiplier along
 /// e₁ and e₂ traced to the panel give the x, y extent, and φ ± n_σ·σ_m/|ζ|
-/// the frames (DIALS' `BBoxCalculator3D`), clipped to the panel and scan.
+/// the frames (DIALS' `BBoxCalculator3D`), clipped to the scan (not to the panel).
 func boundingBox(_ p: PredictedReflection, frame f: KabschFrame, detector: Detector, scan: Scan, sigmaB: Double,
                  sigmaM: Double, parameters: IntegrationParameters) -> BoundingBox? {
     let panel = detector.panels[p.panel]

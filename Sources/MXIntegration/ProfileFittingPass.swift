@@ -75,18 +75,16 @@ struct IntegrationPassOutput {
     var peakBytes: Int
 }
 
-/// Which predictions are candidate references: those of a strong indexed spot
-/// of experiment `index` in `reflections` (same Miller index, predicted frame
+/// Which predictions are candidate references: those of a modelling spot
+/// (`modellingSpots`) of experiment `index` in `reflections` (same Miller index, predicted frame
 /// within the spot's frames ± 2), as DIALS takes its references from the
 /// strong spots. Nil when the table has no such spots (every prediction is then a candidate).
 func referenceCandidates(_ predicted: [PredictedReflection], reflections: ReflectionTable, index: Int) -> [Bool]? {
     guard let hkl = reflections.millerIndices(ReflectionTable.Name.millerIndex),
           let boxes = reflections.boxes(ReflectionTable.Name.bbox) else { return nil }
-    let ids = reflections.ints(ReflectionTable.Name.id) ?? [Int32](repeating: 0, count: reflections.count)
-    let flags = reflections.flags
+    let chosen = modellingSpots(reflections, index: index)
     var frames: [MillerIndex: [(Double, Double)]] = [:]
-    for i in 0..<reflections.count where Int(ids[i]) == index && !hkl[i].isZero && flags[i].contains(.indexed)
-        && (flags[i].contains(.strong) || flags[i].contains(.usedInRefinement)) {
+    for i in 0..<reflections.count where chosen[i] {
         frames[hkl[i], default: []].append((Double(boxes[i].z0) - 2, Double(boxes[i].z1) + 2))
     }
     guard !frames.isEmpty else { return nil }

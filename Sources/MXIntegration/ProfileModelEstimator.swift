@@ -76,7 +76,9 @@ enum ProfileModelEstimator {
             for y in 0..<ny { for x in 0..<nx where inner(Int(bb.x0) + x, Int(bb.y0) + y) {
                 let c = Double(s.counts[(z * ny + y) * nx + x]) - bg.level
                 fsum += c
-                guard c > 0 else { continue }
+                // Every pixel with its signed background-subtracted value: keeping only c > 0 would
+                // keep the background's upward noise and drop its downward noise, and that noise,
+                // spread over the whole box, widens the spread (σ_b 6–12 % above the truth).
                 let (a, b) = c12[y * nx + x]
                 w += c; m1 += c * a; m2 += c * b; s11 += c * (a * a + b * b)
             } }
@@ -100,13 +102,19 @@ enum ProfileModelEstimator {
 
     /// σ_b: DIALS averages Σc·|Δ|²/(Σc−1) over spots; that is 2σ² for a
     /// circular Gaussian with σ per axis, and the pixel's own width adds
-    /// (pixel angle)²/12 per axis, which is taken off here. The mean is
-    /// trimmed by 10% at both ends against overlapping neighbours.
+    /// (pixel angle)²/12 per axis, which is taken off here. The spots'
+    /// estimates are pooled weighted by their counts (a weak spot's estimate
+    /// is noisy and skewed: a plain or symmetrically trimmed mean of them is
+    /// biased), leaving out those beyond 3× or below ⅓ of the median (a
+    /// neighbour overlapping the spot, or a spot mostly noise).
     static func sigmaB(_ stats: [SpotProfileStatistics]) -> Double {
-        let perAxis = stats.map { 0.5 * $0.spatialVariance - $0.pixelAngle * $0.pixelAngle / 12 }.sorted()
-        let cut = perAxis.count / 10
-        let kept = perAxis[cut..<(perAxis.count - cut)]
-        let mean = kept.reduce(0, +) / Double(max(kept.count, 1))
+        let perAxis = stats.map { 0.5 * $0.spatialVariance - $0.pixelAngle * $0.pixelAngle / 12 }
+        let median = perAxis.sorted()[perAxis.count / 2]
+        var sum = 0.0, weight = 0.0
+        for (v, s) in zip(perAxis, stats) where median > 0 && v <= 3 * median && v >= median / 3 {
+            sum += s.total * v; weight += s.total
+        }
+        let mean = weight > 0 ? sum / weight : median
         return max(mean, 1e-12).squareRoot()
     }
 

@@ -1,6 +1,7 @@
 // Tests of σ_b and σ_m estimation from per-spot statistics.
 import XCTest
 import MXMath
+import MXModel
 @testable import MXIntegration
 
 final class ProfileModelEstimatorTests: XCTestCase {
@@ -34,7 +35,39 @@ final class ProfileModelEstimatorTests: XCTestCase {
             SpotProfileStatistics(spatialVariance: 2 * sigma * sigma + 2 * pixel * pixel / 12 * (i == 0 ? 50 : 1),
                                   pixelAngle: pixel, frames: [], zeta: 1, phi: 0, total: 100)
         }
-        // The one outlier is trimmed.
+        // The one outlier (beyond 3× the median) is left out.
         XCTAssertEqual(ProfileModelEstimator.sigmaB(stats), sigma, accuracy: 1e-9)
+    }
+
+    /// Spots are pooled by their counts: weak spots' noisy estimates (here all
+    /// 2.5× too wide, inside the 3×-median cut) barely move σ_b, where a plain
+    /// mean would be 1.6× too large.
+    func testSigmaBWeighsSpotsByTheirCounts() {
+        let sigma = 5e-4
+        let stats = (0..<80).map { i in
+            SpotProfileStatistics(spatialVariance: 2 * sigma * sigma * (i % 2 == 0 ? 1 : 2.5), pixelAngle: 0,
+                                  frames: [], zeta: 1, phi: 0, total: i % 2 == 0 ? 1000 : 10)
+        }
+        XCTAssertEqual(ProfileModelEstimator.sigmaB(stats) / sigma, 1, accuracy: 0.01)
+    }
+
+    /// The profile is modelled from the spots refinement used when the table
+    /// marks them (it rejects spots merged with a neighbour, e.g. of another
+    /// lattice), else from every indexed strong spot; other experiments' spots
+    /// and unindexed ones never.
+    func testModellingSpotsAreThoseRefinementUsedWhenMarked() {
+        var t = ReflectionTable(count: 5)
+        t.set(ReflectionTable.Name.millerIndex, .miller([MillerIndex(1, 2, 3), MillerIndex(2, 0, 1), MillerIndex(0, 0, 0),
+                                                         MillerIndex(3, 1, 1), MillerIndex(1, 1, 0)]))
+        t.set(ReflectionTable.Name.id, .int([0, 0, -1, 1, 0]))
+        let strongIndexed: ReflectionFlags = [.strong, .indexed]
+        var flags: [ReflectionFlags] = [strongIndexed.union(.usedInRefinement), strongIndexed, [.strong],
+                                        strongIndexed.union(.usedInRefinement), strongIndexed]
+        t.set(ReflectionTable.Name.flags, .size(flags.map(\.rawValue)))
+        XCTAssertEqual(modellingSpots(t, index: 0), [true, false, false, false, false])
+        XCTAssertEqual(modellingSpots(t, index: 1), [false, false, false, true, false])
+        flags[0].remove(.usedInRefinement)
+        t.set(ReflectionTable.Name.flags, .size(flags.map(\.rawValue)))
+        XCTAssertEqual(modellingSpots(t, index: 0), [true, true, false, false, true])
     }
 }

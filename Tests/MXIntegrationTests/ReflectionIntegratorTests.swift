@@ -1,8 +1,21 @@
 // Tests of background, summation and profile fitting on synthetic shoeboxes.
 import XCTest
+import MXFormats
 import MXMath
 import MXModel
 @testable import MXIntegration
+
+/// Frames held in memory (counts rounded to integers), for streaming tests.
+private final class FramesInMemory: ImageSource {
+    let frames: [[Int32]]
+    let frameSize: (width: Int, height: Int)
+    init(frames: [[Int32]], width: Int, height: Int) { self.frames = frames; frameSize = (width, height) }
+    var frameCount: Int { frames.count }
+    var trustedMask: [UInt8] { [] }
+    func readFrame(_ index: Int, into buffer: UnsafeMutableBufferPointer<Int32>) throws {
+        for i in 0..<buffer.count { buffer[i] = frames[index][i] }
+    }
+}
 
 final class ReflectionIntegratorTests: XCTestCase {
     // A 100×100 panel of 0.1 mm pixels 100 mm from the sample, beam along −z.
@@ -59,5 +72,39 @@ final class ReflectionIntegratorTests: XCTestCase {
         let r = integrator.integrate(s, frame: frame)
         XCTAssertTrue(r.flags.contains(.failedDuringBackgroundModelling))
         XCTAssertFalse(r.flags.contains(.integratedSum))
+    }
+
+    /// A spot cut by the panel's edge: its box reaches past the edge, the
+    /// pixels there are streamed as invalid, and profile fitting scales the
+    /// whole profile to the pixels on the panel, so it measures what the same
+    /// spot gives whole (a box clipped to the edge would normalise the profile
+    /// over the part on the panel and return only that part).
+    func testSpotCutByThePanelEdgeIsFittedWhole() throws {
+        let (integrator, whole, frame, _) = makeShoebox(intensity: 5000, background: 3)
+        let reference = integrator.integrate(whole, frame: frame)
+        // The same spot moved to x = 99.2 on the 100-pixel-wide panel: the box spans x 89–109.
+        let s1 = panel.labCoordinate(pixel: (99.2, 40.7)).normalized
+        let edge = KabschFrame(s1: s1, s0: s0, axis: Vec3(1, 0, 0), phi: 4.6 * .pi / 180)
+        let bb = BoundingBox(89, 110, 30, 52, 2, 8)
+        let (_, prof) = integrator.profile(edge, panel: 0, bbox: bb)
+        var frames = [[Int32]](repeating: [Int32](repeating: 3, count: 100 * 100), count: 10)
+        let nx = 21, ny = 22
+        for z in 0..<6 { for y in 0..<ny { for x in 0..<nx where 89 + x < 100 {
+            frames[2 + z][(30 + y) * 100 + 89 + x] = Int32((3 + 5000 * prof[(z * ny + y) * nx + x]).rounded())
+        } } }
+        let source = FramesInMemory(frames: frames, width: 100, height: 100)
+        var got: IntegratedReflection?
+        let lock = NSLock()
+        try streamShoeboxes([ShoeboxRequest(panel: 0, bbox: bb)], source: source, detector: Detector(panels: [panel]),
+                            zRange: 0..<10, frameOffset: 0, blockFrames: 4, threads: 1) { _, pixels in
+            XCTAssertEqual(pixels.status[(3 * ny + 10) * nx + 20], 0)  // x = 109: off the panel
+            let r = integrator.integrate(pixels, frame: edge)
+            lock.lock(); got = r; lock.unlock()
+        }
+        let r = try XCTUnwrap(got)
+        XCTAssertTrue(r.flags.contains(.foregroundIncludesBadPixels))
+        XCTAssertTrue(r.flags.contains(.integratedPrf))
+        XCTAssertEqual(r.prf.value / reference.prf.value, 1, accuracy: 0.02)
+        XCTAssertLessThan(r.sum.value, 0.95 * reference.sum.value)
     }
 }
