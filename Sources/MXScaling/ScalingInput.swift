@@ -96,6 +96,12 @@ public enum ScalingInput {
             let sc = p > 0 ? conversion / p : 0
             sI[i] = sum[i] * sc
             sV[i] = sumVar[i] * sc * sc
+            // A sum over a foreground with invalid pixels (a gap, the beamstop's
+            // mask) misses part of the spot; the profile fit, which scales the
+            // whole profile to the pixels recorded, stands in for it.
+            if f.contains(.foregroundIncludesBadPixels), let fitted = pI[i], let variance = pV[i] {
+                sI[i] = fitted; sV[i] = variance
+            }
             // group
             let mapped = group.asymmetricUnitIndex(hkl)
             var plus = true

@@ -45,6 +45,30 @@ final class ScalingEndToEndTests: XCTestCase {
         XCTAssertLessThan(result.outliers.filter { $0 }.count, obs.count / 50)
     }
 
+    /// A sum over a foreground with invalid pixels misses part of the spot:
+    /// where the profile fit exists it stands in for the sum.
+    func testSumOverBadForegroundPixelsGivesWayToTheProfileFit() throws {
+        let (list, original) = try load()
+        var table = original
+        let flags = table.flags
+        let i = try XCTUnwrap(flags.indices.first { flags[$0].contains(.integratedPrf) && flags[$0].contains(.integratedSum)
+            && !flags[$0].contains(.foregroundIncludesBadPixels) })
+        let j = try XCTUnwrap(flags.indices.last { flags[$0].contains(.integratedPrf) && flags[$0].contains(.integratedSum)
+            && !flags[$0].contains(.foregroundIncludesBadPixels) })
+        var mask = [Bool](repeating: false, count: table.count)
+        mask[i] = true
+        table.setFlags(.foregroundIncludesBadPixels, where: mask)
+        let filter = ScalingFilter()
+        let (before, _) = try ScalingInput.observations(table: original, experiments: list, filter: filter, lmax: 0)
+        let (after, _) = try ScalingInput.observations(table: table, experiments: list, filter: filter, lmax: 0)
+        let fitted = try XCTUnwrap(after.profileIntensity[i]), variance = try XCTUnwrap(after.profileVariance[i])
+        XCTAssertNotEqual(before.summedIntensity[i], fitted)
+        XCTAssertEqual(after.summedIntensity[i], fitted)
+        XCTAssertEqual(after.summedVariance[i], variance)
+        // Other rows keep their sums.
+        XCTAssertEqual(after.summedIntensity[j], before.summedIntensity[j])
+    }
+
     /// In P1 from one sweep I(+) and I(−) have no equivalents of their own hand: asked
     /// to keep them apart, scaling merges Friedel mates instead of failing, and says so.
     func testAnomalousInP1ScalesWithFriedelMatesTogether() throws {
