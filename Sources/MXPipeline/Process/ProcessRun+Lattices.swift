@@ -44,14 +44,7 @@ extension ProcessRun {
                                                      options: [.prettyPrinted, .sortedKeys])
         try AtomicFile.write(Array(summaryJSON), to: path(sweepFile("bravais_summary.json")))
 
-        var triclinicRMSD: Double?
-        func triclinic() throws -> Double {
-            if let r = triclinicRMSD { return r }
-            let r = positionalRMSD(try RefineStep.run(indexed, indexed: table, parameters: parameters,
-                                                      logger: Logger { _, m in self.logger.debug(m) }).staticResult)
-            triclinicRMSD = r
-            return r
-        }
+        let triclinic = triclinicYardstick(indexed, table, parameters: parameters)
         let rules = options.preset.bravais
         let candidates = perLattice[0].filter(\.recommended).sorted { $0.number > $1.number }
         var refused: [String] = []
@@ -80,7 +73,7 @@ extension ProcessRun {
             let run = try RefineStep.run(list, indexed: joined, parameters: parameters, logger: logger)
             let rmsd = positionalRMSD(run.staticResult)
             let reference = try triclinic()
-            if rmsd > rules.rmsdJumpFactor * reference && rmsd - reference > rules.rmsdJumpMinPixels {
+            if rmsdJumps(rmsd, from: reference) {
                 decide(sweepFile("refine"), "eliminate \(lattice) for the \(indexed.count) lattices",
                        String(format: "refined together, their RMSD %.3f px is more than %.1f× (and %.2f px above) the triclinic %.3f px",
                               rmsd, rules.rmsdJumpFactor, rules.rmsdJumpMinPixels, reference))

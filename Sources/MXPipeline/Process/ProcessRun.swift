@@ -320,15 +320,7 @@ public final class ProcessRun {
                                                        found: solutions.filter(\.recommended).map(\.setting.lattice.rawValue))
                 }
             }
-            // The triclinic refinement is the yardstick of an RMSD jump, refined only when needed.
-            var triclinicRMSD: Double?
-            func reference() throws -> Double {
-                if let r = triclinicRMSD { return r }
-                let r = positionalRMSD(try RefineStep.run(indexed, indexed: table, parameters: parameters,
-                                                          logger: Logger { _, m in self.logger.debug(m) }).staticResult)
-                triclinicRMSD = r
-                return r
-            }
+            let reference = triclinicYardstick(indexed, table, parameters: parameters)
             var chosen = false
             let rules = options.preset.bravais
             for s in candidates {
@@ -340,7 +332,7 @@ public final class ProcessRun {
                 let rmsd = positionalRMSD(run.staticResult)
                 if s.setting.lattice != .aP && referenceLattice == nil {
                     let ref = try reference()
-                    if rmsd > rules.rmsdJumpFactor * ref && rmsd - ref > rules.rmsdJumpMinPixels {
+                    if rmsdJumps(rmsd, from: ref) {
                         decide(sweepFile("refine"), "eliminate \(s.setting.lattice) (solution \(s.number))",
                                String(format: "refined RMSD %.3f px is more than %.1f× (and %.2f px above) the triclinic %.3f px",
                                       rmsd, rules.rmsdJumpFactor, rules.rmsdJumpMinPixels, ref))
@@ -657,6 +649,26 @@ public final class ProcessRun {
     static func cellDistance(_ a: UnitCell, _ b: UnitCell) -> Double {
         let d = a.maxParameterDifference(b)
         return d.length / max(b.a, b.b, b.c) + d.angleDegrees * .pi / 180
+    }
+
+    /// The triclinic refinement's positional RMSD (px), the yardstick of an
+    /// RMSD jump in the Bravais choice, refined on first use only.
+    func triclinicYardstick(_ indexed: ExperimentList, _ table: ReflectionTable,
+                            parameters: RefinementParameters) -> () throws -> Double {
+        var cached: Double?
+        return {
+            if let r = cached { return r }
+            let r = self.positionalRMSD(try RefineStep.run(indexed, indexed: table, parameters: parameters,
+                                                           logger: Logger { _, m in self.logger.debug(m) }).staticResult)
+            cached = r
+            return r
+        }
+    }
+
+    /// Whether a setting's refined RMSD jumps against the triclinic one by the preset's rule.
+    func rmsdJumps(_ rmsd: Double, from triclinic: Double) -> Bool {
+        let rules = options.preset.bravais
+        return rmsd > rules.rmsdJumpFactor * triclinic && rmsd - triclinic > rules.rmsdJumpMinPixels
     }
 
     /// RMS of the x and y residuals (px) over every experiment's reflections.
