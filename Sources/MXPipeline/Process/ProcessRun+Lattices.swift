@@ -45,7 +45,6 @@ extension ProcessRun {
         try AtomicFile.write(Array(summaryJSON), to: path(sweepFile("bravais_summary.json")))
 
         let triclinic = triclinicYardstick(indexed, table, parameters: parameters)
-        let rules = options.preset.bravais
         let candidates = perLattice[0].filter(\.recommended).sorted { $0.number > $1.number }
         var refused: [String] = []
         for first in candidates where first.setting.lattice != .aP {
@@ -72,11 +71,8 @@ extension ProcessRun {
             let (list, joined) = try CombineStep.join(parts)
             let run = try RefineStep.run(list, indexed: joined, parameters: parameters, logger: logger)
             let rmsd = positionalRMSD(run.staticResult)
-            let reference = try triclinic()
-            if rmsdJumps(rmsd, from: reference) {
-                decide(sweepFile("refine"), "eliminate \(lattice) for the \(indexed.count) lattices",
-                       String(format: "refined together, their RMSD %.3f px is more than %.1f× (and %.2f px above) the triclinic %.3f px",
-                              rmsd, rules.rmsdJumpFactor, rules.rmsdJumpMinPixels, reference))
+            if let jump = rmsdJump(rmsd, from: try triclinic()) {
+                decide(sweepFile("refine"), "eliminate \(lattice) for the \(indexed.count) lattices", "refined together, their " + jump)
                 continue
             }
             let each = settings.enumerated().map { i, s in

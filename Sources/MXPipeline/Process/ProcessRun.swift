@@ -322,7 +322,6 @@ public final class ProcessRun {
             }
             let reference = triclinicYardstick(indexed, table, parameters: parameters)
             var chosen = false
-            let rules = options.preset.bravais
             for s in candidates {
                 let (l, r) = try BravaisStep.reindex(indexed, table, by: s.setting.changeOfBasis,
                                                      group: try SpaceGroup(s.setting.lattice.lowestSymmetrySpaceGroupSymbol),
@@ -331,11 +330,8 @@ public final class ProcessRun {
                 let run = try RefineStep.run(l, indexed: r, parameters: parameters, logger: logger)
                 let rmsd = positionalRMSD(run.staticResult)
                 if s.setting.lattice != .aP && referenceLattice == nil {
-                    let ref = try reference()
-                    if rmsdJumps(rmsd, from: ref) {
-                        decide(sweepFile("refine"), "eliminate \(s.setting.lattice) (solution \(s.number))",
-                               String(format: "refined RMSD %.3f px is more than %.1f× (and %.2f px above) the triclinic %.3f px",
-                                      rmsd, rules.rmsdJumpFactor, rules.rmsdJumpMinPixels, ref))
+                    if let jump = rmsdJump(rmsd, from: try reference()) {
+                        decide(sweepFile("refine"), "eliminate \(s.setting.lattice) (solution \(s.number))", "refined " + jump)
                         continue
                     }
                 }
@@ -665,10 +661,13 @@ public final class ProcessRun {
         }
     }
 
-    /// Whether a setting's refined RMSD jumps against the triclinic one by the preset's rule.
-    func rmsdJumps(_ rmsd: Double, from triclinic: Double) -> Bool {
+    /// The evidence when a setting's refined RMSD jumps against the triclinic
+    /// one by the preset's rule; nil when it does not.
+    func rmsdJump(_ rmsd: Double, from triclinic: Double) -> String? {
         let rules = options.preset.bravais
-        return rmsd > rules.rmsdJumpFactor * triclinic && rmsd - triclinic > rules.rmsdJumpMinPixels
+        guard rmsd > rules.rmsdJumpFactor * triclinic && rmsd - triclinic > rules.rmsdJumpMinPixels else { return nil }
+        return String(format: "RMSD %.3f px is more than %.1f× (and %.2f px above) the triclinic %.3f px",
+                      rmsd, rules.rmsdJumpFactor, rules.rmsdJumpMinPixels, triclinic)
     }
 
     /// RMS of the x and y residuals (px) over every experiment's reflections.
