@@ -30,7 +30,7 @@ for d in "$data"/*/; do
   tmx=$(echo "$e - $s" | bc)
   s=$(now); /usr/bin/time -f "%U %S" -o decode.cpu "$mxflow" find-spots imported.expt nproc=2 decode_only=True output.log=decode.log >decode.out 2>&1; e=$(now)
   tdec=$(echo "$e - $s" | bc)
-  mem=$(grep -o "Peak memory.*" mxflow_fs.log | grep -o "[0-9.]* MB")
+  mem=$(grep -o "Peak memory.*" mxflow_fs.log | grep -o "[0-9.]* MiB")
   printf "%s images=%s wall: dials=%.2fs(%.1f/s) mxflow=%.2fs(%.1f/s) decode=%.2fs(%.1f/s) speedup=%.2f mx/decode=%.2f | cpu: dials=%.2fs mxflow=%.2fs decode=%.2fs ratio=%.2f mx/decode=%.2f | mem=%s\n" \
     "$n" "$images" "$tdials" "$(echo "$images / $tdials" | bc -l)" "$tmx" "$(echo "$images / $tmx" | bc -l)" \
     "$tdec" "$(echo "$images / $tdec" | bc -l)" "$(echo "$tdials / $tmx" | bc -l)" "$(echo "$tmx / $tdec" | bc -l)" \

@@ -23,9 +23,21 @@ public final class ThresholdWorkspace {
     var satCount: [Int32] = []
     var satSum: [Int64] = []
     var core: [Int32] = []
+    /// The non-negative kernel's row buffers and the wider-window sums of its
+    /// dispersive pixels.
+    var nonNegative: NonNegativeBuffers?
+    var dispersiveValue: [Int32] = []
+    var wideCount: [Int32] = []
+    var wideSum: [Int64] = []
+    /// The panel's static plan, shared with the other threads' workspaces.
+    let plans: ThresholdPlanCache
 
-    public init(width: Int, height: Int) {
-        self.width = width; self.height = height
+    public convenience init(width: Int, height: Int) {
+        self.init(width: width, height: height, plans: ThresholdPlanCache())
+    }
+
+    init(width: Int, height: Int, plans: ThresholdPlanCache) {
+        self.width = width; self.height = height; self.plans = plans
         isCore = [UInt8](repeating: 0, count: width * height)
         columnCount = [Int32](repeating: 0, count: width)
         columnSum = columnCount
@@ -84,6 +96,13 @@ public enum DispersionThreshold {
         let w = ws.width, h = ws.height
         let kx = min(p.kernelSize.x, w), ky = min(p.kernelSize.y, h)
         let lowI = trustedBound(trusted.low, up: true), highI = trustedBound(trusted.high, up: false)
+        if lowI >= -1 && (2 * kx + 1) * (2 * ky + 1) <= ThresholdPlan.maxWindow {
+            let plan = ws.plans.plan(mask: mask, width: w, height: h, kernel: p.kernelSize, gain: p.gain,
+                                     sigmaBackground: p.sigmaBackground)
+            nonNegativeStrongPixels(image: image, rowStride: rowStride, mask: mask, lowI: lowI, highI: highI,
+                                    parameters: p, plan: plan, workspace: ws, strong: &strong)
+            return
+        }
         let gain = p.gain, nsigS = p.sigmaStrong, minCount = Int32(p.minLocal)
         let globalT = p.globalThreshold
         let extended = p.algorithm == .dispersionExtended

@@ -286,11 +286,16 @@ final class WorkspacePool: @unchecked Sendable {
     private let lock = NSLock()
     private var free: [[ThresholdWorkspace]] = []
     private let sizes: [(Int, Int)]
-    init(detector: Detector) { sizes = detector.panels.map { ($0.imageSize.fast, $0.imageSize.slow) } }
+    /// One static plan per panel, shared by every thread's workspace.
+    private let plans: [ThresholdPlanCache]
+    init(detector: Detector) {
+        sizes = detector.panels.map { ($0.imageSize.fast, $0.imageSize.slow) }
+        plans = sizes.map { _ in ThresholdPlanCache() }
+    }
     func take() -> [ThresholdWorkspace] {
         lock.lock(); defer { lock.unlock() }
         if let w = free.popLast() { return w }
-        return sizes.map { ThresholdWorkspace(width: $0.0, height: $0.1) }
+        return zip(sizes, plans).map { ThresholdWorkspace(width: $0.0, height: $0.1, plans: $1) }
     }
     func give(_ w: [ThresholdWorkspace]) { lock.lock(); free.append(w); lock.unlock() }
 }

@@ -1,5 +1,6 @@
 // Tests of the dispersion thresholds on small images with known answers.
 import XCTest
+import MXMath
 import MXModel
 @testable import MXSpotFinding
 
@@ -89,5 +90,127 @@ final class DispersionThresholdTests: XCTestCase {
             $0.algorithm = .dispersion; $0.kernelSize = (1, 1); $0.sigmaBackground = 2; $0.sigmaStrong = 0
         }
         XCTAssertEqual(none, [])
+    }
+}
+
+/// The thresholds written the slow, obvious way (every window summed afresh
+/// in Int64), as the specification the fast kernel must reproduce exactly.
+enum ReferenceThreshold {
+    static func strongPixels(image: [Int32], width w: Int, height h: Int, mask: [UInt8],
+                             trusted: (low: Double, high: Double), parameters p: SpotFindingParameters) -> [Int32] {
+        let kx = min(p.kernelSize.x, w), ky = min(p.kernelSize.y, h)
+        func valid(_ i: Int) -> Bool {
+            mask[i] != 0 && Double(image[i]) > trusted.low && Double(image[i]) < trusted.high
+        }
+        func inSum(_ i: Int) -> Bool { valid(i) && image[i] < (1 << 24) }
+        var dispersive = [Bool](repeating: false, count: w * h)
+        var strong: [Int32] = []
+        for y in 0..<h {
+            for x in 0..<w where valid(y * w + x) {
+                var n: Int64 = 0, s: Int64 = 0, q: Int64 = 0
+                for yy in max(0, y - ky)...min(h - 1, y + ky) {
+                    for xx in max(0, x - kx)...min(w - 1, x + kx) where inSum(yy * w + xx) {
+                        let v = Int64(image[yy * w + xx])
+                        n += 1; s += v; q += v * v
+                    }
+                }
+                guard n >= Int64(p.minLocal), n >= 2, s >= 0 else { continue }
+                let n1 = Double(n - 1)
+                let bound = n1 + p.sigmaBackground * (2 * n1).squareRoot()
+                guard Double(n * q - s * s) > p.gain * Double(s) * bound else { continue }
+                dispersive[y * w + x] = true
+                if p.algorithm == .dispersion {
+                    let m = Double(n), v = Double(image[y * w + x]), sx = Double(s)
+                    if m * v > sx + p.sigmaStrong * (p.gain * sx * m).squareRoot() && v > p.globalThreshold {
+                        strong.append(Int32(y * w + x))
+                    }
+                }
+            }
+        }
+        if p.algorithm == .dispersion { return strong }
+        let r = max(0, min(p.kernelSize.x, p.kernelSize.y) - 1)
+        var core = [Bool](repeating: false, count: w * h)
+        for y in 0..<h {
+            for x in 0..<w where dispersive[y * w + x] {
+                var all = true
+                for yy in max(0, y - r)...min(h - 1, y + r) {
+                    for xx in max(0, x - r)...min(w - 1, x + r) where !dispersive[yy * w + xx] { all = false }
+                }
+                core[y * w + x] = all
+            }
+        }
+        let kx2 = p.kernelSize.x + 2, ky2 = p.kernelSize.y + 2
+        for y in 0..<h {
+            for x in 0..<w where core[y * w + x] {
+                var n: Int64 = 0, s: Int64 = 0
+                for yy in max(0, y - ky2)...min(h - 1, y + ky2) {
+                    for xx in max(0, x - kx2)...min(w - 1, x + kx2) where inSum(yy * w + xx) && !core[yy * w + xx] {
+                        n += 1; s += Int64(image[yy * w + xx])
+                    }
+                }
+                let mean = n >= 2 ? Double(s) / Double(n) : 0
+                let v = Double(image[y * w + x])
+                if v > p.globalThreshold && v >= mean + p.sigmaStrong * (p.gain * mean).squareRoot() {
+                    strong.append(Int32(y * w + x))
+                }
+            }
+        }
+        return strong
+    }
+}
+
+/// The kernel against `ReferenceThreshold` on random images with spots,
+/// masked columns, saturated, negative and very large values, edges, both
+/// algorithms and several window sizes.
+final class DispersionThresholdEquivalenceTests: XCTestCase {
+    func testKernelEqualsReferenceOnRandomImages() {
+        var rng = SplitMix64(seed: 2024)
+        let shapes = [(37, 29), (64, 48), (5, 70), (90, 3)]
+        for (case_, (w, h)) in shapes.enumerated() {
+            for variant in 0..<6 {
+                var p = SpotFindingParameters()
+                p.algorithm = variant % 2 == 0 ? .dispersionExtended : .dispersion
+                p.kernelSize = [(3, 3), (2, 4), (1, 1)][variant / 2]
+                let background = Double([0.3, 2, 15, 120][case_ % 4])
+                var image = (0..<(w * h)).map { _ in Int32(rng.poisson(background)) }
+                for _ in 0..<(w * h / 60) {
+                    let cx = Int(rng.next() % UInt64(w)), cy = Int(rng.next() % UInt64(h))
+                    let peak = Double(rng.next() % 3000) + 20
+                    for dy in -2...2 { for dx in -2...2 {
+                        let x = cx + dx, y = cy + dy
+                        guard x >= 0, y >= 0, x < w, y < h else { continue }
+                        let f = exp(-Double(dx * dx + dy * dy) / 2)
+                        image[y * w + x] &+= Int32(rng.poisson(peak * f))
+                    } }
+                }
+                var mask = [UInt8](repeating: 1, count: w * h)
+                if w > 10 { for y in 0..<h { mask[y * w + w / 3] = 0 } }
+                for _ in 0..<max(1, w * h / 200) {
+                    let i = Int(rng.next() % UInt64(w * h))
+                    switch rng.next() % 5 {
+                    case 0: image[i] = -1                // below the trusted range
+                    case 1: image[i] = 70_000            // above it: saturated
+                    case 2: image[i] = 30_000_000        // trusted here, but left out of the sums (≥ 2^24)
+                    case 3: image[i] = 9_000 + Int32(rng.next() % 9000)   // bright: Σv² beyond Int32
+                    default: mask[i] = 0
+                    }
+                }
+                // Variant 5 lets negative counts be trusted: the general kernel, not the non-negative one.
+                let trusted = (low: variant == 5 ? -10.0 : -1.0, high: variant == 4 ? 4e7 : 65_000.0)
+                let expected = ReferenceThreshold.strongPixels(image: image, width: w, height: h, mask: mask,
+                                                               trusted: trusted, parameters: p)
+                var got: [Int32] = []
+                let ws = ThresholdWorkspace(width: w, height: h)
+                image.withUnsafeBufferPointer { img in
+                    mask.withUnsafeBufferPointer { mb in
+                        DispersionThreshold.strongPixels(image: img.baseAddress!, rowStride: w, mask: mb.baseAddress!,
+                                                         trusted: trusted, parameters: p, workspace: ws, strong: &got)
+                    }
+                }
+                XCTAssertEqual(got.sorted(), expected.sorted(),
+                               "\(w)×\(h), background \(background), \(p.algorithm), kernel \(p.kernelSize)")
+                XCTAssertFalse(expected.isEmpty && background < 100, "the case should have strong pixels")
+            }
+        }
     }
 }
