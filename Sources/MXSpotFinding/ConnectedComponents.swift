@@ -52,7 +52,8 @@ public struct ConnectedComponents {
 
     public init(width: Int) { self.width = width }
 
-    @inline(__always) mutating func find(_ a: Int32) -> Int32 {
+    /// The root of `a`'s set, halving the path on the way.
+    @inline(__always) static func find(_ parent: UnsafeMutableBufferPointer<Int32>, _ a: Int32) -> Int32 {
         var a = a
         while parent[Int(a)] != a {
             let g = parent[Int(parent[Int(a)])]
@@ -62,8 +63,9 @@ public struct ConnectedComponents {
         return a
     }
 
-    @inline(__always) mutating func union(_ a: Int32, _ b: Int32) {
-        let ra = find(a), rb = find(b)
+    /// Joins the sets of `a` and `b` under the smaller root.
+    @inline(__always) static func union(_ parent: UnsafeMutableBufferPointer<Int32>, _ a: Int32, _ b: Int32) {
+        let ra = find(parent, a), rb = find(parent, b)
         if ra == rb { return }
         if ra < rb { parent[Int(rb)] = ra } else { parent[Int(ra)] = rb }
     }
@@ -77,37 +79,41 @@ public struct ConnectedComponents {
         let first = Int32(parent.count)
         parent.reserveCapacity(parent.count + n)
         for i in 0..<n { parent.append(first + Int32(i)) }
-        open.reserveCapacity(open.count + n); openLabel.reserveCapacity(openLabel.count + n)
         let w = Int32(width), z = Int32(f.frame)
+        let previousIndices = self.previousIndices, previousLabels = self.previousLabels
         f.indices.withUnsafeBufferPointer { idx in
             f.panels.withUnsafeBufferPointer { pan in
-                f.values.withUnsafeBufferPointer { val in
-                    previousIndices.withUnsafeBufferPointer { pIdx in
-                        previousLabels.withUnsafeBufferPointer { pLab in
+                previousIndices.withUnsafeBufferPointer { pIdx in
+                    previousLabels.withUnsafeBufferPointer { pLab in
+                        parent.withUnsafeMutableBufferPointer { par in
                             var up = 0, prev = 0
                             for i in 0..<n {
                                 let k = idx[i]
                                 let me = first + Int32(i)
                                 // Left neighbour: previous entry, same row, same panel.
                                 if i > 0, idx[i - 1] == k - 1, k % w != 0, pan[i - 1] == pan[i] {
-                                    union(me, me - 1)
+                                    Self.union(par, me, me - 1)
                                 }
                                 // Up neighbour: the entry at k − width, found by a moving pointer.
                                 let target = k - w
                                 while up < i && idx[up] < target { up += 1 }
-                                if up < i, idx[up] == target, pan[up] == pan[i] { union(me, first + Int32(up)) }
+                                if up < i, idx[up] == target, pan[up] == pan[i] { Self.union(par, me, first + Int32(up)) }
                                 // Same pixel on the previous frame.
                                 if adjacent {
                                     while prev < pIdx.count && pIdx[prev] < k { prev += 1 }
-                                    if prev < pIdx.count, pIdx[prev] == k { union(me, pLab[prev]) }
+                                    if prev < pIdx.count, pIdx[prev] == k { Self.union(par, me, pLab[prev]) }
                                 }
-                                open.append(StrongPixel(x: k % w, y: k / w, z: z, value: val[i], panel: pan[i]))
-                                openLabel.append(me)
                             }
                         }
                     }
                 }
             }
+        }
+        open.reserveCapacity(open.count + n); openLabel.reserveCapacity(openLabel.count + n)
+        for i in 0..<n {
+            let k = f.indices[i]
+            open.append(StrongPixel(x: k % w, y: k / w, z: z, value: f.values[i], panel: f.panels[i]))
+            openLabel.append(first + Int32(i))
         }
         // Components with a pixel on this frame stay open; the rest are done.
         resolveRoots()
@@ -118,17 +124,21 @@ public struct ConnectedComponents {
         newID.removeAll(keepingCapacity: true)
         newID.append(contentsOf: repeatElement(-1, count: parent.count))
         var next: Int32 = 0
-        for i in 0..<openLabel.count {
-            let r = Int(openLabel[i])
-            if newID[r] < 0 { newID[r] = next; next += 1 }
-            openLabel[i] = newID[r]
+        newID.withUnsafeMutableBufferPointer { ids in
+            openLabel.withUnsafeMutableBufferPointer { labels in
+                for i in 0..<labels.count {
+                    let r = Int(labels[i])
+                    if ids[r] < 0 { ids[r] = next; next += 1 }
+                    labels[i] = ids[r]
+                }
+            }
         }
         parent.removeAll(keepingCapacity: true)
         for i in 0..<next { parent.append(i) }
         previousFrame = f.frame
-        previousIndices = f.indices
-        previousLabels.removeAll(keepingCapacity: true)
-        previousLabels.append(contentsOf: openLabel[(openLabel.count - n)...])
+        self.previousIndices = f.indices
+        self.previousLabels.removeAll(keepingCapacity: true)
+        self.previousLabels.append(contentsOf: openLabel[(openLabel.count - n)...])
         return done
     }
 
@@ -144,7 +154,11 @@ public struct ConnectedComponents {
     /// Replaces every open pixel's label by its component's root and clears
     /// `slot` to `unseen` over all labels.
     mutating func resolveRoots() {
-        for i in 0..<openLabel.count { openLabel[i] = find(openLabel[i]) }
+        parent.withUnsafeMutableBufferPointer { par in
+            openLabel.withUnsafeMutableBufferPointer { labels in
+                for i in 0..<labels.count { labels[i] = Self.find(par, labels[i]) }
+            }
+        }
         slot.removeAll(keepingCapacity: true)
         slot.append(contentsOf: repeatElement(Self.unseen, count: parent.count))
     }
@@ -170,13 +184,23 @@ public struct ConnectedComponents {
         scattered.removeAll(keepingCapacity: true)
         scattered.append(contentsOf: repeatElement(StrongPixel(x: 0, y: 0, z: 0, value: 0, panel: 0), count: closedCount))
         var kept = 0
-        for i in 0..<openLabel.count {
-            let r = openLabel[i]
-            let s = slot[Int(r)]
-            if s == Self.live {
-                open[kept] = open[i]; openLabel[kept] = r; kept += 1
-            } else {
-                scattered[groupSize[Int(s)]] = open[i]; groupSize[Int(s)] += 1
+        open.withUnsafeMutableBufferPointer { pixels in
+            openLabel.withUnsafeMutableBufferPointer { labels in
+                slot.withUnsafeBufferPointer { slot in
+                    groupSize.withUnsafeMutableBufferPointer { position in
+                        scattered.withUnsafeMutableBufferPointer { scattered in
+                            for i in 0..<labels.count {
+                                let r = labels[i]
+                                let s = slot[Int(r)]
+                                if s == Self.live {
+                                    pixels[kept] = pixels[i]; labels[kept] = r; kept += 1
+                                } else {
+                                    scattered[position[Int(s)]] = pixels[i]; position[Int(s)] += 1
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
         open.removeLast(open.count - kept); openLabel.removeLast(openLabel.count - kept)

@@ -176,13 +176,15 @@ public struct SpotFinder {
         }
 
         // Order spots by frame, then slow, then fast, for a reproducible table.
-        let order = measurements.indices.sorted { a, b in
-            let ca = measurements[a].centroid, cb = measurements[b].centroid
+        // (A local copy: `measurements` is captured by `accept`, so each read of it would be checked.)
+        let spots = measurements
+        let order = spots.indices.sorted { a, b in
+            let ca = spots[a].centroid, cb = spots[b].centroid
             if ca.z != cb.z { return ca.z < cb.z }
             if ca.y != cb.y { return ca.y < cb.y }
             return ca.x < cb.x
         }
-        let table = Self.table(measurements: order.map { measurements[$0] },
+        let table = Self.table(measurements: order.map { spots[$0] },
                                pixels: p.storeShoeboxes ? order.map { pixelLists[$0] } : nil,
                                experiment: experiment)
         var byImage: [Int: Int] = [:]
@@ -217,6 +219,9 @@ public struct SpotFinder {
                                                          parameters: p, workspace: workspaces[pi], strong: &local)
                     }
                 }
+                indices.reserveCapacity(indices.count + local.count)
+                values.reserveCapacity(values.count + local.count)
+                panels.reserveCapacity(panels.count + local.count)
                 for k in local {
                     let y = Int(k) / w, x = Int(k) - y * w
                     let r = start + y * rawWidth + x
