@@ -219,9 +219,12 @@ public struct SpotFinder {
                                                          parameters: p, workspace: workspaces[pi], strong: &local)
                     }
                 }
-                indices.reserveCapacity(indices.count + local.count)
-                values.reserveCapacity(values.count + local.count)
-                panels.reserveCapacity(panels.count + local.count)
+                // Room for this panel's pixels, growing geometrically as panels follow one another.
+                let need = indices.count + local.count
+                if indices.capacity < need {
+                    let c = max(need, 2 * indices.capacity)
+                    indices.reserveCapacity(c); values.reserveCapacity(c); panels.reserveCapacity(c)
+                }
                 for k in local {
                     let y = Int(k) / w, x = Int(k) - y * w
                     let r = start + y * rawWidth + x
