@@ -220,11 +220,10 @@ public struct SpotFinder {
                     }
                 }
                 // Room for this panel's pixels, growing geometrically as panels follow one another.
+                // (Called unconditionally, a no-op when there is room, so appends below skip uniqueness checks.)
                 let need = indices.count + local.count
-                if indices.capacity < need {
-                    let c = max(need, 2 * indices.capacity)
-                    indices.reserveCapacity(c); values.reserveCapacity(c); panels.reserveCapacity(c)
-                }
+                let c = indices.capacity >= need ? need : max(need, 2 * indices.capacity)
+                indices.reserveCapacity(c); values.reserveCapacity(c); panels.reserveCapacity(c)
                 for k in local {
                     let y = Int(k) / w, x = Int(k) - y * w
                     let r = start + y * rawWidth + x
