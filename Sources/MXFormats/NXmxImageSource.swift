@@ -38,6 +38,9 @@ public final class NXmxImageSource: ImageSource, @unchecked Sendable {
     let blocks: [Block]
     /// Stored values replaced by markers (gap −1, dead −2), as dxtbx does.
     let substitutions: [(UInt32, Int32)]
+    /// Frame buffers and scratch kept between `forEachFrame` calls, so that
+    /// callers going block by block do not map and fault in fresh pages each time.
+    private let frameMemory = FrameMemoryPool()
     /// Serialises every HDF5 call made for this source.
     private let hdf5Lock = DispatchSemaphore(value: 1)
     private let file: HDF5File
@@ -266,20 +269,39 @@ public final class NXmxImageSource: ImageSource, @unchecked Sendable {
         let end = range.upperBound
         let workers = max(1, min(threads, range.count))
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            let buffer = UnsafeMutableBufferPointer<Int32>.allocate(capacity: n)
-            var scratch = FrameScratch()
-            defer { buffer.deallocate(); scratch.release() }
+            let memory = self.frameMemory.take(pixels: n)
+            defer { self.frameMemory.give(memory) }
             while !firstError.isSet {
                 let i = next.take()
                 guard i < end else { break }
                 do {
-                    try self.readFrame(i, into: buffer, scratch: &scratch)
-                    try body(i, UnsafeBufferPointer(buffer))
+                    try self.readFrame(i, into: memory.buffer, scratch: &memory.scratch)
+                    try body(i, UnsafeBufferPointer(memory.buffer))
                 } catch { firstError.set(error) }
             }
         }
         if let e = firstError.error { throw e }
     }
+}
+
+/// One worker's frame buffer and raw-chunk scratch.
+final class FrameMemory {
+    let buffer: UnsafeMutableBufferPointer<Int32>
+    var scratch = NXmxImageSource.FrameScratch()
+    init(pixels: Int) { buffer = .allocate(capacity: pixels) }
+    deinit { buffer.deallocate(); scratch.release() }
+}
+
+/// Frame memory handed to whichever worker thread asks, and kept when given back.
+final class FrameMemoryPool: @unchecked Sendable {
+    private let lock = DispatchSemaphore(value: 1)
+    private var free: [FrameMemory] = []
+    func take(pixels: Int) -> FrameMemory {
+        lock.wait(); defer { lock.signal() }
+        while let m = free.popLast() { if m.buffer.count == pixels { return m } }
+        return FrameMemory(pixels: pixels)
+    }
+    func give(_ m: FrameMemory) { lock.wait(); free.append(m); lock.signal() }
 }
 
 /// Hands out consecutive frame indices to worker threads.

@@ -95,36 +95,41 @@ public enum ReflectionTableCodec {
     }
 
     static func columnBytes(_ column: ReflectionColumn) -> [UInt8] {
-        var out = ByteSink()
         switch column {
-        case .bool(let a): out.reserve(a.count); for v in a { out.u8(v ? 1 : 0) }
-        case .int(let a): out.reserve(4 * a.count); for v in a { out.i32(v) }
-        case .size(let a): out.reserve(8 * a.count); for v in a { out.u64(v) }
-        case .double(let a): out.reserve(8 * a.count); for v in a { out.f64(v) }
-        case .string: break
-        case .vec2(let a): out.reserve(16 * a.count); for v in a { out.f64(v.x); out.f64(v.y) }
-        case .vec3(let a): out.reserve(24 * a.count); for v in a { out.f64(v.x); out.f64(v.y); out.f64(v.z) }
-        case .mat3(let a): out.reserve(72 * a.count); for v in a { for e in v.elements { out.f64(e) } }
+        case .bool(let a): return ByteSink.bytes(count: a.count) { out in for v in a { out.u8(v ? 1 : 0) } }
+        case .int(let a): return ByteSink.bytes(count: 4 * a.count) { out in out.raw(a) }
+        case .size(let a): return ByteSink.bytes(count: 8 * a.count) { out in out.raw(a) }
+        case .double(let a): return ByteSink.bytes(count: 8 * a.count) { out in out.raw(a) }
+        case .string: return []
+        case .vec2(let a):
+            return ByteSink.bytes(count: 16 * a.count) { out in for v in a { out.f64(v.x); out.f64(v.y) } }
+        case .vec3(let a):
+            return ByteSink.bytes(count: 24 * a.count) { out in for v in a { out.f64(v.x); out.f64(v.y); out.f64(v.z) } }
+        case .mat3(let a):
+            return ByteSink.bytes(count: 72 * a.count) { out in for v in a { for e in v.elements { out.f64(e) } } }
         case .int6(let a):
-            out.reserve(24 * a.count)
-            for b in a { out.i32(b.x0); out.i32(b.x1); out.i32(b.y0); out.i32(b.y1); out.i32(b.z0); out.i32(b.z1) }
-        case .miller(let a): out.reserve(12 * a.count); for m in a { out.i32(m.h); out.i32(m.k); out.i32(m.l) }
+            return ByteSink.bytes(count: 24 * a.count) { out in
+                for b in a { out.i32(b.x0); out.i32(b.x1); out.i32(b.y0); out.i32(b.y1); out.i32(b.z0); out.i32(b.z1) }
+            }
+        case .miller(let a):
+            return ByteSink.bytes(count: 12 * a.count) { out in for m in a { out.i32(m.h); out.i32(m.k); out.i32(m.l) } }
         case .shoebox(let a):
-            for s in a {
-                out.u32(s.panel)
-                let b = s.bbox
-                out.i32(b.x0); out.i32(b.x1); out.i32(b.y0); out.i32(b.y1); out.i32(b.z0); out.i32(b.z1)
-                if s.hasData {
-                    out.u8(1)
-                    for v in s.data { out.f32(v) }
-                    for v in s.mask { out.i32(v) }
-                    for v in s.background { out.f32(v) }
-                } else {
-                    out.u8(0)
+            // Header 29 bytes (panel, bbox, has-data), then 4-byte data, mask and background.
+            let size = a.reduce(0) { $0 + 29 + 4 * ($1.hasData ? $1.data.count + $1.mask.count + $1.background.count : 0) }
+            return ByteSink.bytes(count: size) { out in
+                for s in a {
+                    out.u32(s.panel)
+                    let b = s.bbox
+                    out.i32(b.x0); out.i32(b.x1); out.i32(b.y0); out.i32(b.y1); out.i32(b.z0); out.i32(b.z1)
+                    if s.hasData {
+                        out.u8(1)
+                        out.raw(s.data); out.raw(s.mask); out.raw(s.background)
+                    } else {
+                        out.u8(0)
+                    }
                 }
             }
         }
-        return out.bytes
     }
 
     // MARK: decoding
@@ -239,16 +244,54 @@ public enum ReflectionTableCodec {
     }
 }
 
-/// Little-endian byte writer for column bodies.
+/// Little-endian byte writer for column bodies: fills an array of a size
+/// known beforehand in place, with no per-value append.
 struct ByteSink {
-    var bytes: [UInt8] = []
-    mutating func reserve(_ n: Int) { bytes.reserveCapacity(n) }
-    mutating func u8(_ v: UInt8) { bytes.append(v) }
-    mutating func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
-    mutating func i32(_ v: Int32) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
-    mutating func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
-    mutating func f32(_ v: Float) { u32(v.bitPattern) }
-    mutating func f64(_ v: Double) { u64(v.bitPattern) }
+    private let base: UnsafeMutableRawPointer
+    private(set) var offset = 0
+    private let count: Int
+
+    /// An array of exactly `count` bytes written by `fill`, which must write them all.
+    static func bytes(count: Int, _ fill: (inout ByteSink) -> Void) -> [UInt8] {
+        if count == 0 { return [] }
+        return [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            var sink = ByteSink(base: UnsafeMutableRawPointer(buffer.baseAddress!), count: count)
+            fill(&sink)
+            precondition(sink.offset == count, "column body wrote \(sink.offset) of \(count) bytes")
+            initialized = count
+        }
+    }
+
+    private init(base: UnsafeMutableRawPointer, count: Int) { self.base = base; self.count = count }
+
+    @inline(__always) private mutating func store<T: FixedWidthInteger>(_ v: T) {
+        precondition(offset + MemoryLayout<T>.size <= count, "column body overruns its size")
+        base.storeBytes(of: v.littleEndian, toByteOffset: offset, as: T.self)
+        offset += MemoryLayout<T>.size
+    }
+    mutating func u8(_ v: UInt8) { store(v) }
+    mutating func u32(_ v: UInt32) { store(v) }
+    mutating func i32(_ v: Int32) { store(v) }
+    mutating func u64(_ v: UInt64) { store(v) }
+    mutating func f32(_ v: Float) { store(v.bitPattern) }
+    mutating func f64(_ v: Double) { store(v.bitPattern) }
+    /// Copies an array of numbers whole where memory already is the
+    /// little-endian file layout; one value at a time elsewhere.
+    private mutating func copy<T>(_ a: [T], _ each: (inout ByteSink, T) -> Void) {
+        #if _endian(little)
+        a.withUnsafeBytes { src in
+            precondition(offset + src.count <= count, "column body overruns its size")
+            if let s = src.baseAddress { (base + offset).copyMemory(from: s, byteCount: src.count) }
+            offset += src.count
+        }
+        #else
+        for v in a { each(&self, v) }
+        #endif
+    }
+    mutating func raw(_ a: [Int32]) { copy(a) { $0.i32($1) } }
+    mutating func raw(_ a: [UInt64]) { copy(a) { $0.u64($1) } }
+    mutating func raw(_ a: [Float]) { copy(a) { $0.f32($1) } }
+    mutating func raw(_ a: [Double]) { copy(a) { $0.f64($1) } }
 }
 
 /// Little-endian byte reader for column bodies (callers check sizes first).

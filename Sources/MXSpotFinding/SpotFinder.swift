@@ -176,13 +176,15 @@ public struct SpotFinder {
         }
 
         // Order spots by frame, then slow, then fast, for a reproducible table.
-        let order = measurements.indices.sorted { a, b in
-            let ca = measurements[a].centroid, cb = measurements[b].centroid
+        // (A local copy: `measurements` is captured by `accept`, so each read of it would be checked.)
+        let spots = measurements
+        let order = spots.indices.sorted { a, b in
+            let ca = spots[a].centroid, cb = spots[b].centroid
             if ca.z != cb.z { return ca.z < cb.z }
             if ca.y != cb.y { return ca.y < cb.y }
             return ca.x < cb.x
         }
-        let table = Self.table(measurements: order.map { measurements[$0] },
+        let table = Self.table(measurements: order.map { spots[$0] },
                                pixels: p.storeShoeboxes ? order.map { pixelLists[$0] } : nil,
                                experiment: experiment)
         var byImage: [Int: Int] = [:]
@@ -217,6 +219,11 @@ public struct SpotFinder {
                                                          parameters: p, workspace: workspaces[pi], strong: &local)
                     }
                 }
+                // Room for this panel's pixels, growing geometrically as panels follow one another.
+                // (Called unconditionally, a no-op when there is room, so appends below skip uniqueness checks.)
+                let need = indices.count + local.count
+                let c = indices.capacity >= need ? need : max(need, 2 * indices.capacity)
+                indices.reserveCapacity(c); values.reserveCapacity(c); panels.reserveCapacity(c)
                 for k in local {
                     let y = Int(k) / w, x = Int(k) - y * w
                     let r = start + y * rawWidth + x
