@@ -77,6 +77,11 @@ public final class ThresholdWorkspace {
 /// are exact and the test runs on them in Double (every product below 2^53,
 /// hence exact: the same numbers as the Int64 form). A window holding a
 /// flagged value (only near bright spots) is summed again directly in Int64.
+///
+/// Panels whose trusted counts start at −1 or above (photon counters) and
+/// windows up to 127 pixels go to the faster non-negative kernel
+/// (DispersionThreshold+NonNegative.swift), which makes the same decisions;
+/// this general one serves the rest.
 public enum DispersionThreshold {
     /// DIALS leaves pixels at or above 2^24 counts out of the window sums.
     static let big: Int32 = 1 << 24
