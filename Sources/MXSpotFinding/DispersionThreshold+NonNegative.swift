@@ -376,47 +376,51 @@ extension DispersionThreshold {
     /// Chebyshev `radius` (inside the panel) is dispersive too, DIALS' erosion
     /// of the background-test mask. Returns positions in `ws.dispersive`.
     ///
-    /// Works on the sorted list, not an image: a pixel is a core when, in each
-    /// row within the radius, one run of consecutive dispersive pixels spans
-    /// its neighbourhood; for one row against another, two pointers suffice.
+    /// Bit-parallel: each row's dispersive pixels as bits, eroded along the row
+    /// 64 pixels per word (pixels beyond the ends count as dispersive, as DIALS
+    /// treats the border); a pixel is then a core when its bit survives in
+    /// every row within the radius.
     static func erode(workspace ws: ThresholdWorkspace, radius r: Int) -> [Int] {
         let w = ws.width, h = ws.height
         let dispersive = ws.dispersive
-        let m = dispersive.count
-        if m == 0 { return [] }
-        var xs = [Int](repeating: 0, count: m), runEnd = [Int](repeating: 0, count: m)
-        var rowStart = [Int](repeating: 0, count: h + 1)
-        for (i, k) in dispersive.enumerated() {
-            let k = Int(k)
-            xs[i] = k % w
-            rowStart[k / w + 1] += 1
+        if dispersive.isEmpty { return [] }
+        precondition(r < 64, "erosion radius \(r) beyond one padding word")
+        // Words per row, plus one padding word of ones each side so shifts need no bounds.
+        let words = (w + 63) / 64, stride = words + 2
+        var bits = [UInt64](repeating: 0, count: stride * h)
+        var eroded = [UInt64](repeating: 0, count: stride * h)
+        var rowUsed = [Bool](repeating: false, count: h)
+        for k in dispersive {
+            let y = Int(k) / w, x = Int(k) - y * w
+            bits[y * stride + 1 + x >> 6] |= 1 << UInt64(x & 63)
+            rowUsed[y] = true
         }
-        for y in 0..<h { rowStart[y + 1] += rowStart[y] }
-        // x of the last pixel of the run each entry belongs to.
-        var i = m - 1
-        while i >= 0 {
-            runEnd[i] = i + 1 < m && dispersive[i + 1] == dispersive[i] + 1 && xs[i + 1] == xs[i] + 1
-                ? runEnd[i + 1] : xs[i]
-            i -= 1
-        }
-        var isCore = [Bool](repeating: true, count: m)
-        for y in 0..<h {
-            let c0 = rowStart[y], c1 = rowStart[y + 1]
-            if c0 == c1 { continue }
-            for yy in max(0, y - r)...min(h - 1, y + r) {
-                let r0 = rowStart[yy], r1 = rowStart[yy + 1]
-                if r0 == r1 {
-                    for j in c0..<c1 { isCore[j] = false }
-                    continue
+        let tail = w & 63 == 0 ? UInt64(0) : ~UInt64(0) << UInt64(w & 63)
+        for y in 0..<h where rowUsed[y] {
+            let o = y * stride
+            bits[o] = ~0; bits[o + words + 1] = ~0; bits[o + words] |= tail
+            for i in 1...words {
+                var e = bits[o + i]
+                for d in 1...max(1, r) where r > 0 {
+                    // Bit x takes bit x + d (from this word and the next) and bit x − d.
+                    let sd = UInt64(d)
+                    e &= (bits[o + i] >> sd) | (bits[o + i + 1] << (64 - sd))
+                    e &= (bits[o + i] << sd) | (bits[o + i - 1] >> (64 - sd))
                 }
-                var p = r0
-                for j in c0..<c1 where isCore[j] {
-                    let lo = max(0, xs[j] - r), hi = min(w - 1, xs[j] + r)
-                    while p < r1 && xs[p] < lo { p += 1 }
-                    if p == r1 || xs[p] != lo || runEnd[p] < hi { isCore[j] = false }
-                }
+                eroded[o + i] = e
             }
         }
-        return (0..<m).filter { isCore[$0] }
+        var cores: [Int] = []
+        for (i, k) in dispersive.enumerated() {
+            let y = Int(k) / w, x = Int(k) - y * w
+            let word = 1 + x >> 6, bit = UInt64(1) << UInt64(x & 63)
+            var core = true
+            for yy in max(0, y - r)...min(h - 1, y + r) where eroded[yy * stride + word] & bit == 0 {
+                core = false
+                break
+            }
+            if core { cores.append(i) }
+        }
+        return cores
     }
 }
