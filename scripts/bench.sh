@@ -69,8 +69,13 @@ if $have_dials; then
   echo "\`scripts/score_spots.py\`. Command: \`scripts/compare_find_spots.sh out/bench/spots\`."
   echo
   echo '```'
-  "$root/scripts/compare_find_spots.sh" "$work/spots" "$mxflow" 2>&1 || true
+  "$root/scripts/compare_find_spots.sh" "$work/spots" "$mxflow" 2>&1 | tee "$work/spots.txt" || true
   echo '```'
+  echo
+  echo "Found spots against the truth (\`scripts/spots_table.py\`): oracle-strong are the predicted reflections"
+  echo "≥ 5σ in a 5×5×3 box at the true position; DIALS-found, those dials.find_spots found."
+  echo
+  python3 "$root/scripts/spots_table.py" "$work/spots.txt"
   echo
   } >> "$tmp"
 fi
