@@ -305,28 +305,10 @@ public enum DispersionThreshold {
         let dispersive = ws.dispersive
         var core = ws.core
         core.removeAll(keepingCapacity: true)
-        // A pixel survives erosion when its Chebyshev distance to the nearest
-        // failing pixel is ≥ min(kx, ky), i.e. every pixel within radius
-        // min(k)−1 passes; off-image pixels count as passing (DIALS treats the
-        // border as far away). Dispersive pixels are few, so each is checked
-        // against its own neighbourhood through a marker image.
+        // The cores (see `erode`), marked 2 so the wider mean can leave them out.
         let r = max(0, min(p.kernelSize.x, p.kernelSize.y) - 1)
-        ws.isCore.withUnsafeMutableBufferPointer { mark in
-            for k in dispersive { mark[Int(k)] = 1 }
-            for k in dispersive {
-                let k = Int(k)
-                let y = k / w, x = k - y * w
-                let x0 = max(0, x - r), x1 = min(w - 1, x + r), y0 = max(0, y - r), y1 = min(h - 1, y + r)
-                var all = true
-                rows: for yy in y0...y1 {
-                    let b = yy * w
-                    for xx in x0...x1 where mark[b + xx] == 0 { all = false; break rows }
-                }
-                if all { core.append(Int32(k)) }
-            }
-            // Now mark only the cores (2), so the wider mean can leave them out.
-            for k in core { mark[Int(k)] = 2 }
-        }
+        for i in erode(workspace: ws, radius: r) { core.append(dispersive[i]) }
+        ws.isCore.withUnsafeMutableBufferPointer { mark in for k in core { mark[Int(k)] = 2 } }
         defer {
             ws.isCore.withUnsafeMutableBufferPointer { mark in for k in dispersive { mark[Int(k)] = 0 } }
             ws.core = core
