@@ -163,16 +163,19 @@ extension DispersionThreshold {
                         UnsafeMutablePointer<Int32>?, UnsafeMutablePointer<Int32>?) = (nil, nil, nil, nil)
             var wideDropped = false
             if extended {
-                var found: [UnsafeMutablePointer<Int32>] = []
+                var found = 0
                 for yy in max(0, y - ky2)...min(h - 1, y + ky2) {
-                    if yy < y - ky || yy > y + ky { found.append(ringV + slot(yy)) }
                     wideDropped = wideDropped || rowHasDropped[yy % ringRows]
+                    guard yy < y - ky || yy > y + ky else { continue }
+                    let row = ringV + slot(yy)
+                    switch found {
+                    case 0: extra.0 = row
+                    case 1: extra.1 = row
+                    case 2: extra.2 = row
+                    default: precondition(found == 3, "more than two rows each side of the column sums"); extra.3 = row
+                    }
+                    found += 1
                 }
-                precondition(found.count <= 4)
-                if found.count > 0 { extra.0 = found[0] }
-                if found.count > 1 { extra.1 = found[1] }
-                if found.count > 2 { extra.2 = found[2] }
-                if found.count > 3 { extra.3 = found[3] }
             }
             let extraRows = extra, wideRowDropped = wideDropped
 
@@ -281,7 +284,7 @@ extension DispersionThreshold {
             strong.append(contentsOf: out.direct)
             return
         }
-        coreTest(image: image, rowStride: rowStride, parameters: p, workspace: ws, strong: &strong)
+        coreTest(parameters: p, workspace: ws, strong: &strong)
     }
 
     /// What the non-negative kernel's row loop gathers, passed `inout` so the
@@ -314,8 +317,8 @@ extension DispersionThreshold {
     /// dispersion_extended after the non-negative kernel's background test:
     /// erosion to the cores, then each core's wider-window mean with the
     /// cores (and only the cores) taken out of the sums gathered earlier.
-    static func coreTest(image: UnsafePointer<Int32>, rowStride: Int, parameters p: SpotFindingParameters,
-                         workspace ws: ThresholdWorkspace, strong: inout [Int32]) {
+    static func coreTest(parameters p: SpotFindingParameters, workspace ws: ThresholdWorkspace,
+                         strong: inout [Int32]) {
         let w = ws.width, h = ws.height
         let cores = erode(workspace: ws, radius: max(0, min(p.kernelSize.x, p.kernelSize.y) - 1))
         if cores.isEmpty { return }
@@ -342,10 +345,9 @@ extension DispersionThreshold {
         // (spot, not background). For one core row against one nearby row, the
         // window's ends only move right as x grows: two pointers walk that row once.
         var n = cores.map { wideCount[$0] }, sum = cores.map { wideSum[$0] }
-        var y = 0
-        while y < h {
+        for y in 0..<h {
             let c0 = rowStart[y], c1 = rowStart[y + 1]
-            if c0 == c1 { y += 1; continue }
+            if c0 == c1 { continue }
             for yy in max(0, y - ky2)...min(h - 1, y + ky2) {
                 let r0 = rowStart[yy], r1 = rowStart[yy + 1]
                 if r0 == r1 { continue }
@@ -362,7 +364,6 @@ extension DispersionThreshold {
                     n[j] -= totalN[b] - totalN[a]; sum[j] -= totalS[b] - totalS[a]
                 }
             }
-            y += 1
         }
         for (j, i) in cores.enumerated() {
             let k = Int(dispersive[i])
