@@ -1,10 +1,18 @@
 // swift-tools-version:6.0
 // mxflow: automatic processing of MX rotation data. Layers (ARCHITECTURE.md):
-// system shims → MXMath → MXModel → MXSymmetry → MXFormats → step algorithms
+// system shims → MXMath → MXModel → MXSymmetry → MXFormats → MXThresholdKernel → step algorithms
 // → MXPipeline → mxflow. Lower targets never import higher ones.
 import PackageDescription
 
 let v5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
+
+// Code generation for Haswell (x86-64-v3: AVX2, FMA, BMI), for the one module
+// that is built twice over; the program checks the processor before calling it.
+#if arch(x86_64)
+let haswell: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
+#else
+let haswell: [SwiftSetting] = []
+#endif
 
 let package = Package(
     name: "mxflow",
@@ -31,7 +39,13 @@ let package = Package(
         .target(name: "MXSymmetry", dependencies: ["MXMath", "MXModel"], swiftSettings: v5),
         .target(name: "MXFormats", dependencies: ["MXMath", "MXModel", "MXSymmetry", "CHDF5", "CLZ4"],
                 swiftSettings: v5),
-        .target(name: "MXSpotFinding", dependencies: ["MXMath", "MXModel", "MXFormats"], swiftSettings: v5),
+        // The dense pass of the spot-finding threshold, and the same code built for
+        // Haswell-class processors (AVX2), chosen at run time.
+        .target(name: "MXThresholdKernel", swiftSettings: v5),
+        .target(name: "MXThresholdKernelAVX2", dependencies: ["MXThresholdKernel"], swiftSettings: v5 + haswell),
+        .target(name: "MXSpotFinding",
+                dependencies: ["MXMath", "MXModel", "MXFormats", "MXThresholdKernel", "MXThresholdKernelAVX2"],
+                swiftSettings: v5),
         .target(name: "MXPrediction", dependencies: ["MXMath", "MXModel", "MXSymmetry"], swiftSettings: v5),
         .target(name: "MXRefinement",
                 dependencies: ["MXMath", "MXModel", "MXSymmetry", "MXPrediction", "MXLogging"], swiftSettings: v5),
@@ -40,13 +54,13 @@ let package = Package(
                 swiftSettings: v5),
         .target(name: "MXIntegration",
                 dependencies: ["MXMath", "MXModel", "MXSymmetry", "MXPrediction", "MXFormats", "MXLogging"],
-                swiftSettings: v5),
+                exclude: ["README.md"], swiftSettings: v5),
         .target(name: "MXSymmetryAnalysis",
                 dependencies: ["MXMath", "MXModel", "MXSymmetry", "MXLogging"], swiftSettings: v5),
         .target(name: "MXScaling",
                 dependencies: ["MXMath", "MXModel", "MXSymmetry", "MXLogging"], swiftSettings: v5),
         .target(name: "MXSimulation", dependencies: ["MXMath", "MXModel", "MXSymmetry", "MXFormats"],
-                swiftSettings: v5),
+                exclude: ["README.md"], swiftSettings: v5),
         .target(name: "MXPipeline",
                 dependencies: ["MXMath", "MXModel", "MXSymmetry", "MXFormats", "MXSpotFinding", "MXSimulation",
                                "MXPrediction", "MXRefinement", "MXIndexing", "MXScaling",

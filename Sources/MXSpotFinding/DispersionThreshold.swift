@@ -1,4 +1,5 @@
 // DispersionThreshold: marks the strong pixels of one panel image with DIALS' dispersion tests.
+import MXThresholdKernel
 
 /// Reusable per-thread buffers for thresholding panels of one size.
 public final class ThresholdWorkspace {
@@ -23,12 +24,8 @@ public final class ThresholdWorkspace {
     var satCount: [Int32] = []
     var satSum: [Int64] = []
     var core: [Int32] = []
-    /// The non-negative kernel's row buffers and the wider-window sums of its
-    /// dispersive pixels.
-    var nonNegative: NonNegativeBuffers?
-    var dispersiveValue: [Int32] = []
-    var wideCount: [Int32] = []
-    var wideSum: [Int64] = []
+    /// The non-negative kernel's row buffers and the dispersive pixels it found.
+    var backgroundPass: BackgroundPassBuffers?
     /// The panel's static plan, shared with the other threads' workspaces.
     let plans: ThresholdPlanCache
 
@@ -84,7 +81,7 @@ public final class ThresholdWorkspace {
 /// this general one serves the rest.
 public enum DispersionThreshold {
     /// DIALS leaves pixels at or above 2^24 counts out of the window sums.
-    static let big: Int32 = 1 << 24
+    static let big: Int32 = BackgroundPass.big
     /// The flag added to a window count for a value whose square may overflow the Int32 sums.
     static let largeFlag: Int32 = 1 << 16
 
@@ -98,14 +95,23 @@ public enum DispersionThreshold {
                                     mask: UnsafePointer<UInt8>, trusted: (low: Double, high: Double),
                                     parameters p: SpotFindingParameters, workspace ws: ThresholdWorkspace,
                                     strong: inout [Int32]) {
+        strongPixels(image: image, rowStride: rowStride, mask: mask, trusted: trusted, parameters: p,
+                     workspace: ws, variant: .best, strong: &strong)
+    }
+
+    /// `strongPixels` with the copy of the non-negative background pass chosen (for the tests).
+    static func strongPixels(image: UnsafePointer<Int32>, rowStride: Int,
+                             mask: UnsafePointer<UInt8>, trusted: (low: Double, high: Double),
+                             parameters p: SpotFindingParameters, workspace ws: ThresholdWorkspace,
+                             variant: BackgroundPassVariant, strong: inout [Int32]) {
         let w = ws.width, h = ws.height
         let kx = min(p.kernelSize.x, w), ky = min(p.kernelSize.y, h)
         let lowI = trustedBound(trusted.low, up: true), highI = trustedBound(trusted.high, up: false)
         if lowI >= -1 && (2 * kx + 1) * (2 * ky + 1) <= ThresholdPlan.maxWindow {
             let plan = ws.plans.plan(mask: mask, width: w, height: h, kernel: p.kernelSize, gain: p.gain,
                                      sigmaBackground: p.sigmaBackground)
-            nonNegativeStrongPixels(image: image, rowStride: rowStride, mask: mask, lowI: lowI, highI: highI,
-                                    parameters: p, plan: plan, workspace: ws, strong: &strong)
+            nonNegativeStrongPixels(image: image, rowStride: rowStride, lowI: lowI, highI: highI,
+                                    parameters: p, plan: plan, workspace: ws, variant: variant, strong: &strong)
             return
         }
         let gain = p.gain, nsigS = p.sigmaStrong, minCount = Int32(p.minLocal)
@@ -307,7 +313,8 @@ public enum DispersionThreshold {
         core.removeAll(keepingCapacity: true)
         // The cores (see `erode`), marked 2 so the wider mean can leave them out.
         let r = max(0, min(p.kernelSize.x, p.kernelSize.y) - 1)
-        for i in erode(workspace: ws, radius: r) { core.append(dispersive[i]) }
+        let cores = dispersive.withUnsafeBufferPointer { erode($0, width: w, height: h, radius: r) }
+        for i in cores { core.append(dispersive[i]) }
         ws.isCore.withUnsafeMutableBufferPointer { mark in for k in core { mark[Int(k)] = 2 } }
         defer {
             ws.isCore.withUnsafeMutableBufferPointer { mark in for k in dispersive { mark[Int(k)] = 0 } }

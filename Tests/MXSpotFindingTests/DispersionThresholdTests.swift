@@ -199,16 +199,20 @@ final class DispersionThresholdEquivalenceTests: XCTestCase {
                 let trusted = (low: case_ % 2 == 1 ? -10.0 : -1.0, high: variant == 4 ? 4e7 : 65_000.0)
                 let expected = ReferenceThreshold.strongPixels(image: image, width: w, height: h, mask: mask,
                                                                trusted: trusted, parameters: p)
-                var got: [Int32] = []
-                let ws = ThresholdWorkspace(width: w, height: h)
-                image.withUnsafeBufferPointer { img in
-                    mask.withUnsafeBufferPointer { mb in
-                        DispersionThreshold.strongPixels(image: img.baseAddress!, rowStride: w, mask: mb.baseAddress!,
-                                                         trusted: trusted, parameters: p, workspace: ws, strong: &got)
+                // Every compiled copy of the background pass this processor runs (baseline, AVX2).
+                for kernel in BackgroundPassVariant.available {
+                    var got: [Int32] = []
+                    let ws = ThresholdWorkspace(width: w, height: h)
+                    image.withUnsafeBufferPointer { img in
+                        mask.withUnsafeBufferPointer { mb in
+                            DispersionThreshold.strongPixels(image: img.baseAddress!, rowStride: w,
+                                                             mask: mb.baseAddress!, trusted: trusted, parameters: p,
+                                                             workspace: ws, variant: kernel, strong: &got)
+                        }
                     }
+                    XCTAssertEqual(got.sorted(), expected.sorted(),
+                                   "\(w)×\(h), background \(background), \(p.algorithm), kernel \(p.kernelSize), \(kernel)")
                 }
-                XCTAssertEqual(got.sorted(), expected.sorted(),
-                               "\(w)×\(h), background \(background), \(p.algorithm), kernel \(p.kernelSize)")
                 XCTAssertFalse(expected.isEmpty && background < 100, "the case should have strong pixels")
             }
         }

@@ -8,29 +8,29 @@ import Foundation
 /// A pixel the mask keeps still drops out of a frame's sums when its value
 /// is untrusted or ≥ 2^24; the kernel corrects these counts per frame (such
 /// pixels are few: overloads, the odd hot pixel).
-final class ThresholdPlan: @unchecked Sendable {
-    let width: Int, height: Int
-    let kernel: (x: Int, y: Int)
-    let gain: Double, sigmaBackground: Double
+public final class ThresholdPlan: @unchecked Sendable {
+    public let width: Int, height: Int
+    public let kernel: (x: Int, y: Int)
+    public let gain: Double, sigmaBackground: Double
     /// The mask the plan was built from (1 = usable), to recognise it again.
-    let mask: [UInt8]
+    public let mask: [UInt8]
     /// Masked-in pixels in each pixel's (2k+1)² window, clipped to the panel
     /// (as Float, the form the vector pre-test reads; exact below 2^24).
-    let count: UnsafeMutablePointer<Float>
+    public let count: UnsafeMutablePointer<Float>
     /// g·(n − 1 + σ_b·sqrt(2(n − 1))) for that count (+∞ below 2): the
     /// right-hand side of the background test divided by Σv.
-    let scaledBound: UnsafeMutablePointer<Float>
+    public let scaledBound: UnsafeMutablePointer<Float>
     /// The mask as all bits set (usable) or none, to select values without branching.
-    let maskBits: UnsafeMutablePointer<Int32>
+    public let maskBits: UnsafeMutablePointer<Int32>
     /// Summed-area table of the mask, (width+1)×(height+1), wrapping UInt16:
     /// window counts up to 65535 come out exact.
-    let maskTable: UnsafeMutablePointer<UInt16>
+    public let maskTable: UnsafeMutablePointer<UInt16>
 
     /// The largest window the fast kernel serves: window sums of counts
     /// below 2^24 fit Int32.
-    static let maxWindow = 127
+    public static let maxWindow = 127
 
-    init(mask: UnsafePointer<UInt8>, width w: Int, height h: Int, kernel: (x: Int, y: Int),
+    public init(mask: UnsafePointer<UInt8>, width w: Int, height h: Int, kernel: (x: Int, y: Int),
          gain: Double, sigmaBackground: Double) {
         width = w; height = h; self.kernel = kernel; self.gain = gain; self.sigmaBackground = sigmaBackground
         self.mask = Array(UnsafeBufferPointer(start: mask, count: w * h))
@@ -68,7 +68,7 @@ final class ThresholdPlan: @unchecked Sendable {
     }
 
     /// Masked-in pixels in the window of half-sizes (kx, ky) around (x, y), clipped.
-    @inline(__always) func windowCount(x: Int, y: Int, kx: Int, ky: Int) -> Int {
+    @inlinable @inline(__always) public func windowCount(x: Int, y: Int, kx: Int, ky: Int) -> Int {
         let sw = width + 1
         let x0 = max(0, x - kx), x1 = min(width, x + kx + 1)
         let y0 = max(0, y - ky), y1 = min(height, y + ky + 1)
@@ -77,32 +77,9 @@ final class ThresholdPlan: @unchecked Sendable {
     }
 
     /// True when this plan was built for `mask` and these parameters.
-    func matches(mask m: UnsafePointer<UInt8>, width w: Int, height h: Int, kernel k: (x: Int, y: Int),
+    public func matches(mask m: UnsafePointer<UInt8>, width w: Int, height h: Int, kernel k: (x: Int, y: Int),
                  gain g: Double, sigmaBackground s: Double) -> Bool {
         guard w == width, h == height, k == kernel, g == gain, s == sigmaBackground else { return false }
         return mask.withUnsafeBufferPointer { memcmp($0.baseAddress!, m, w * h) == 0 }
-    }
-}
-
-/// The plan of one panel, shared by the workspaces of every thread.
-final class ThresholdPlanCache: @unchecked Sendable {
-    private let lock = NSLock()
-    private var plan: ThresholdPlan?
-
-    /// The plan for this mask and these parameters, built on first use (or
-    /// when they change).
-    func plan(mask: UnsafePointer<UInt8>, width: Int, height: Int, kernel: (x: Int, y: Int),
-              gain: Double, sigmaBackground: Double) -> ThresholdPlan {
-        lock.lock()
-        let current = plan
-        lock.unlock()
-        if let current, current.matches(mask: mask, width: width, height: height, kernel: kernel,
-                                         gain: gain, sigmaBackground: sigmaBackground) {
-            return current
-        }
-        let built = ThresholdPlan(mask: mask, width: width, height: height, kernel: kernel,
-                                  gain: gain, sigmaBackground: sigmaBackground)
-        lock.lock(); plan = built; lock.unlock()
-        return built
     }
 }

@@ -1,0 +1,26 @@
+// ThresholdPlanCache: one panel's ThresholdPlan, built once and shared by every thread.
+import Foundation
+import MXThresholdKernel
+
+/// The plan of one panel, shared by the workspaces of every thread.
+final class ThresholdPlanCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var plan: ThresholdPlan?
+
+    /// The plan for this mask and these parameters, built on first use (or
+    /// when they change).
+    func plan(mask: UnsafePointer<UInt8>, width: Int, height: Int, kernel: (x: Int, y: Int),
+              gain: Double, sigmaBackground: Double) -> ThresholdPlan {
+        lock.lock()
+        let current = plan
+        lock.unlock()
+        if let current, current.matches(mask: mask, width: width, height: height, kernel: kernel,
+                                         gain: gain, sigmaBackground: sigmaBackground) {
+            return current
+        }
+        let built = ThresholdPlan(mask: mask, width: width, height: height, kernel: kernel,
+                                  gain: gain, sigmaBackground: sigmaBackground)
+        lock.lock(); plan = built; lock.unlock()
+        return built
+    }
+}

@@ -1,0 +1,348 @@
+// BackgroundPass: the dense pass of the dispersion thresholds over one panel image whose trusted counts are ≥ 0.
+
+/// Marks an instruction set the background pass is compiled for. The pass is
+/// generic over it only so that each module naming one (this one, and
+/// MXThresholdKernelAVX2, built for Haswell-class processors) compiles its
+/// own copy; the type itself carries nothing.
+public protocol InstructionSet {}
+
+/// The instruction set every x86-64 (and every other) target has.
+public enum BaselineInstructions: InstructionSet {}
+
+/// What the background pass needs to know besides the image and the plan.
+public struct BackgroundPassSettings: Sendable {
+    /// Values v with lowI < v < highI are trusted; lowI ≥ −1.
+    public var lowI: Int32, highI: Int32
+    /// Half-sizes of the local window, already clipped to the panel.
+    public var kernel: (x: Int, y: Int)
+    /// Half-sizes of the wider window of dispersion_extended (kernel + 2, unclipped).
+    public var wideKernel: (x: Int, y: Int)
+    /// dispersion_extended (records the dispersive pixels) or dispersion (the strong ones).
+    public var extended: Bool
+    public var gain: Double, sigmaBackground: Double, sigmaStrong: Double, globalThreshold: Double
+    /// Fewest valid pixels in a window for a test.
+    public var minCount: Int
+
+    public init(lowI: Int32, highI: Int32, kernel: (x: Int, y: Int), wideKernel: (x: Int, y: Int), extended: Bool,
+                gain: Double, sigmaBackground: Double, sigmaStrong: Double, globalThreshold: Double, minCount: Int) {
+        self.lowI = lowI; self.highI = highI; self.kernel = kernel; self.wideKernel = wideKernel
+        self.extended = extended; self.gain = gain; self.sigmaBackground = sigmaBackground
+        self.sigmaStrong = sigmaStrong; self.globalThreshold = globalThreshold; self.minCount = minCount
+    }
+}
+
+public enum BackgroundPass {
+    /// DIALS leaves pixels at or above 2^24 counts out of the window sums.
+    public static let big: Int32 = 1 << 24
+    /// Below this window sum the window's Σv² fits Int32 (all values ≥ 0, so Σv² ≤ (Σv)²).
+    @usableFromInline static let exactSquareLimit: Int32 = 46_341
+
+    /// Rows the ring must hold for these settings.
+    @inlinable public static func ringRows(_ s: BackgroundPassSettings) -> Int {
+        2 * (s.extended ? max(s.kernel.y, s.wideKernel.y) : s.kernel.y) + 2
+    }
+
+    /// The background (index of dispersion) test of every pixel of one panel
+    /// image. For dispersion_extended the pixels that pass go to
+    /// `buffers.records` with the wider window's Σv; for dispersion the
+    /// pixels that also pass the strong test are appended to `direct`.
+    ///
+    /// Same decisions as DIALS' kernel, less work per pixel:
+    /// - the window count comes from the static mask, once per panel
+    ///   (`ThresholdPlan`), corrected only on rows near a pixel that drops out
+    ///   this frame;
+    /// - Σv² is exact in Int32 while Σv < 46 341 (v ≥ 0), so no per-pixel
+    ///   overflow flag; larger windows are summed again in Int64;
+    /// - the test runs first in Float with a margin far above its rounding
+    ///   error, and only windows it cannot reject are tested exactly;
+    /// - for dispersion_extended, the wider window's Σv is taken when a pixel
+    ///   passes, from the column sums already at hand plus the two rows beyond
+    ///   them each side.
+    ///
+    /// `@inlinable` and generic over `I` so that a module built for other
+    /// instructions (MXThresholdKernelAVX2) compiles its own copy.
+    @inlinable
+    public static func run<I: InstructionSet>(_ instructions: I.Type, image: UnsafePointer<Int32>, rowStride: Int,
+                                              settings st: BackgroundPassSettings, plan: ThresholdPlan,
+                                              buffers b: BackgroundPassBuffers, direct: inout [Int32]) {
+        let w = plan.width, h = plan.height
+        let kx = st.kernel.x, ky = st.kernel.y
+        let extended = st.extended
+        let kx2 = st.wideKernel.x, ky2 = st.wideKernel.y
+        let lookahead = extended ? max(ky, ky2) : ky
+        let ringRows = ringRows(st)
+        precondition(b.width == w && b.ringRows == ringRows, "background-pass buffers sized for another panel")
+        let lowI = st.lowI, highI = st.highI
+        let ringV = b.value, ringQ = b.square, ringD = b.dropped
+        let cS = b.columnSum, cQ = b.columnSquare, cD = b.columnDropped
+        let pS = b.prefixSum, pQ = b.prefixSquare, pD = b.prefixDropped
+        let countF = plan.count, boundF = plan.scaledBound, maskBits = plan.maskBits
+        let hiSum = min(highI, big)
+        let gain = st.gain, nsigS = st.sigmaStrong, globalT = st.globalThreshold, minCount = st.minCount
+        let maxN = (2 * kx + 1) * (2 * ky + 1)
+        let bound: [Double] = (0...maxN).map { (n: Int) -> Double in
+            if n < 2 { return .infinity }
+            let n1 = Double(n - 1)
+            return n1 + st.sigmaBackground * (2 * n1).squareRoot()
+        }
+        var out = KernelOutput(records: b.records)
+        let rowHasDropped = b.rowHasDropped
+
+        @inline(__always) func slot(_ y: Int) -> Int { (y % ringRows) * w }
+        let load4 = BackgroundPass.load4, load8 = BackgroundPass.load8
+        // Classify row r: the value where it enters the sums, its square, and
+        // whether a masked-in pixel drops out (untrusted or ≥ 2^24).
+        @inline(__always) func classify(_ r: Int) {
+            let row = image + r * rowStride, m = maskBits + r * w
+            let o = slot(r)
+            let v = ringV + o, q = ringQ + o
+            var drops: Int32 = 0
+            for x in 0..<w {
+                let value = row[x]
+                // Bit masks, not `&&`: a branch-free body vectorises.
+                let ok = m[x] & (value > lowI ? -1 : 0) & (value < hiSum ? -1 : 0)
+                v[x] = value & ok
+                drops |= m[x] ^ ok
+            }
+            for x in 0..<w { q[x] = v[x] &* v[x] }
+            rowHasDropped[r % ringRows] = drops != 0
+            if drops != 0 {
+                let d = ringD + o
+                for x in 0..<w {
+                    let value = row[x]
+                    d[x] = (m[x] ^ (m[x] & (value > lowI ? -1 : 0) & (value < hiSum ? -1 : 0))) & 1
+                }
+            }
+        }
+        // The mask as bits (read for this row by `classify` lately, so in cache, where the byte mask is not).
+        @inline(__always) func isValid(_ y: Int, _ x: Int) -> Bool {
+            let v = image[y * rowStride + x]
+            return maskBits[y * w + x] != 0 && v > lowI && v < highI
+        }
+
+        for x in 0..<w { cS[x] = 0; cQ[x] = 0; cD[x] = 0 }
+        pS[0] = 0; pQ[0] = 0; pD[0] = 0
+        for r in 0..<min(lookahead, h) { classify(r) }
+        // The column sums start with the rows above the first window's centre.
+        var droppedRows = 0
+        for r in 0..<min(ky, h) {
+            let v = ringV + slot(r), q = ringQ + slot(r)
+            for x in 0..<w { cS[x] &+= v[x]; cQ[x] &+= q[x] }
+            if rowHasDropped[r % ringRows] {
+                let d = ringD + slot(r)
+                for x in 0..<w { cD[x] &+= d[x] }
+                droppedRows += 1
+            }
+        }
+        for y in 0..<h {
+            if y + lookahead < h { classify(y + lookahead) }
+            let enter = y + ky < h ? y + ky : -1, leave = y - ky - 1
+            if enter >= 0 && leave >= 0 {
+                let ev = ringV + slot(enter), lv = ringV + slot(leave)
+                for x in 0..<w { cS[x] &+= ev[x] &- lv[x] }
+                let eq = ringQ + slot(enter), lq = ringQ + slot(leave)
+                for x in 0..<w { cQ[x] &+= eq[x] &- lq[x] }
+            } else if enter >= 0 {
+                let ev = ringV + slot(enter), eq = ringQ + slot(enter)
+                for x in 0..<w { cS[x] &+= ev[x] }
+                for x in 0..<w { cQ[x] &+= eq[x] }
+            } else if leave >= 0 {
+                let lv = ringV + slot(leave), lq = ringQ + slot(leave)
+                for x in 0..<w { cS[x] &-= lv[x] }
+                for x in 0..<w { cQ[x] &-= lq[x] }
+            }
+            if enter >= 0 && rowHasDropped[enter % ringRows] {
+                let d = ringD + slot(enter)
+                for x in 0..<w { cD[x] &+= d[x] }
+                droppedRows += 1
+            }
+            if leave >= 0 && rowHasDropped[leave % ringRows] {
+                let d = ringD + slot(leave)
+                for x in 0..<w { cD[x] &-= d[x] }
+                droppedRows -= 1
+            }
+            for x in 0..<w { pS[x + 1] = pS[x] &+ cS[x]; pQ[x + 1] = pQ[x] &+ cQ[x] }
+            let rowDropped = droppedRows > 0
+            if rowDropped { for x in 0..<w { pD[x + 1] = pD[x] &+ cD[x] } }
+            let base = y * w
+            // For the wider window: the rows beyond the column sums (at most
+            // two each side) and whether any of its rows lost a pixel this frame.
+            var extra: (UnsafeMutablePointer<Int32>?, UnsafeMutablePointer<Int32>?,
+                        UnsafeMutablePointer<Int32>?, UnsafeMutablePointer<Int32>?) = (nil, nil, nil, nil)
+            var wideDropped = false
+            if extended {
+                var found = 0
+                for yy in max(0, y - ky2)...min(h - 1, y + ky2) {
+                    wideDropped = wideDropped || rowHasDropped[yy % ringRows]
+                    guard yy < y - ky || yy > y + ky else { continue }
+                    let row = ringV + slot(yy)
+                    switch found {
+                    case 0: extra.0 = row
+                    case 1: extra.1 = row
+                    case 2: extra.2 = row
+                    default: precondition(found == 3, "more than two rows each side of the column sums"); extra.3 = row
+                    }
+                    found += 1
+                }
+            }
+            let extraRows = extra, wideRowDropped = wideDropped
+
+            // Σv and Σv² over the window rows and columns lo..<hi, in Int64 from the ring.
+            @inline(__always) func directSums(_ lo: Int, _ hi: Int) -> (Int64, Int64) {
+                var s: Int64 = 0, q: Int64 = 0
+                for yy in max(0, y - ky)...min(h - 1, y + ky) {
+                    let v = ringV + slot(yy)
+                    for xx in lo..<hi { let t = Int64(v[xx]); s &+= t; q &+= t &* t }
+                }
+                return (s, q)
+            }
+            // Column xx of the wider window: the column sum plus the rows beyond it.
+            @inline(__always) func wideColumn(_ xx: Int) -> Int64 {
+                var s = Int64(cS[xx])
+                if let r = extraRows.0 { s &+= Int64(r[xx]) }
+                if let r = extraRows.1 { s &+= Int64(r[xx]) }
+                if let r = extraRows.2 { s &+= Int64(r[xx]) }
+                if let r = extraRows.3 { s &+= Int64(r[xx]) }
+                return s
+            }
+            // The wider window's Σv (cores still in) and the count of its pixels that
+            // dropped out this frame, for dispersion_extended; the static count is
+            // added later for the cores alone (its table is large and seldom in cache).
+            // Σv is slid one column on from the previous pixel of the row when adjacent.
+            @inline(__always) func wideSums(_ x: Int, _ o: inout KernelOutput) -> (Int32, Int64) {
+                let lo = max(0, x - kx2), hi = min(w - 1, x + kx2)
+                var s: Int64
+                if o.wideLastX == x - 1 && o.wideLastRow == y {
+                    s = o.wideLastSum
+                    if x - 1 - kx2 >= 0 { s &-= wideColumn(x - 1 - kx2) }
+                    if x + kx2 <= w - 1 { s &+= wideColumn(x + kx2) }
+                } else {
+                    s = 0
+                    for xx in lo...hi { s &+= wideColumn(xx) }
+                }
+                o.wideLastX = x; o.wideLastRow = y; o.wideLastSum = s
+                var drops = 0
+                if wideRowDropped {
+                    for yy in max(0, y - ky2)...min(h - 1, y + ky2) where rowHasDropped[yy % ringRows] {
+                        let d = ringD + slot(yy)
+                        for xx in lo...hi { drops += Int(d[xx]) }
+                    }
+                }
+                return (Int32(drops), s)
+            }
+            // The exact test of one pixel from its window's prefix-sum bounds.
+            @inline(__always) func test(_ x: Int, _ o: inout KernelOutput) {
+                let lo = max(0, x - kx), hi = min(w, x + kx + 1)
+                var n = Int(countF[base + x])
+                if rowDropped { n -= Int(pD[hi] &- pD[lo]) }
+                let s32 = pS[hi] &- pS[lo]
+                var s = Int64(s32), q = Int64(pQ[hi] &- pQ[lo])
+                if s32 >= BackgroundPass.exactSquareLimit { (s, q) = directSums(lo, hi) }
+                guard n >= minCount, n >= 2 else { return }
+                // n·Σv² − (Σv)² > g·Σv·(n − 1 + σ_b·sqrt(2(n−1))): the index of dispersion
+                // test multiplied through by n·(n−1)·mean, as in the general kernel.
+                let a = Double(Int64(n) &* q &- s &* s)
+                let sx = Double(s)
+                guard a > gain * sx * bound[n], isValid(y, x) else { return }
+                if extended {
+                    let wide = wideSums(x, &o)
+                    o.records.append(index: Int32(base + x), value: image[y * rowStride + x],
+                                     wideDropped: wide.0, wideSum: wide.1)
+                } else {
+                    let m = Double(n), vi = Double(image[y * rowStride + x])
+                    if m * vi > sx + nsigS * (gain * sx * m).squareRoot() && vi > globalT {
+                        o.direct.append(Int32(base + x))
+                    }
+                }
+            }
+
+            var x = 0
+            if !rowDropped {
+                // Interior columns four at a time: a Float pre-test whose margin
+                // (2^-18 of the terms' size) is far above its rounding error
+                // (~2^-22), so every pixel the exact test would pass gets to it.
+                while x < min(kx, w) { test(x, &out); x += 1 }
+                let interiorEnd = w - kx
+                // Eight columns a step (one AVX2 register, two SSE ones), then four.
+                let limit8 = SIMD8<Int32>(repeating: BackgroundPass.exactSquareLimit)
+                while x + 8 <= interiorEnd {
+                    let s8 = load8(pS + x + kx + 1) &- load8(pS + x - kx)
+                    let q8 = load8(pQ + x + kx + 1) &- load8(pQ + x - kx)
+                    if any(s8 .>= limit8) {
+                        for lane in 0..<8 { test(x + lane, &out) }
+                        x += 8
+                        continue
+                    }
+                    let sf = SIMD8<Float>(s8), qf = SIMD8<Float>(q8)
+                    let nf = UnsafeRawPointer(countF + base + x).loadUnaligned(as: SIMD8<Float>.self)
+                    let gb = UnsafeRawPointer(boundF + base + x).loadUnaligned(as: SIMD8<Float>.self)
+                    let nq = nf * qf, ss = sf * sf, rhs = gb * sf
+                    let margin = (nq + ss + rhs) * (1.0 / 262_144)
+                    let maybe = nq - ss .> rhs - margin
+                    if any(maybe) {
+                        for lane in 0..<8 where maybe[lane] { test(x + lane, &out) }
+                    }
+                    x += 8
+                }
+                let limit = SIMD4<Int32>(repeating: BackgroundPass.exactSquareLimit)
+                while x + 4 <= interiorEnd {
+                    let s4 = load4(pS + x + kx + 1) &- load4(pS + x - kx)
+                    let q4 = load4(pQ + x + kx + 1) &- load4(pQ + x - kx)
+                    if any(s4 .>= limit) {
+                        for lane in 0..<4 { test(x + lane, &out) }
+                        x += 4
+                        continue
+                    }
+                    let sf = SIMD4<Float>(s4), qf = SIMD4<Float>(q4)
+                    let nf = UnsafeRawPointer(countF + base + x).loadUnaligned(as: SIMD4<Float>.self)
+                    let gb = UnsafeRawPointer(boundF + base + x).loadUnaligned(as: SIMD4<Float>.self)
+                    let nq = nf * qf, ss = sf * sf, rhs = gb * sf
+                    let margin = (nq + ss + rhs) * (1.0 / 262_144)
+                    let maybe = nq - ss .> rhs - margin
+                    if any(maybe) {
+                        for lane in 0..<4 where maybe[lane] { test(x + lane, &out) }
+                    }
+                    x += 4
+                }
+            }
+            while x < w { test(x, &out); x += 1 }
+        }
+        b.records = out.records
+        direct.append(contentsOf: out.direct)
+    }
+
+    /// What the row loop gathers, passed `inout` so the per-pixel helpers
+    /// need no captured mutable state.
+    @usableFromInline struct KernelOutput {
+        /// The dispersive pixels (dispersion_extended), with their counts kept
+        /// while the row is in cache: the cores' tests need them again.
+        @usableFromInline var records: DispersiveRecords
+        /// The strong pixels (dispersion).
+        @usableFromInline var direct: [Int32] = []
+        /// The last wider-window sum, to slide from along a row.
+        @usableFromInline var wideLastX = -2, wideLastRow = -1
+        @usableFromInline var wideLastSum: Int64 = 0
+
+        @inlinable init(records: DispersiveRecords) {
+            self.records = records
+            self.records.removeAll()
+        }
+    }
+
+    @inlinable @inline(__always) static func load4(_ p: UnsafeMutablePointer<Int32>) -> SIMD4<Int32> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Int32>.self)
+    }
+
+    @inlinable @inline(__always) static func load8(_ p: UnsafeMutablePointer<Int32>) -> SIMD8<Int32> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Int32>.self)
+    }
+
+    /// The pass compiled for the baseline instruction set.
+    /// Never inlined: the caller's module is built for the baseline, and
+    /// cross-module optimisation would otherwise compile this body there.
+    @inline(never) public static func runBaseline(image: UnsafePointer<Int32>, rowStride: Int, settings: BackgroundPassSettings,
+                                   plan: ThresholdPlan, buffers: BackgroundPassBuffers, direct: inout [Int32]) {
+        run(BaselineInstructions.self, image: image, rowStride: rowStride, settings: settings, plan: plan,
+            buffers: buffers, direct: &direct)
+    }
+}
