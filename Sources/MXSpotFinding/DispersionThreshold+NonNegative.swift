@@ -54,6 +54,7 @@ extension DispersionThreshold {
                           radius: max(0, min(p.kernelSize.x, p.kernelSize.y) - 1))
         if cores.isEmpty { return }
         let kx2 = p.kernelSize.x + 2, ky2 = p.kernelSize.y + 2
+        let runs = plan.wideFull, fullWide = (2 * kx2 + 1) * (2 * ky2 + 1)
         let gain = p.gain, nsigS = p.sigmaStrong, globalT = p.globalThreshold
         let dispersive = records.index, values = records.value
         let wideDropped = records.wideDropped, wideSum = records.wideSum
@@ -77,11 +78,17 @@ extension DispersionThreshold {
         for y in 0..<h {
             if y + ky2 < h { update(row: y + ky2, sign: 1) }
             if y - ky2 - 1 >= 0 { update(row: y - ky2 - 1, sign: -1) }
+            // The row's runs where the wider window is whole, walked along with the cores.
+            var run = runs.first[y]
+            let runEnd = runs.first[y + 1]
             for j in rowStart[y]..<rowStart[y + 1] {
                 let i = cores[j], k = Int(dispersive[i]), x = k - y * w
                 var coreN: Int32 = 0, coreS: Int64 = 0
                 for xx in max(0, x - kx2)...min(w - 1, x + kx2) { coreN &+= columnN[xx]; coreS &+= columnS[xx] }
-                let n = Int32(plan.windowCount(x: x, y: y, kx: kx2, ky: ky2)) - wideDropped[i] - coreN
+                while run < runEnd && runs.end[run] <= x { run += 1 }
+                let whole = run < runEnd && runs.start[run] <= x
+                let full = whole ? fullWide : plan.windowCount(x: x, y: y, kx: kx2, ky: ky2)
+                let n = Int32(full) - wideDropped[i] - coreN
                 let sum = wideSum[i] - coreS
                 let mean = n >= 2 ? Double(sum) / Double(n) : 0
                 let v = Double(values[i])

@@ -89,6 +89,7 @@ public enum BackgroundPass {
         let rowHasDropped = b.rowHasDropped
 
         @inline(__always) func slot(_ y: Int) -> Int { (y % ringRows) * w }
+        let limit8 = SIMD8<Int32>(repeating: exactSquareLimit), limit4 = SIMD4<Int32>(repeating: exactSquareLimit)
         let load4 = BackgroundPass.load4, load8 = BackgroundPass.load8
         // Classify row r: the value where it enters the sums, its square, and
         // whether a masked-in pixel drops out (untrusted or ≥ 2^24).
@@ -256,16 +257,33 @@ public enum BackgroundPass {
                 }
             }
 
-            var x = 0
-            if !rowDropped {
-                // Interior columns four at a time: a Float pre-test whose margin
-                // (2^-18 of the terms' size) is far above its rounding error
-                // (~2^-22), so every pixel the exact test would pass gets to it.
-                while x < min(kx, w) { test(x, &out); x += 1 }
-                let interiorEnd = w - kx
-                // Eight columns a step (one AVX2 register, two SSE ones), then four.
-                let limit8 = SIMD8<Int32>(repeating: BackgroundPass.exactSquareLimit)
-                while x + 8 <= interiorEnd {
+            if rowDropped {
+                for x in 0..<w { test(x, &out) }
+                continue
+            }
+            let first = min(kx, w), last = max(first, w - kx)
+            for x in 0..<first { test(x, &out) }
+            // Columns x in [kx, w − kx) go through a Float pre-test, eight then
+            // four at a time; its margin (2^-18 of the terms' size) is far above
+            // its rounding error (~2^-22), so every pixel the exact test would
+            // pass gets to it. The row is taken in segments: along the plan's
+            // whole runs (most of the panel) the count and bound come from one
+            // constant row, elsewhere from the per-pixel arrays.
+            let runs = plan.whole
+            var run = runs.first[y]
+            let runEnd = runs.first[y + 1]
+            var x = first
+            while x < last {
+                let segmentEnd: Int, nRow: UnsafeMutablePointer<Float>, bRow: UnsafeMutablePointer<Float>
+                if run < runEnd && runs.start[run] <= x {
+                    // Whole runs lie in [kx, w − kx): their windows are inside the panel.
+                    segmentEnd = runs.end[run]; run += 1
+                    nRow = plan.wholeCountRow; bRow = plan.wholeBoundRow
+                } else {
+                    segmentEnd = run < runEnd ? runs.start[run] : last
+                    nRow = countF + base; bRow = boundF + base
+                }
+                while x + 8 <= segmentEnd {
                     let s8 = load8(pS + x + kx + 1) &- load8(pS + x - kx)
                     let q8 = load8(pQ + x + kx + 1) &- load8(pQ + x - kx)
                     if any(s8 .>= limit8) {
@@ -274,8 +292,8 @@ public enum BackgroundPass {
                         continue
                     }
                     let sf = SIMD8<Float>(s8), qf = SIMD8<Float>(q8)
-                    let nf = UnsafeRawPointer(countF + base + x).loadUnaligned(as: SIMD8<Float>.self)
-                    let gb = UnsafeRawPointer(boundF + base + x).loadUnaligned(as: SIMD8<Float>.self)
+                    let nf = UnsafeRawPointer(nRow + x).loadUnaligned(as: SIMD8<Float>.self)
+                    let gb = UnsafeRawPointer(bRow + x).loadUnaligned(as: SIMD8<Float>.self)
                     let nq = nf * qf, ss = sf * sf, rhs = gb * sf
                     let margin = (nq + ss + rhs) * (1.0 / 262_144)
                     let maybe = nq - ss .> rhs - margin
@@ -284,18 +302,17 @@ public enum BackgroundPass {
                     }
                     x += 8
                 }
-                let limit = SIMD4<Int32>(repeating: BackgroundPass.exactSquareLimit)
-                while x + 4 <= interiorEnd {
+                while x + 4 <= segmentEnd {
                     let s4 = load4(pS + x + kx + 1) &- load4(pS + x - kx)
                     let q4 = load4(pQ + x + kx + 1) &- load4(pQ + x - kx)
-                    if any(s4 .>= limit) {
+                    if any(s4 .>= limit4) {
                         for lane in 0..<4 { test(x + lane, &out) }
                         x += 4
                         continue
                     }
                     let sf = SIMD4<Float>(s4), qf = SIMD4<Float>(q4)
-                    let nf = UnsafeRawPointer(countF + base + x).loadUnaligned(as: SIMD4<Float>.self)
-                    let gb = UnsafeRawPointer(boundF + base + x).loadUnaligned(as: SIMD4<Float>.self)
+                    let nf = UnsafeRawPointer(nRow + x).loadUnaligned(as: SIMD4<Float>.self)
+                    let gb = UnsafeRawPointer(bRow + x).loadUnaligned(as: SIMD4<Float>.self)
                     let nq = nf * qf, ss = sf * sf, rhs = gb * sf
                     let margin = (nq + ss + rhs) * (1.0 / 262_144)
                     let maybe = nq - ss .> rhs - margin
@@ -304,8 +321,9 @@ public enum BackgroundPass {
                     }
                     x += 4
                 }
+                while x < segmentEnd { test(x, &out); x += 1 }
             }
-            while x < w { test(x, &out); x += 1 }
+            for x in max(first, last)..<w { test(x, &out) }
         }
         b.records = out.records
         direct.append(contentsOf: out.direct)

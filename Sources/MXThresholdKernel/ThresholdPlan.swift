@@ -25,6 +25,17 @@ public final class ThresholdPlan: @unchecked Sendable {
     /// Summed-area table of the mask, (width+1)×(height+1), wrapping UInt16:
     /// window counts up to 65535 come out exact.
     public let maskTable: UnsafeMutablePointer<UInt16>
+    /// Per row, the runs of x whose window 2 pixels wider each side (the wider
+    /// window of dispersion_extended) is all inside the panel and masked in:
+    /// there its count is the full (2k + 5)², with no table to read (the
+    /// summed-area table is large and seldom in cache when a core needs it).
+    public let wideFull: RowRuns
+    /// The same for the window itself: where it is whole, its count and
+    /// scaled bound are the constants below, and the pre-test reads neither array.
+    public let whole: RowRuns
+    /// One row of that count and bound, read in place of `count` and
+    /// `scaledBound` along whole runs: always in cache, where those are not.
+    public let wholeCountRow: UnsafeMutablePointer<Float>, wholeBoundRow: UnsafeMutablePointer<Float>
 
     /// The largest window the fast kernel serves: window sums of counts
     /// below 2^24 fit Int32.
@@ -56,23 +67,45 @@ public final class ThresholdPlan: @unchecked Sendable {
         }
         for y in 0..<h {
             for x in 0..<w {
-                let n = windowCount(x: x, y: y, kx: kernel.x, ky: kernel.y)
+                let n = Self.windowCount(maskTable, width: w, height: h, x: x, y: y, kx: kernel.x, ky: kernel.y)
                 count[y * w + x] = Float(n)
                 scaledBound[y * w + x] = bound[n]
             }
         }
+        let fullN = (2 * kernel.x + 1) * (2 * kernel.y + 1)
+        let wide = (x: kernel.x + 2, y: kernel.y + 2)
+        let fullWide = (2 * wide.x + 1) * (2 * wide.y + 1)
+        var isWhole = [Bool](repeating: false, count: w * h), isWideWhole = isWhole
+        for y in 0..<h {
+            for x in 0..<w {
+                isWhole[y * w + x] = count[y * w + x] == Float(fullN)
+                isWideWhole[y * w + x] = Self.windowCount(maskTable, width: w, height: h, x: x, y: y,
+                                                          kx: wide.x, ky: wide.y) == fullWide
+            }
+        }
+        whole = RowRuns(isWhole, width: w, height: h)
+        wideFull = RowRuns(isWideWhole, width: w, height: h)
+        wholeCountRow = .allocate(capacity: w)
+        wholeCountRow.initialize(repeating: Float(fullN), count: w)
+        wholeBoundRow = .allocate(capacity: w)
+        wholeBoundRow.initialize(repeating: bound[fullN], count: w)
     }
 
     deinit {
         maskBits.deallocate(); count.deallocate(); scaledBound.deallocate(); maskTable.deallocate()
+        wholeCountRow.deallocate(); wholeBoundRow.deallocate()
     }
 
     /// Masked-in pixels in the window of half-sizes (kx, ky) around (x, y), clipped.
     @inlinable @inline(__always) public func windowCount(x: Int, y: Int, kx: Int, ky: Int) -> Int {
+        Self.windowCount(maskTable, width: width, height: height, x: x, y: y, kx: kx, ky: ky)
+    }
+
+    @inlinable @inline(__always)
+    static func windowCount(_ t: UnsafePointer<UInt16>, width: Int, height: Int, x: Int, y: Int, kx: Int, ky: Int) -> Int {
         let sw = width + 1
         let x0 = max(0, x - kx), x1 = min(width, x + kx + 1)
         let y0 = max(0, y - ky), y1 = min(height, y + ky + 1)
-        let t = maskTable
         return Int(t[y1 * sw + x1] &- t[y0 * sw + x1] &- t[y1 * sw + x0] &+ t[y0 * sw + x0])
     }
 
@@ -81,5 +114,29 @@ public final class ThresholdPlan: @unchecked Sendable {
                  gain g: Double, sigmaBackground s: Double) -> Bool {
         guard w == width, h == height, k == kernel, g == gain, s == sigmaBackground else { return false }
         return mask.withUnsafeBufferPointer { memcmp($0.baseAddress!, m, w * h) == 0 }
+    }
+}
+
+/// Runs of x per row, [start, end), ascending: a sparse set of pixels that is
+/// mostly whole stretches of rows.
+public struct RowRuns: Sendable {
+    /// Row y's runs are start[first[y]..<first[y + 1]] and end[…].
+    public let first: [Int], start: [Int], end: [Int]
+
+    /// The runs of the pixels whose flag (row-major, width × height) is set.
+    init(_ flags: [Bool], width w: Int, height h: Int) {
+        var first = [0], start: [Int] = [], end: [Int] = []
+        for y in 0..<h {
+            let row = y * w
+            var x = 0
+            while x < w {
+                while x < w && !flags[row + x] { x += 1 }
+                let runStart = x
+                while x < w && flags[row + x] { x += 1 }
+                if x > runStart { start.append(runStart); end.append(x) }
+            }
+            first.append(start.count)
+        }
+        self.first = first; self.start = start; self.end = end
     }
 }
