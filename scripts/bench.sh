@@ -77,6 +77,18 @@ if $have_dials; then
   echo
   python3 "$root/scripts/spots_table.py" "$work/spots.txt"
   echo
+  if command -v valgrind >/dev/null 2>&1; then
+    echo "Instruction counts (valgrind --tool=callgrind, nproc=1), which repeat exactly where wall times do not:"
+    echo "find-spots against its decode-only pass, with the AVX2 background pass this processor runs and with"
+    echo "the baseline one (\`MXFLOW_SIMD=baseline\`). Command: \`scripts/callgrind_find_spots.sh out/bench/spots\`."
+    echo
+    echo '```'
+    "$root/scripts/callgrind_find_spots.sh" "$work/spots" "$mxflow" 2>&1 || true
+    echo "baseline:"
+    MXFLOW_SIMD=baseline "$root/scripts/callgrind_find_spots.sh" "$work/spots" "$mxflow" 2>&1 || true
+    echo '```'
+    echo
+  fi
   } >> "$tmp"
 fi
 

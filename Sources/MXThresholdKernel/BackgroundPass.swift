@@ -80,10 +80,12 @@ public enum BackgroundPass {
         let hiSum = min(highI, big)
         let gain = st.gain, nsigS = st.sigmaStrong, globalT = st.globalThreshold, minCount = st.minCount
         let maxN = (2 * kx + 1) * (2 * ky + 1)
-        let bound: [Double] = (0...maxN).map { (n: Int) -> Double in
-            if n < 2 { return .infinity }
+        // Right-hand side of the test per window count n (a pointer: no bounds check per pixel).
+        let bound = UnsafeMutablePointer<Double>.allocate(capacity: maxN + 1)
+        defer { bound.deallocate() }
+        for n in 0...maxN {
             let n1 = Double(n - 1)
-            return n1 + st.sigmaBackground * (2 * n1).squareRoot()
+            bound[n] = n < 2 ? .infinity : n1 + st.sigmaBackground * (2 * n1).squareRoot()
         }
         var out = KernelOutput(records: b.records)
         let rowHasDropped = b.rowHasDropped
@@ -168,8 +170,9 @@ public enum BackgroundPass {
             let base = y * w
             // For the wider window: the rows beyond the column sums (at most
             // two each side) and whether any of its rows lost a pixel this frame.
-            var extra: (UnsafeMutablePointer<Int32>?, UnsafeMutablePointer<Int32>?,
-                        UnsafeMutablePointer<Int32>?, UnsafeMutablePointer<Int32>?) = (nil, nil, nil, nil)
+            // Rows the window does not reach stay the row of zeros: no branch per column.
+            let zero = b.zeroRow
+            var extra = (zero, zero, zero, zero)
             var wideDropped = false
             if extended {
                 var found = 0
@@ -199,12 +202,8 @@ public enum BackgroundPass {
             }
             // Column xx of the wider window: the column sum plus the rows beyond it.
             @inline(__always) func wideColumn(_ xx: Int) -> Int64 {
-                var s = Int64(cS[xx])
-                if let r = extraRows.0 { s &+= Int64(r[xx]) }
-                if let r = extraRows.1 { s &+= Int64(r[xx]) }
-                if let r = extraRows.2 { s &+= Int64(r[xx]) }
-                if let r = extraRows.3 { s &+= Int64(r[xx]) }
-                return s
+                Int64(cS[xx]) &+ Int64(extraRows.0[xx]) &+ Int64(extraRows.1[xx])
+                    &+ Int64(extraRows.2[xx]) &+ Int64(extraRows.3[xx])
             }
             // The wider window's Σv (cores still in) and the count of its pixels that
             // dropped out this frame, for dispersion_extended; the static count is

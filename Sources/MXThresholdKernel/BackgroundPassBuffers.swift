@@ -10,6 +10,8 @@ public final class BackgroundPassBuffers {
     /// Column sums over the window rows and their prefix sums along the row.
     @usableFromInline let columnSum, columnSquare, columnDropped: UnsafeMutablePointer<Int32>
     @usableFromInline let prefixSum, prefixSquare, prefixDropped: UnsafeMutablePointer<Int32>
+    /// A row of zeros, standing for rows beyond the panel.
+    @usableFromInline let zeroRow: UnsafeMutablePointer<Int32>
     /// The dispersive pixels of the last frame, kept for their storage.
     public var records: DispersiveRecords
 
@@ -25,11 +27,14 @@ public final class BackgroundPassBuffers {
         columnDropped = .allocate(capacity: width)
         prefixSum = .allocate(capacity: width + 1); prefixSquare = .allocate(capacity: width + 1)
         prefixDropped = .allocate(capacity: width + 1)
+        zeroRow = .allocate(capacity: width)
+        zeroRow.initialize(repeating: 0, count: width)
         records = DispersiveRecords(capacity: 4096)
     }
 
     deinit {
-        for p in [value, square, dropped, columnSum, columnSquare, columnDropped, prefixSum, prefixSquare, prefixDropped] {
+        for p in [value, square, dropped, columnSum, columnSquare, columnDropped, prefixSum, prefixSquare, prefixDropped,
+                  zeroRow] {
             p.deallocate()
         }
         rowHasDropped.deallocate()

@@ -58,10 +58,16 @@ final class MTZTests: XCTestCase {
         return f
     }
 
-    func temporaryPath(_ name: String) -> String {
-        let dir = NSTemporaryDirectory() + "mxflow-mtz-\(getpid())"
+    /// A folder of this test's own, removed when the test ends.
+    private lazy var temporaryDirectory: String = {
+        let dir = NSTemporaryDirectory() + "mxflow-mtz-\(getpid())-\(UUID().uuidString)"
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir + "/" + name
+        self.addTeardownBlock { [dir] in try? FileManager.default.removeItem(atPath: dir) }
+        return dir
+    }()
+
+    func temporaryPath(_ name: String) -> String {
+        temporaryDirectory + "/" + name
     }
 
     func testMergedRoundTrip() throws {
