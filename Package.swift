@@ -83,6 +83,7 @@ let package = Package(
         .testTarget(name: "MXSymmetryTests", dependencies: ["MXTestSupport", "MXSymmetry"], swiftSettings: v5),
         .testTarget(name: "MXFormatsTests", dependencies: ["MXTestSupport", "MXFormats", "MXModel"], exclude: ["Fixtures"],
                     swiftSettings: v5),
+        .testTarget(name: "MXThresholdKernelTests", dependencies: ["MXThresholdKernel", "MXMath"], swiftSettings: v5),
         .testTarget(name: "MXSpotFindingTests", dependencies: ["MXTestSupport", "MXSpotFinding", "MXFormats"], swiftSettings: v5),
         .testTarget(name: "MXPredictionTests", dependencies: ["MXTestSupport", "MXPrediction", "MXFormats"], swiftSettings: v5),
         .testTarget(name: "MXRefinementTests", dependencies: ["MXTestSupport", "MXRefinement", "MXFormats"],
