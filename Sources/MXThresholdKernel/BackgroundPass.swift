@@ -17,15 +17,19 @@ public struct BackgroundPassSettings: Sendable {
     public var kernel: (x: Int, y: Int)
     /// Half-sizes of the wider window of dispersion_extended (kernel + 2, unclipped).
     public var wideKernel: (x: Int, y: Int)
-    /// dispersion_extended (records the dispersive pixels) or dispersion (the strong ones).
+    /// dispersion_extended's erosion radius (min(kernel) − 1 of the unclipped kernel, ≥ 0).
+    public var erosionRadius: Int
+    /// dispersion_extended (erosion and the cores' test follow) or dispersion (the strong test follows).
     public var extended: Bool
     public var gain: Double, sigmaBackground: Double, sigmaStrong: Double, globalThreshold: Double
     /// Fewest valid pixels in a window for a test.
     public var minCount: Int
 
-    public init(lowI: Int32, highI: Int32, kernel: (x: Int, y: Int), wideKernel: (x: Int, y: Int), extended: Bool,
-                gain: Double, sigmaBackground: Double, sigmaStrong: Double, globalThreshold: Double, minCount: Int) {
+    public init(lowI: Int32, highI: Int32, kernel: (x: Int, y: Int), wideKernel: (x: Int, y: Int), erosionRadius: Int,
+                extended: Bool, gain: Double, sigmaBackground: Double, sigmaStrong: Double, globalThreshold: Double,
+                minCount: Int) {
         self.lowI = lowI; self.highI = highI; self.kernel = kernel; self.wideKernel = wideKernel
+        self.erosionRadius = erosionRadius
         self.extended = extended; self.gain = gain; self.sigmaBackground = sigmaBackground
         self.sigmaStrong = sigmaStrong; self.globalThreshold = globalThreshold; self.minCount = minCount
     }
@@ -37,15 +41,19 @@ public enum BackgroundPass {
     /// Below this window sum the window's Σv² fits Int32 (all values ≥ 0, so Σv² ≤ (Σv)²).
     @usableFromInline static let exactSquareLimit: Int32 = 46_341
 
-    /// Rows the ring must hold for these settings.
+    /// Rows the ring must hold for these settings: the window's, and for
+    /// dispersion_extended those the core stage still reads (`CoreStage.lag`
+    /// rows behind, over the wider window).
     @inlinable public static func ringRows(_ s: BackgroundPassSettings) -> Int {
-        2 * (s.extended ? max(s.kernel.y, s.wideKernel.y) : s.kernel.y) + 2
+        s.extended ? s.kernel.y + CoreStage.lag(radius: s.erosionRadius, wideY: s.wideKernel.y) + s.wideKernel.y + 2
+            : 2 * s.kernel.y + 2
     }
 
     /// The background (index of dispersion) test of every pixel of one panel
-    /// image. For dispersion_extended the pixels that pass go to
-    /// `buffers.records` with the wider window's Σv; for dispersion the
-    /// pixels that also pass the strong test are appended to `direct`.
+    /// image; appends the strong pixels to `direct` (ascending). For
+    /// dispersion_extended the pixels that pass go row by row to the core
+    /// stage (`buffers.coreStage`), which erodes them and tests the cores; for
+    /// dispersion the pixels that also pass the strong test are strong.
     ///
     /// Same decisions as DIALS' kernel, less work per pixel:
     /// - the window count comes from the static mask, once per panel
@@ -55,9 +63,8 @@ public enum BackgroundPass {
     ///   overflow flag; larger windows are summed again in Int64;
     /// - the test runs first in Float with a margin far above its rounding
     ///   error, and only windows it cannot reject are tested exactly;
-    /// - for dispersion_extended, the wider window's Σv is taken when a pixel
-    ///   passes, from the column sums already at hand plus the two rows beyond
-    ///   them each side.
+    /// - for dispersion_extended a dispersive pixel is one bit in a row; only
+    ///   the cores get the wider window's sums, from running column totals.
     ///
     /// `@inlinable` and generic over `I` so that a module built for other
     /// instructions (MXThresholdKernelAVX2) compiles its own copy.
@@ -68,10 +75,11 @@ public enum BackgroundPass {
         let w = plan.width, h = plan.height
         let kx = st.kernel.x, ky = st.kernel.y
         let extended = st.extended
-        let kx2 = st.wideKernel.x, ky2 = st.wideKernel.y
-        let lookahead = extended ? max(ky, ky2) : ky
         let ringRows = ringRows(st)
         precondition(b.width == w && b.ringRows == ringRows, "background-pass buffers sized for another panel")
+        let stage = extended ? b.coreStage(height: h, radius: st.erosionRadius, wide: st.wideKernel) : nil
+        stage?.begin(image: image, rowStride: rowStride, plan: plan, settings: st)
+        let dispersiveBits = stage?.dispersive ?? b.zeroBits
         let lowI = st.lowI, highI = st.highI
         let ringV = b.value, ringQ = b.square, ringD = b.dropped
         let cS = b.columnSum, cQ = b.columnSquare, cD = b.columnDropped
@@ -87,12 +95,16 @@ public enum BackgroundPass {
             let n1 = Double(n - 1)
             bound[n] = n < 2 ? .infinity : n1 + st.sigmaBackground * (2 * n1).squareRoot()
         }
-        var out = KernelOutput(records: b.records)
+        var out = KernelOutput()
         let rowHasDropped = b.rowHasDropped
 
         @inline(__always) func slot(_ y: Int) -> Int { (y % ringRows) * w }
         let limit8 = SIMD8<Int32>(repeating: exactSquareLimit), limit4 = SIMD4<Int32>(repeating: exactSquareLimit)
         let load4 = BackgroundPass.load4, load8 = BackgroundPass.load8
+        // For dispersion_extended's sure lanes: the lowest count tested, the trusted range, and lane weights.
+        let minCountF = SIMD8<Float>(repeating: Float(max(minCount, 2)))
+        let lowI8 = SIMD8<Int32>(repeating: lowI), highI8 = SIMD8<Int32>(repeating: highI)
+        let laneBit = SIMD8<Int32>(1, 2, 4, 8, 16, 32, 64, 128)
         // Classify row r: the value where it enters the sums, its square, and
         // whether a masked-in pixel drops out (untrusted or ≥ 2^24).
         @inline(__always) func classify(_ r: Int) {
@@ -125,7 +137,7 @@ public enum BackgroundPass {
 
         for x in 0..<w { cS[x] = 0; cQ[x] = 0; cD[x] = 0 }
         pS[0] = 0; pQ[0] = 0; pD[0] = 0
-        for r in 0..<min(lookahead, h) { classify(r) }
+        for r in 0..<min(ky, h) { classify(r) }
         // The column sums start with the rows above the first window's centre.
         var droppedRows = 0
         for r in 0..<min(ky, h) {
@@ -138,7 +150,7 @@ public enum BackgroundPass {
             }
         }
         for y in 0..<h {
-            if y + lookahead < h { classify(y + lookahead) }
+            if y + ky < h { classify(y + ky) }
             let enter = y + ky < h ? y + ky : -1, leave = y - ky - 1
             if enter >= 0 && leave >= 0 {
                 let ev = ringV + slot(enter), lv = ringV + slot(leave)
@@ -168,28 +180,6 @@ public enum BackgroundPass {
             let rowDropped = droppedRows > 0
             if rowDropped { for x in 0..<w { pD[x + 1] = pD[x] &+ cD[x] } }
             let base = y * w
-            // For the wider window: the rows beyond the column sums (at most
-            // two each side) and whether any of its rows lost a pixel this frame.
-            // Rows the window does not reach stay the row of zeros: no branch per column.
-            let zero = b.zeroRow
-            var extra = (zero, zero, zero, zero)
-            var wideDropped = false
-            if extended {
-                var found = 0
-                for yy in max(0, y - ky2)...min(h - 1, y + ky2) {
-                    wideDropped = wideDropped || rowHasDropped[yy % ringRows]
-                    guard yy < y - ky || yy > y + ky else { continue }
-                    let row = ringV + slot(yy)
-                    switch found {
-                    case 0: extra.0 = row
-                    case 1: extra.1 = row
-                    case 2: extra.2 = row
-                    default: precondition(found == 3, "more than two rows each side of the column sums"); extra.3 = row
-                    }
-                    found += 1
-                }
-            }
-            let extraRows = extra, wideRowDropped = wideDropped
 
             // Σv and Σv² over the window rows and columns lo..<hi, in Int64 from the ring.
             @inline(__always) func directSums(_ lo: Int, _ hi: Int) -> (Int64, Int64) {
@@ -199,36 +189,6 @@ public enum BackgroundPass {
                     for xx in lo..<hi { let t = Int64(v[xx]); s &+= t; q &+= t &* t }
                 }
                 return (s, q)
-            }
-            // Column xx of the wider window: the column sum plus the rows beyond it.
-            @inline(__always) func wideColumn(_ xx: Int) -> Int64 {
-                Int64(cS[xx]) &+ Int64(extraRows.0[xx]) &+ Int64(extraRows.1[xx])
-                    &+ Int64(extraRows.2[xx]) &+ Int64(extraRows.3[xx])
-            }
-            // The wider window's Σv (cores still in) and the count of its pixels that
-            // dropped out this frame, for dispersion_extended; the static count is
-            // added later for the cores alone (its table is large and seldom in cache).
-            // Σv is slid one column on from the previous pixel of the row when adjacent.
-            @inline(__always) func wideSums(_ x: Int, _ o: inout KernelOutput) -> (Int32, Int64) {
-                let lo = max(0, x - kx2), hi = min(w - 1, x + kx2)
-                var s: Int64
-                if o.wideLastX == x - 1 && o.wideLastRow == y {
-                    s = o.wideLastSum
-                    if x - 1 - kx2 >= 0 { s &-= wideColumn(x - 1 - kx2) }
-                    if x + kx2 <= w - 1 { s &+= wideColumn(x + kx2) }
-                } else {
-                    s = 0
-                    for xx in lo...hi { s &+= wideColumn(xx) }
-                }
-                o.wideLastX = x; o.wideLastRow = y; o.wideLastSum = s
-                var drops = 0
-                if wideRowDropped {
-                    for yy in max(0, y - ky2)...min(h - 1, y + ky2) where rowHasDropped[yy % ringRows] {
-                        let d = ringD + slot(yy)
-                        for xx in lo...hi { drops += Int(d[xx]) }
-                    }
-                }
-                return (Int32(drops), s)
             }
             // The exact test of one pixel from its window's prefix-sum bounds.
             @inline(__always) func test(_ x: Int, _ o: inout KernelOutput) {
@@ -245,9 +205,7 @@ public enum BackgroundPass {
                 let sx = Double(s)
                 guard a > gain * sx * bound[n], isValid(y, x) else { return }
                 if extended {
-                    let wide = wideSums(x, &o)
-                    o.records.append(index: Int32(base + x), value: image[y * rowStride + x],
-                                     wideDropped: wide.0, wideSum: wide.1)
+                    dispersiveBits[1 + x >> 6] |= 1 << UInt64(x & 63)
                 } else {
                     let m = Double(n), vi = Double(image[y * rowStride + x])
                     if m * vi > sx + nsigS * (gain * sx * m).squareRoot() && vi > globalT {
@@ -258,6 +216,7 @@ public enum BackgroundPass {
 
             if rowDropped {
                 for x in 0..<w { test(x, &out) }
+                stage?.rowDone(y, buffers: b)
                 continue
             }
             let first = min(kx, w), last = max(first, w - kx)
@@ -297,7 +256,29 @@ public enum BackgroundPass {
                     let margin = (nq + ss + rhs) * (1.0 / 262_144)
                     let maybe = nq - ss .> rhs - margin
                     if any(maybe) {
-                        for lane in 0..<8 where maybe[lane] { test(x + lane, &out) }
+                        if extended {
+                            // Lanes that pass by more than the margin pass the exact test too:
+                            // they are dispersive wherever the pixel itself is valid, set as bits
+                            // at once; only the lanes within the margin are tested exactly.
+                            let sure = (nq - ss .> rhs + margin) .& (nf .>= minCountF)
+                            if any(sure) {
+                                let value = UnsafeRawPointer(image + y * rowStride + x).loadUnaligned(as: SIMD8<Int32>.self)
+                                let inMask = UnsafeRawPointer(maskBits + base + x).loadUnaligned(as: SIMD8<Int32>.self)
+                                let valid = sure .& (inMask .!= 0) .& (value .> lowI8) .& (value .< highI8)
+                                let bits = UInt64(laneBit.replacing(with: 0, where: .!valid).wrappedSum())
+                                if bits != 0 {
+                                    let shift = UInt64(x & 63), word = 1 + x >> 6
+                                    dispersiveBits[word] |= bits << shift
+                                    if shift > 56 { dispersiveBits[word + 1] |= bits >> (64 - shift) }
+                                }
+                            }
+                            let unsure = maybe .& .!sure
+                            if any(unsure) {
+                                for lane in 0..<8 where unsure[lane] { test(x + lane, &out) }
+                            }
+                        } else {
+                            for lane in 0..<8 where maybe[lane] { test(x + lane, &out) }
+                        }
                     }
                     x += 8
                 }
@@ -323,27 +304,23 @@ public enum BackgroundPass {
                 while x < segmentEnd { test(x, &out); x += 1 }
             }
             for x in max(first, last)..<w { test(x, &out) }
+            stage?.rowDone(y, buffers: b)
         }
-        b.records = out.records
-        direct.append(contentsOf: out.direct)
+        if let stage {
+            stage.finish(buffers: b)
+            direct.append(contentsOf: stage.strong)
+        } else {
+            direct.append(contentsOf: out.direct)
+        }
     }
 
     /// What the row loop gathers, passed `inout` so the per-pixel helpers
     /// need no captured mutable state.
     @usableFromInline struct KernelOutput {
-        /// The dispersive pixels (dispersion_extended), with their counts kept
-        /// while the row is in cache: the cores' tests need them again.
-        @usableFromInline var records: DispersiveRecords
         /// The strong pixels (dispersion).
         @usableFromInline var direct: [Int32] = []
-        /// The last wider-window sum, to slide from along a row.
-        @usableFromInline var wideLastX = -2, wideLastRow = -1
-        @usableFromInline var wideLastSum: Int64 = 0
 
-        @inlinable init(records: DispersiveRecords) {
-            self.records = records
-            self.records.removeAll()
-        }
+        @inlinable init() {}
     }
 
     @inlinable @inline(__always) static func load4(_ p: UnsafeMutablePointer<Int32>) -> SIMD4<Int32> {
