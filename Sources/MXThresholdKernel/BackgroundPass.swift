@@ -101,6 +101,8 @@ public enum BackgroundPass {
         @inline(__always) func slot(_ y: Int) -> Int { (y % ringRows) * w }
         let limit8 = SIMD8<Int32>(repeating: exactSquareLimit), limit4 = SIMD4<Int32>(repeating: exactSquareLimit)
         let load4 = BackgroundPass.load4, load8 = BackgroundPass.load8
+        let sum7 = BackgroundPass.sum7, sum7x4 = BackgroundPass.sum7x4
+        let sevenWide = kx == 3
         // For dispersion_extended's sure lanes: the lowest count tested, the trusted range, and lane weights.
         let minCountF = SIMD8<Float>(repeating: Float(max(minCount, 2)))
         let lowI8 = SIMD8<Int32>(repeating: lowI), highI8 = SIMD8<Int32>(repeating: highI)
@@ -176,8 +178,13 @@ public enum BackgroundPass {
                 for x in 0..<w { cD[x] &-= d[x] }
                 droppedRows -= 1
             }
-            for x in 0..<w { pS[x + 1] = pS[x] &+ cS[x]; pQ[x + 1] = pQ[x] &+ cQ[x] }
             let rowDropped = droppedRows > 0
+            // Window sums: from prefix sums along the row, except for the
+            // default 7-pixel-wide window on rows where every pixel counts as
+            // in the plan: there eight windows at a time are summed directly
+            // from the column sums (seven vector adds, no serial prefix chain).
+            let prefixed = !sevenWide || rowDropped
+            if prefixed { for x in 0..<w { pS[x + 1] = pS[x] &+ cS[x]; pQ[x + 1] = pQ[x] &+ cQ[x] } }
             if rowDropped { for x in 0..<w { pD[x + 1] = pD[x] &+ cD[x] } }
             let base = y * w
 
@@ -195,8 +202,13 @@ public enum BackgroundPass {
                 let lo = max(0, x - kx), hi = min(w, x + kx + 1)
                 var n = Int(countF[base + x])
                 if rowDropped { n -= Int(pD[hi] &- pD[lo]) }
-                let s32 = pS[hi] &- pS[lo]
-                var s = Int64(s32), q = Int64(pQ[hi] &- pQ[lo])
+                var s32: Int32 = 0, q32: Int32 = 0
+                if prefixed {
+                    s32 = pS[hi] &- pS[lo]; q32 = pQ[hi] &- pQ[lo]
+                } else {
+                    for xx in lo..<hi { s32 &+= cS[xx]; q32 &+= cQ[xx] }
+                }
+                var s = Int64(s32), q = Int64(q32)
                 if s32 >= BackgroundPass.exactSquareLimit { (s, q) = directSums(lo, hi) }
                 guard n >= minCount, n >= 2 else { return }
                 // n·Σv² − (Σv)² > g·Σv·(n − 1 + σ_b·sqrt(2(n−1))): the index of dispersion
@@ -242,8 +254,13 @@ public enum BackgroundPass {
                     nRow = countF + base; bRow = boundF + base
                 }
                 while x + 8 <= segmentEnd {
-                    let s8 = load8(pS + x + kx + 1) &- load8(pS + x - kx)
-                    let q8 = load8(pQ + x + kx + 1) &- load8(pQ + x - kx)
+                    let s8: SIMD8<Int32>, q8: SIMD8<Int32>
+                    if prefixed {
+                        s8 = load8(pS + x + kx + 1) &- load8(pS + x - kx)
+                        q8 = load8(pQ + x + kx + 1) &- load8(pQ + x - kx)
+                    } else {
+                        s8 = sum7(cS + x - 3); q8 = sum7(cQ + x - 3)
+                    }
                     if any(s8 .>= limit8) {
                         for lane in 0..<8 { test(x + lane, &out) }
                         x += 8
@@ -283,8 +300,13 @@ public enum BackgroundPass {
                     x += 8
                 }
                 while x + 4 <= segmentEnd {
-                    let s4 = load4(pS + x + kx + 1) &- load4(pS + x - kx)
-                    let q4 = load4(pQ + x + kx + 1) &- load4(pQ + x - kx)
+                    let s4: SIMD4<Int32>, q4: SIMD4<Int32>
+                    if prefixed {
+                        s4 = load4(pS + x + kx + 1) &- load4(pS + x - kx)
+                        q4 = load4(pQ + x + kx + 1) &- load4(pQ + x - kx)
+                    } else {
+                        s4 = sum7x4(cS + x - 3); q4 = sum7x4(cQ + x - 3)
+                    }
                     if any(s4 .>= limit4) {
                         for lane in 0..<4 { test(x + lane, &out) }
                         x += 4
@@ -329,6 +351,20 @@ public enum BackgroundPass {
 
     @inlinable @inline(__always) static func load8(_ p: UnsafeMutablePointer<Int32>) -> SIMD8<Int32> {
         UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Int32>.self)
+    }
+
+    /// Lanes i = 0..<8 of p[i] + p[i + 1] + … + p[i + 6] (wrapping): eight 7-wide window sums.
+    @inlinable @inline(__always) static func sum7(_ p: UnsafeMutablePointer<Int32>) -> SIMD8<Int32> {
+        let a = load8(p) &+ load8(p + 1), b = load8(p + 2) &+ load8(p + 3)
+        let c = load8(p + 4) &+ load8(p + 5)
+        return (a &+ b) &+ (c &+ load8(p + 6))
+    }
+
+    /// The same, four lanes.
+    @inlinable @inline(__always) static func sum7x4(_ p: UnsafeMutablePointer<Int32>) -> SIMD4<Int32> {
+        let a = load4(p) &+ load4(p + 1), b = load4(p + 2) &+ load4(p + 3)
+        let c = load4(p + 4) &+ load4(p + 5)
+        return (a &+ b) &+ (c &+ load4(p + 6))
     }
 
     /// The pass compiled for the baseline instruction set.
