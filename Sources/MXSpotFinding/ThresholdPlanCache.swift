@@ -8,19 +8,19 @@ final class ThresholdPlanCache: @unchecked Sendable {
     private var plan: ThresholdPlan?
 
     /// The plan for this mask and these parameters, built on first use (or
-    /// when they change).
+    /// when they change). A thread that finds another building it waits for
+    /// that plan rather than building its own.
     func plan(mask: UnsafePointer<UInt8>, width: Int, height: Int, kernel: (x: Int, y: Int),
               gain: Double, sigmaBackground: Double) -> ThresholdPlan {
         lock.lock()
-        let current = plan
-        lock.unlock()
-        if let current, current.matches(mask: mask, width: width, height: height, kernel: kernel,
-                                         gain: gain, sigmaBackground: sigmaBackground) {
-            return current
+        defer { lock.unlock() }
+        if let plan, plan.matches(mask: mask, width: width, height: height, kernel: kernel,
+                                  gain: gain, sigmaBackground: sigmaBackground) {
+            return plan
         }
         let built = ThresholdPlan(mask: mask, width: width, height: height, kernel: kernel,
                                   gain: gain, sigmaBackground: sigmaBackground)
-        lock.lock(); plan = built; lock.unlock()
+        plan = built
         return built
     }
 }

@@ -38,20 +38,21 @@ public final class CoreStage {
     /// `moveWindow`, inlined into the background pass (so into its AVX2 copy).
     @usableFromInline let wideSum: UnsafeMutablePointer<Int32>, wideDropped: UnsafeMutablePointer<Int32>
     /// Rows [valueTop, valueBottom] in those totals, and how many of them lost pixels this frame.
-    @usableFromInline var valueTop = 0, valueBottom = -1, droppedRows = 0
+    @usableFromInline @exclusivity(unchecked) var valueTop = 0, valueBottom = -1, droppedRows = 0
     /// A row of zeros, standing for no row entering or leaving.
     @usableFromInline let zeroRow: UnsafeMutablePointer<Int32>
     /// The count and Σv of the cores in sums, per column, over rows [coreTop, coreBottom].
     let coreCount: UnsafeMutablePointer<Int32>, coreSum: UnsafeMutablePointer<Int64>
-    var coreTop = 0, coreBottom = -1
+    @exclusivity(unchecked) var coreTop = 0, coreBottom = -1
     /// The strong pixels of the frame, ascending.
-    public private(set) var strong: [Int32] = []
+    @exclusivity(unchecked) public private(set) var strong: [Int32] = []
 
-    // The frame: set by `begin`.
-    @usableFromInline var image: UnsafePointer<Int32>?
-    var rowStride = 0
-    @usableFromInline var plan: ThresholdPlan?
-    var settings: BackgroundPassSettings?
+    // The frame: set by `begin`. (The stage belongs to one thread's buffers,
+    // so its per-row state skips Swift's run-time exclusivity checks.)
+    @usableFromInline @exclusivity(unchecked) var image: UnsafePointer<Int32>?
+    @exclusivity(unchecked) var rowStride = 0
+    @usableFromInline @exclusivity(unchecked) var plan: ThresholdPlan?
+    @exclusivity(unchecked) var settings: BackgroundPassSettings?
 
     /// How many rows after a row's background test the stage tests its cores.
     @inlinable public static func lag(radius: Int, wideY: Int) -> Int { radius + wideY }

@@ -65,23 +65,20 @@ public final class ThresholdPlan: @unchecked Sendable {
             let n1 = Double(n - 1)
             bound[n] = Float(gain * (n1 + sigmaBackground * (2 * n1).squareRoot()))
         }
-        for y in 0..<h {
-            for x in 0..<w {
-                let n = Self.windowCount(maskTable, width: w, height: h, x: x, y: y, kx: kernel.x, ky: kernel.y)
-                count[y * w + x] = Float(n)
-                scaledBound[y * w + x] = bound[n]
-            }
-        }
+        // Window counts by box sums along rows then columns (a few operations
+        // per pixel, where the summed-area table costs four scattered reads).
+        let counts = Self.windowCounts(mask, width: w, height: h, kx: kernel.x, ky: kernel.y)
         let fullN = (2 * kernel.x + 1) * (2 * kernel.y + 1)
         let wide = (x: kernel.x + 2, y: kernel.y + 2)
-        let fullWide = (2 * wide.x + 1) * (2 * wide.y + 1)
+        let fullWide = Int32((2 * wide.x + 1) * (2 * wide.y + 1))
+        let wideCounts = Self.windowCounts(mask, width: w, height: h, kx: wide.x, ky: wide.y)
         var isWhole = [Bool](repeating: false, count: w * h), isWideWhole = isWhole
-        for y in 0..<h {
-            for x in 0..<w {
-                isWhole[y * w + x] = count[y * w + x] == Float(fullN)
-                isWideWhole[y * w + x] = Self.windowCount(maskTable, width: w, height: h, x: x, y: y,
-                                                          kx: wide.x, ky: wide.y) == fullWide
-            }
+        for i in 0..<(w * h) {
+            let n = Int(counts[i])
+            count[i] = Float(n)
+            scaledBound[i] = bound[n]
+            isWhole[i] = n == fullN
+            isWideWhole[i] = wideCounts[i] == fullWide
         }
         whole = RowRuns(isWhole, width: w, height: h)
         wideFull = RowRuns(isWideWhole, width: w, height: h)
@@ -107,6 +104,50 @@ public final class ThresholdPlan: @unchecked Sendable {
         let x0 = max(0, x - kx), x1 = min(width, x + kx + 1)
         let y0 = max(0, y - ky), y1 = min(height, y + ky + 1)
         return Int(t[y1 * sw + x1] &- t[y0 * sw + x1] &- t[y1 * sw + x0] &+ t[y0 * sw + x0])
+    }
+
+    /// Masked-in pixels in the window of half-sizes (kx, ky) around every
+    /// pixel, clipped to the panel, row-major.
+    static func windowCounts(_ mask: UnsafePointer<UInt8>, width w: Int, height h: Int, kx: Int, ky: Int) -> [Int32] {
+        // Along each row: a running sum over x − kx … x + kx, from the row's
+        // mask as 0/1 padded with kx + 1 zeros each side (no branch per pixel).
+        var rows = [Int32](repeating: 0, count: w * h)
+        var padded = [Int32](repeating: 0, count: w + 2 * kx + 2)
+        rows.withUnsafeMutableBufferPointer { r in
+            padded.withUnsafeMutableBufferPointer { pad in
+                let b = pad.baseAddress!
+                for y in 0..<h {
+                    let m = mask + y * w, out = r.baseAddress! + y * w
+                    for x in 0..<w { b[kx + 1 + x] = m[x] != 0 ? 1 : 0 }
+                    var s: Int32 = 0
+                    for x in 0..<kx { s &+= b[kx + 1 + x] }   // the window of x = −1: pixels 0 ..< kx
+                    for x in 0..<w {
+                        s = s &+ b[x + 2 * kx + 1] &- b[x]   // pixel x + kx enters, x − kx − 1 leaves
+                        out[x] = s
+                    }
+                }
+            }
+        }
+        // Down each column: running sums of those over y − ky … y + ky.
+        var counts = [Int32](repeating: 0, count: w * h)
+        var column = [Int32](repeating: 0, count: w)
+        rows.withUnsafeBufferPointer { r in
+            counts.withUnsafeMutableBufferPointer { c in
+                column.withUnsafeMutableBufferPointer { col in
+                    for y in 0..<min(ky, h) { for x in 0..<w { col[x] += r[y * w + x] } }
+                    for y in 0..<h {
+                        if y + ky < h { let e = r.baseAddress! + (y + ky) * w; for x in 0..<w { col[x] += e[x] } }
+                        if y - ky - 1 >= 0 {
+                            let l = r.baseAddress! + (y - ky - 1) * w
+                            for x in 0..<w { col[x] -= l[x] }
+                        }
+                        let out = c.baseAddress! + y * w
+                        for x in 0..<w { out[x] = col[x] }
+                    }
+                }
+            }
+        }
+        return counts
     }
 
     /// True when this plan was built for `mask` and these parameters.
