@@ -1,5 +1,6 @@
 // The mxflow executable: the subcommand table. Each step lives in its own file.
 import ArgumentParser
+import MXMath
 import MXPipeline
 
 @main
@@ -35,4 +36,10 @@ struct MXFlow: ParsableCommand {
             SimulateCommand.self,
             BenchmarkCommand.self,
         ])
+
+    static func main() {
+        // Before any other thread exists: BLAS on the calling thread, OpenBLAS' idle pool stopped.
+        BLASThreads.runOnCallingThread()
+        main(nil)
+    }
 }

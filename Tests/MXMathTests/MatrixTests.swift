@@ -113,3 +113,25 @@ func XCTAssertEqual(_ a: [Double], _ b: [Double], accuracy: Double, file: Static
     XCTAssertEqual(a.count, b.count, file: file, line: line)
     for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: accuracy, file: file, line: line) }
 }
+
+/// After OpenBLAS' pool is stopped, BLAS and LAPACK still give the same answers
+/// (on the calling thread), from several threads at once.
+final class BLASThreadsTests: XCTestCase {
+    func testLinearAlgebraAfterStoppingThePool() throws {
+        BLASThreads.runOnCallingThread()
+        let n = 300
+        var rng = SplitMix64(seed: 7)
+        let a = Matrix(rows: n, cols: n, storage: (0..<(n * n)).map { _ in rng.nextDouble() - 0.5 })
+        // A symmetric positive-definite matrix large enough that a threaded BLAS would split it.
+        let spd = a * a.transposed + Matrix.identity(n) * Double(n)
+        let x = (0..<n).map { Double($0 % 7) - 3 }
+        let b = spd * x
+        let results = UnsafeMutableBufferPointer<Double>.allocate(capacity: 4)
+        defer { results.deallocate() }
+        DispatchQueue.concurrentPerform(iterations: 4) { i in
+            let solved = (try? spd.cholesky().solve(b)) ?? []
+            results[i] = solved.count == n ? zip(solved, x).map { abs($0 - $1) }.max()! : .infinity
+        }
+        for r in results { XCTAssertLessThan(r, 1e-9) }
+    }
+}
