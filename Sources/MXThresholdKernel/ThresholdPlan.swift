@@ -47,8 +47,9 @@ public final class ThresholdPlan: @unchecked Sendable {
         self.mask = Array(UnsafeBufferPointer(start: mask, count: w * h))
         maskBits = .allocate(capacity: w * h)
         for i in 0..<(w * h) { maskBits[i] = mask[i] != 0 ? -1 : 0 }
-        count = .allocate(capacity: w * h)
-        scaledBound = .allocate(capacity: w * h)
+        let count = UnsafeMutablePointer<Float>.allocate(capacity: w * h)
+        let scaledBound = UnsafeMutablePointer<Float>.allocate(capacity: w * h)
+        self.count = count; self.scaledBound = scaledBound
         let sw = w + 1
         maskTable = .allocate(capacity: sw * (h + 1))
         maskTable.initialize(repeating: 0, count: sw * (h + 1))
@@ -65,23 +66,24 @@ public final class ThresholdPlan: @unchecked Sendable {
             let n1 = Double(n - 1)
             bound[n] = Float(gain * (n1 + sigmaBackground * (2 * n1).squareRoot()))
         }
-        // Window counts by box sums along rows then columns (a few operations
-        // per pixel, where the summed-area table costs four scattered reads).
-        let counts = Self.windowCounts(mask, width: w, height: h, kx: kernel.x, ky: kernel.y)
-        let fullN = (2 * kernel.x + 1) * (2 * kernel.y + 1)
+        // Window counts row by row (running column sums, then a running sum
+        // along the row), written straight into the per-pixel arrays and runs.
+        let fullN = (2 * kernel.x + 1) * (2 * kernel.y + 1), fullN32 = Int32(fullN)
         let wide = (x: kernel.x + 2, y: kernel.y + 2)
         let fullWide = Int32((2 * wide.x + 1) * (2 * wide.y + 1))
-        let wideCounts = Self.windowCounts(mask, width: w, height: h, kx: wide.x, ky: wide.y)
-        var isWhole = [Bool](repeating: false, count: w * h), isWideWhole = isWhole
-        for i in 0..<(w * h) {
-            let n = Int(counts[i])
-            count[i] = Float(n)
-            scaledBound[i] = bound[n]
-            isWhole[i] = n == fullN
-            isWideWhole[i] = wideCounts[i] == fullWide
+        var wholeRuns = RowRuns.Builder(), wideRuns = RowRuns.Builder()
+        Self.forEachWindowCountRow(mask, width: w, height: h, kx: kernel.x, ky: kernel.y) { y, n in
+            for x in 0..<w {
+                count[y * w + x] = Float(n[x])
+                scaledBound[y * w + x] = bound[Int(n[x])]
+            }
+            wholeRuns.addRow(width: w) { n[$0] == fullN32 }
         }
-        whole = RowRuns(isWhole, width: w, height: h)
-        wideFull = RowRuns(isWideWhole, width: w, height: h)
+        Self.forEachWindowCountRow(mask, width: w, height: h, kx: wide.x, ky: wide.y) { _, n in
+            wideRuns.addRow(width: w) { n[$0] == fullWide }
+        }
+        whole = wholeRuns.runs
+        wideFull = wideRuns.runs
         wholeCountRow = .allocate(capacity: w)
         wholeCountRow.initialize(repeating: Float(fullN), count: w)
         wholeBoundRow = .allocate(capacity: w)
@@ -106,48 +108,34 @@ public final class ThresholdPlan: @unchecked Sendable {
         return Int(t[y1 * sw + x1] &- t[y0 * sw + x1] &- t[y1 * sw + x0] &+ t[y0 * sw + x0])
     }
 
-    /// Masked-in pixels in the window of half-sizes (kx, ky) around every
-    /// pixel, clipped to the panel, row-major.
-    static func windowCounts(_ mask: UnsafePointer<UInt8>, width w: Int, height h: Int, kx: Int, ky: Int) -> [Int32] {
-        // Along each row: a running sum over x − kx … x + kx, from the row's
-        // mask as 0/1 padded with kx + 1 zeros each side (no branch per pixel).
-        var rows = [Int32](repeating: 0, count: w * h)
-        var padded = [Int32](repeating: 0, count: w + 2 * kx + 2)
-        rows.withUnsafeMutableBufferPointer { r in
-            padded.withUnsafeMutableBufferPointer { pad in
-                let b = pad.baseAddress!
-                for y in 0..<h {
-                    let m = mask + y * w, out = r.baseAddress! + y * w
-                    for x in 0..<w { b[kx + 1 + x] = m[x] != 0 ? 1 : 0 }
-                    var s: Int32 = 0
-                    for x in 0..<kx { s &+= b[kx + 1 + x] }   // the window of x = −1: pixels 0 ..< kx
-                    for x in 0..<w {
-                        s = s &+ b[x + 2 * kx + 1] &- b[x]   // pixel x + kx enters, x − kx − 1 leaves
-                        out[x] = s
-                    }
-                }
-            }
+    /// Calls `body(y, counts)` for each row y with the masked-in pixels in
+    /// the window of half-sizes (kx, ky) around each of its pixels, clipped to
+    /// the panel: column sums over rows y − ky … y + ky kept running down the
+    /// panel, then a running sum along the row over x − kx … x + kx (the
+    /// column sums padded with kx + 1 zeros each side: no branch per pixel).
+    static func forEachWindowCountRow(_ mask: UnsafePointer<UInt8>, width w: Int, height h: Int, kx: Int, ky: Int,
+                                      _ body: (Int, UnsafePointer<Int32>) -> Void) {
+        let padded = UnsafeMutablePointer<Int32>.allocate(capacity: w + 2 * kx + 2)
+        padded.initialize(repeating: 0, count: w + 2 * kx + 2)
+        let column = padded + kx + 1   // column[x], x in 0..<w
+        let counts = UnsafeMutablePointer<Int32>.allocate(capacity: w)
+        defer { padded.deallocate(); counts.deallocate() }
+        func add(_ y: Int, _ sign: Int32) {
+            let m = mask + y * w
+            for x in 0..<w { column[x] &+= m[x] != 0 ? sign : 0 }
         }
-        // Down each column: running sums of those over y − ky … y + ky.
-        var counts = [Int32](repeating: 0, count: w * h)
-        var column = [Int32](repeating: 0, count: w)
-        rows.withUnsafeBufferPointer { r in
-            counts.withUnsafeMutableBufferPointer { c in
-                column.withUnsafeMutableBufferPointer { col in
-                    for y in 0..<min(ky, h) { for x in 0..<w { col[x] += r[y * w + x] } }
-                    for y in 0..<h {
-                        if y + ky < h { let e = r.baseAddress! + (y + ky) * w; for x in 0..<w { col[x] += e[x] } }
-                        if y - ky - 1 >= 0 {
-                            let l = r.baseAddress! + (y - ky - 1) * w
-                            for x in 0..<w { col[x] -= l[x] }
-                        }
-                        let out = c.baseAddress! + y * w
-                        for x in 0..<w { out[x] = col[x] }
-                    }
-                }
+        for y in 0..<min(ky, h) { add(y, 1) }
+        for y in 0..<h {
+            if y + ky < h { add(y + ky, 1) }
+            if y - ky - 1 >= 0 { add(y - ky - 1, -1) }
+            var s: Int32 = 0
+            for x in 0..<kx { s &+= column[x] }   // the window of x = −1: columns 0 ..< kx
+            for x in 0..<w {
+                s = s &+ padded[x + 2 * kx + 1] &- padded[x]   // column x + kx enters, x − kx − 1 leaves
+                counts[x] = s
             }
+            body(y, counts)
         }
-        return counts
     }
 
     /// True when this plan was built for `mask` and these parameters.
@@ -166,18 +154,29 @@ public struct RowRuns: Sendable {
 
     /// The runs of the pixels whose flag (row-major, width × height) is set.
     init(_ flags: [Bool], width w: Int, height h: Int) {
+        var b = Builder()
+        for y in 0..<h { b.addRow(width: w) { flags[y * w + $0] } }
+        self = b.runs
+    }
+
+    init(first: [Int], start: [Int], end: [Int]) { self.first = first; self.start = start; self.end = end }
+
+    /// Gathers the runs one row after another.
+    struct Builder {
         var first = [0], start: [Int] = [], end: [Int] = []
-        for y in 0..<h {
-            let row = y * w
+
+        /// Adds the next row, whose pixel x is in the set when `isSet(x)`.
+        mutating func addRow(width w: Int, _ isSet: (Int) -> Bool) {
             var x = 0
             while x < w {
-                while x < w && !flags[row + x] { x += 1 }
+                while x < w && !isSet(x) { x += 1 }
                 let runStart = x
-                while x < w && flags[row + x] { x += 1 }
+                while x < w && isSet(x) { x += 1 }
                 if x > runStart { start.append(runStart); end.append(x) }
             }
             first.append(start.count)
         }
-        self.first = first; self.start = start; self.end = end
+
+        var runs: RowRuns { RowRuns(first: first, start: start, end: end) }
     }
 }
