@@ -118,24 +118,13 @@ public struct SpotFinder {
         let threads = max(1, p.nproc)
         let blockSize = max(16, 8 * threads)
         let pool = WorkspacePool(detector: detector)
-        var labeller = ConnectedComponents(width: raw.width)
-        var measurements: [SpotMeasurement] = []
-        var pixelLists: [[StrongPixel]] = []
-        var counts = SpotFilterCounts()
-        var components = 0
-        var frames: [FrameSpotCount] = []
-
-        func accept(_ groups: [[StrongPixel]]) {
-            for g in groups {
-                components += 1
-                guard filter.acceptsSize(g.count, counts: &counts) else { continue }
-                let panel = detector.panels[Int(g[0].panel)]
-                let m = SpotMeasurement(pixels: g, panelOffset: panel.rawImageOffset)
-                guard filter.acceptsShape(m, counts: &counts) else { continue }
-                measurements.append(m)
-                if p.storeShoeboxes { pixelLists.append(g) }
-            }
-        }
+        let assembly = SpotAssembly(width: raw.width, filter: filter, detector: detector,
+                                    storeShoeboxes: p.storeShoeboxes, maxStrong: maxStrong,
+                                    maxStrongFraction: p.maxStrongPixelFraction, logger: logger)
+        // Labelling runs one block behind the thresholding, on its own thread;
+        // at most one block waits for it (so only two blocks' strong pixels are held).
+        let labelling = DispatchQueue(label: "mxflow.find-spots.labelling")
+        let labelled = DispatchSemaphore(value: 1)
 
         let progress = logger.progress("find-spots", total: frameRange.count)
         defer { progress.finish() }
@@ -151,22 +140,18 @@ public struct SpotFinder {
                 results.set(index - block.lowerBound, f)
                 progress.advance()
             }
-            for (offset, item) in results.items.enumerated() {
-                guard var f = item else { continue }
-                let image = firstImage + block.lowerBound + offset
-                let rejected = f.indices.count > maxStrong
-                frames.append(FrameSpotCount(image: image, strongPixels: f.indices.count, spots: 0, rejected: rejected))
-                if rejected {
-                    logger.warning("Image \(image): \(f.indices.count) strong pixels exceed the limit of \(maxStrong) "
-                                   + "(max_strong_pixel_fraction=\(p.maxStrongPixelFraction)); image left out")
-                    f = StrongPixelFrame(frame: f.frame, indices: [], values: [], panels: [])
-                }
-                accept(labeller.add(f))
+            labelled.wait()
+            let items = results.items, first = firstImage + block.lowerBound
+            labelling.async {
+                assembly.add(items, firstImage: first)
+                labelled.signal()
             }
             blockStart = block.upperBound
         }
-        accept(labeller.finish())
+        labelling.sync { assembly.finish() }
         progress.finish()
+        let counts = assembly.counts, components = assembly.components
+        var frames = assembly.frames
 
         logger.info("Extracted \(components) spots")
         logger.info("Removed \(counts.tooSmall) spots with size < \(minSize) pixels")
@@ -176,8 +161,7 @@ public struct SpotFinder {
         }
 
         // Order spots by frame, then slow, then fast, for a reproducible table.
-        // (A local copy: `measurements` is captured by `accept`, so each read of it would be checked.)
-        let spots = measurements
+        let spots = assembly.measurements, pixelLists = assembly.pixelLists
         let order = spots.indices.sorted { a, b in
             let ca = spots[a].centroid, cb = spots[b].centroid
             if ca.z != cb.z { return ca.z < cb.z }
@@ -188,7 +172,7 @@ public struct SpotFinder {
                                pixels: p.storeShoeboxes ? order.map { pixelLists[$0] } : nil,
                                experiment: experiment)
         var byImage: [Int: Int] = [:]
-        for m in measurements { byImage[Int(m.centroid.z.rounded(.down)) - zOffset + firstImage, default: 0] += 1 }
+        for m in spots { byImage[Int(m.centroid.z.rounded(.down)) - zOffset + firstImage, default: 0] += 1 }
         for i in frames.indices { frames[i].spots = byImage[frames[i].image] ?? 0 }
         return SpotFindingResult(reflections: table, frames: frames, componentCount: components,
                                  filterCounts: counts, minSpotSize: minSize)
