@@ -54,8 +54,9 @@ public struct SpotFindingResult: Sendable {
 
 /// Finds strong spots on a rotation sweep, streaming: frames are decoded and
 /// thresholded `blockSize` at a time on `nproc` threads, reduced at once to
-/// their strong pixels, and labelled in frame order; only the open spots and
-/// one block's strong pixels are held, never the images.
+/// their strong pixels, and labelled in frame order (`SpotAssembly`, one block
+/// behind, on its own thread); only the open spots and at most two blocks'
+/// strong pixels are held, never the images.
 public struct SpotFinder {
     public var parameters: SpotFindingParameters
     public var logger: Logger
