@@ -15,8 +15,8 @@
 ///   dropped out this frame and the cores in sums (below 2^24);
 /// - strong = core ∧ I > t ∧ I ≥ m + σ_s·sqrt(g·m).
 ///
-/// It works on the pass's ring of classified rows, which therefore holds
-/// `lag + 1` more rows (`BackgroundPass.ringRows`). Row y's cores are known
+/// It works on the pass's ring of classified rows, which therefore also
+/// holds the wider window's rows `lag` rows back (`BackgroundPass.ringRows`). Row y's cores are known
 /// after row y + radius; row y is tested after row y + radius + wide.y.
 public final class CoreStage {
     public let width: Int, height: Int
