@@ -24,7 +24,7 @@ public final class ThresholdWorkspace {
     var satCount: [Int32] = []
     var satSum: [Int64] = []
     var core: [Int32] = []
-    /// The non-negative kernel's row buffers and the dispersive pixels it found.
+    /// The non-negative kernel's row buffers and its core stage.
     var backgroundPass: BackgroundPassBuffers?
     /// The panel's static plan, shared with the other threads' workspaces.
     let plans: ThresholdPlanCache

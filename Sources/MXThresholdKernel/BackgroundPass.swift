@@ -197,7 +197,7 @@ public enum BackgroundPass {
                 }
                 return (s, q)
             }
-            // The exact test of one pixel from its window's prefix-sum bounds.
+            // The exact test of one pixel: window sums from the prefix sums, or from the column sums.
             @inline(__always) func test(_ x: Int, _ o: inout KernelOutput) {
                 let lo = max(0, x - kx), hi = min(w, x + kx + 1)
                 var n = Int(countF[base + x])
