@@ -51,7 +51,13 @@ public func integrate(experiments: ExperimentList, reflections: ReflectionTable,
         let (dCorner, dLowest) = detectorResolutionRange(experiment.detector, s0: experiment.beam.s0)
         let dMin = parameters.dMin ?? dCorner
         if dMin >= dLowest { throw IntegrationError.dMinOutsideDetector(dMin: dMin, lowestOnDetector: dLowest) }
-        let predicted = predictor.predict(dMin: dMin, dMax: parameters.dMax ?? .infinity)
+        // The lattice centring's absences never diffract; measuring them would
+        // put zeros into scaling, merging and every statistic (as DIALS' index
+        // generator, which skips them). Screw-axis and glide absences are kept:
+        // the symmetry step tests them.
+        let group = try experiment.crystal.map { try $0.spaceGroup() }
+        let predicted = predictor.predict(dMin: dMin, dMax: parameters.dMax ?? .infinity,
+                                          spaceGroup: group, centringOnly: true)
         guard !predicted.isEmpty else { throw IntegrationError.nothingPredicted(experiment: e, dMin: dMin) }
         predictions.append((predictor, predicted, dMin))
     }

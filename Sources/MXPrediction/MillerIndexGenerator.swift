@@ -12,15 +12,19 @@ public struct MillerIndexGenerator: Sendable {
     public let dMin: Double
     public let dMax: Double
     public let spaceGroup: SpaceGroup?
+    /// Whether only the centring absences of `spaceGroup` are left out.
+    public let centringOnly: Bool
 
     /// - Parameters:
     ///   - cell: unit cell giving G*.
     ///   - dMin: high-resolution limit (Å).
     ///   - dMax: low-resolution limit (Å), +∞ for none.
     ///   - skipAbsencesOf: when given, systematic absences of this group are left out.
-    public init(cell: UnitCell, dMin: Double, dMax: Double = .infinity, skipAbsencesOf spaceGroup: SpaceGroup? = nil) {
+    ///   - centringOnly: leave out only the absences of its lattice centring.
+    public init(cell: UnitCell, dMin: Double, dMax: Double = .infinity, skipAbsencesOf spaceGroup: SpaceGroup? = nil,
+                centringOnly: Bool = false) {
         self.reciprocalMetric = cell.reciprocalMetricTensor
-        self.dMin = dMin; self.dMax = dMax; self.spaceGroup = spaceGroup
+        self.dMin = dMin; self.dMax = dMax; self.spaceGroup = spaceGroup; self.centringOnly = centringOnly
     }
 
     /// All indices in the shell, h-major order.
@@ -67,7 +71,8 @@ public struct MillerIndexGenerator: Sendable {
                     let q = c0 + ld * (bl + g33 * ld)
                     guard q <= sMax2, q >= sMin2 else { continue }
                     let m = Miller(h, k, l)
-                    if let sg = spaceGroup, sg.isSystematicallyAbsent(m) { continue }
+                    if let sg = spaceGroup,
+                       centringOnly ? sg.isCentringAbsent(m) : sg.isSystematicallyAbsent(m) { continue }
                     body(m)
                 }
             }

@@ -65,12 +65,15 @@ public struct RotationPredictor: Sendable {
     }
 
     /// Every reflection with d ≥ dMin (and ≤ dMax) that diffracts within the
-    /// scan and lands on a panel, sorted by frame. `skipAbsences` leaves out
-    /// systematic absences of `spaceGroup`.
-    public func predict(dMin: Double, dMax: Double = .infinity, spaceGroup: SpaceGroup? = nil) -> [PredictedReflection] {
+    /// scan and lands on a panel, sorted by frame. Systematic absences of
+    /// `spaceGroup` are left out, or with `centringOnly` only those of its
+    /// lattice centring.
+    public func predict(dMin: Double, dMax: Double = .infinity, spaceGroup: SpaceGroup? = nil,
+                        centringOnly: Bool = false) -> [PredictedReflection] {
         var out: [PredictedReflection] = []
         let range = scan.oscillationRange
-        let generator = MillerIndexGenerator(cell: cell, dMin: dMin, dMax: dMax, skipAbsencesOf: spaceGroup)
+        let generator = MillerIndexGenerator(cell: cell, dMin: dMin, dMax: dMax, skipAbsencesOf: spaceGroup,
+                                             centringOnly: centringOnly)
         let fa = frame.fixed * A
         generator.forEach { h in
             let hv = Vec3(Double(h.h), Double(h.k), Double(h.l))

@@ -152,6 +152,15 @@ public struct SpaceGroup: Hashable, Sendable, CustomStringConvertible {
         return operations.contains { op in op.apply(to: m) == m && op.phaseShift24(for: m) % d != 0 }
     }
 
+    /// True when the lattice centring alone makes `m` absent (h·t ∉ ℤ for a
+    /// centring translation t: h+k odd in C, h+k+l odd in I, −h+k+l ≠ 3n in
+    /// R obverse). These reflections never diffract whatever the screw axes
+    /// and glides, so they are known as soon as the Bravais lattice is.
+    public func isCentringAbsent(_ m: Miller) -> Bool {
+        let d = SymmetryOperation.translationDenominator
+        return centringOperations.contains { $0.phaseShift24(for: m) % d != 0 }
+    }
+
     /// True when `m` is centric: some operator maps h to −h, so its phase is
     /// restricted and its Friedel mate is symmetry-equivalent.
     public func isCentric(_ m: Miller) -> Bool {

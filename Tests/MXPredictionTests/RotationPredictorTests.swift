@@ -85,6 +85,9 @@ final class RotationPredictorTests: XCTestCase {
         // DIALS' bounds test is in mm, so 74 parallax-shifted px lie just outside [0, size).
         XCTAssertEqual(preds.count, 24081)
         XCTAssertEqual(p.predict(dMin: 2.0).filter { !group.isSystematicallyAbsent($0.miller) }, preds)
+        // Centring only (what integration asks for): the I lattice's h+k+l odd goes, nothing else.
+        let lattice = p.predict(dMin: 2.0, spaceGroup: group, centringOnly: true)
+        XCTAssertEqual(p.predict(dMin: 2.0).filter { ($0.miller.h + $0.miller.k + $0.miller.l) % 2 == 0 }, lattice)
         let byIndex = Dictionary(grouping: preds, by: \.miller)
         let expected: [(Miller, Bool, Vec3, Vec3)] = [
             (Miller(-29, 11, -10), true, Vec3(76.99022589287776, 0.6977929242588221, 1.5467605029713634),

@@ -105,6 +105,29 @@ final class SpaceGroupTests: XCTestCase {
         XCTAssertFalse(try sg("P1").isSystematicallyAbsent(Miller(1, 0, 0)))
     }
 
+    func testCentringAbsences() throws {
+        let c2 = try sg("C2")
+        XCTAssertTrue(c2.isCentringAbsent(Miller(1, 0, 3)))             // h+k odd
+        XCTAssertFalse(c2.isCentringAbsent(Miller(1, 1, 3)))
+        let i213 = try sg("I213")
+        XCTAssertTrue(i213.isCentringAbsent(Miller(1, 1, 1)))           // h+k+l odd
+        XCTAssertFalse(i213.isCentringAbsent(Miller(1, 2, 3)))
+        XCTAssertTrue(i213.isCentringAbsent(Miller(1, 2, 4)))
+        let r3 = try sg("R 3 :H")
+        XCTAssertTrue(r3.isCentringAbsent(Miller(1, 0, 0)))             // −h+k+l ≠ 3n
+        XCTAssertFalse(r3.isCentringAbsent(Miller(1, 0, 1)))
+        XCTAssertFalse(r3.isCentringAbsent(Miller(0, 0, 3)))
+        // Screw-axis absences are not the lattice's.
+        let p212121 = try sg("P212121")
+        XCTAssertTrue(p212121.isSystematicallyAbsent(Miller(1, 0, 0)))
+        XCTAssertFalse(p212121.isCentringAbsent(Miller(1, 0, 0)))
+        let c2221 = try sg("C2221")
+        XCTAssertTrue(c2221.isSystematicallyAbsent(Miller(0, 0, 1)))    // 21 along c
+        XCTAssertFalse(c2221.isCentringAbsent(Miller(0, 0, 1)))
+        XCTAssertTrue(c2221.isCentringAbsent(Miller(0, 1, 1)))
+        XCTAssertFalse(try sg("P1").isCentringAbsent(Miller(1, 0, 0)))
+    }
+
     func testCentricZonesAndEpsilon() throws {
         // cctbx: g = sgtbx.space_group_info('P 43 21 2').group();
         //        g.is_centric((h,k,l)), g.epsilon((h,k,l))
