@@ -23,6 +23,8 @@ public enum BravaisSettingsParameterDefinitions {
     ]
     /// `mxflow search-beam-position` (dials.search_beam_position).
     public static let searchBeamPosition: [ParameterDefinition] = [
+        ParameterDefinition("mm_search_scope", .double(min: 0), default: "4.0",
+                            help: "How far (mm) from the header's beam centre the search looks"),
         ParameterDefinition("output.experiments", .string, default: "optimised.expt", help: "Output experiment list"),
         ParameterDefinition("output.log", .string, default: "mxflow.search_beam_position.log", help: "Log file"),
     ]

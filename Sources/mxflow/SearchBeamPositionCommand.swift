@@ -11,10 +11,13 @@ struct SearchBeamPositionCommand: ParsableCommand {
         commandName: "search-beam-position",
         abstract: "Find the beam centre that best indexes the strong spots.",
         discussion: """
-        Scores trial beam centres (a ±2 mm grid, then a refined shift) by how
-        well the strong spots index, and writes the imported experiment with
-        the detector moved to the best centre as optimised.expt. Prints the
-        old and new centre and the shift in mm and pixels.
+        Scores trial beam centres by how well the strong spots index: a
+        ±2 mm grid around the header's centre, then, unless that indexes
+        most spots closely, the same from start centres 3 mm around it, out
+        to mm_search_scope (4 mm); the best shift is then refined. Writes the
+        imported experiment with the detector moved to the best centre as
+        optimised.expt. Prints the old and new centre and the shift in mm
+        and pixels.
 
         Examples:
           mxflow search-beam-position imported.expt strong.refl
@@ -33,7 +36,8 @@ struct SearchBeamPositionCommand: ParsableCommand {
             let start = DispatchTime.now()
             let input = try ExperimentListCodec.read(path: exptPath)
             let table = try ReflectionTableCodec.read(path: reflPath)
-            let list = try BeamCentreStep.run(input, strong: table, logger: logger).list
+            let list = try BeamCentreStep.run(input, strong: table, scopeMm: set.double("mm_search_scope") ?? 4,
+                                              logger: logger).list
             try ExperimentListCodec.write(list, to: set.text("output.experiments"))
             logger.info("Saved optimised experiments to \(set.text("output.experiments"))")
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9

@@ -1,4 +1,4 @@
-// Tests of BeamCentreSearch: a header beam centre 1.5 mm off is moved back to where the spots were recorded.
+// Tests of BeamCentreSearch: a header beam centre 1.5 mm or 3.4 mm off is moved back to where the spots were recorded.
 import XCTest
 import MXMath
 import MXModel
@@ -25,6 +25,25 @@ final class BeamCentreSearchTests: XCTestCase {
         XCTAssertEqual(r.shiftPx.x, r.shiftMm.x / 0.1, accuracy: 1e-9)
         XCTAssertNil(r.experiment.crystal)
         XCTAssertEqual(r.experiment.detector.panels[0].origin.x, truth.detector.panels[0].origin.x, accuracy: 0.1)
+        XCTAssertGreaterThan(r.indexedFraction, 0.9)
+    }
+
+    /// 3.4 mm off: beyond the indexer's own ±2 mm grid, found from a start centre 3 mm away.
+    func testOffsetBeyondTheIndexersGridIsRecovered() throws {
+        let setting = syntheticSetting([64, 64, 110, 90, 90, 120], axis: Vec3(-0.4, 0.2, 0.9), angle: 71)
+        let truth = syntheticExperiment(images: 15)
+        let spots = syntheticSpots(settings: [setting], experiment: truth, dMin: 3.0)
+        var header = truth
+        header.detector.panels[0].origin = truth.detector.panels[0].origin + Vec3(-2.6, 2.2, 0)
+        var p = IndexingParameters()
+        p.methods = [.fft3d]
+        p.fftGridSize = 128
+        p.macroCycles = 2
+        p.maxRefinementObservations = 400
+        let r = try BeamCentreSearch.search(experiment: header, reflections: spots.table, parameters: p)
+        let trueCentre = try XCTUnwrap(truth.detector.panels[0].rayIntersection(truth.beam.s0))
+        XCTAssertEqual(r.newCentreMm.x, trueCentre.x, accuracy: 0.1)
+        XCTAssertEqual(r.newCentreMm.y, trueCentre.y, accuracy: 0.1)
         XCTAssertGreaterThan(r.indexedFraction, 0.9)
     }
 }
