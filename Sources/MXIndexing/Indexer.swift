@@ -132,6 +132,18 @@ public struct Indexer {
         let summaries: [String] = []
         var shift = seed?.beamCentreShift ?? (fast: 0.0, slow: 0.0)
         var geometry = seed == nil ? all : source.geometry(shift: shift)
+        // Reciprocal-space rmsd of each lattice so far, to judge further ones by.
+        var fitRMSDs: [Double] = []
+        if !settings.isEmpty {
+            let assignment = IndexAssignment.assign(rlp: geometry.rlp, settings: settings, tolerance: parameters.tolerance,
+                                                    eligible: usable)
+            for l in settings.indices {
+                let idx = geometry.rlp.indices.filter { assignment.lattice[$0] == l }
+                let r = SettingMatrixFit.residuals(rlp: idx.map { geometry.rlp[$0] },
+                                                   hkl: idx.map { Self.vector(assignment.hkl[$0]) }, setting: settings[l])
+                fitRMSDs.append((r.reduce(0) { $0 + $1 * $1 } / Double(max(r.count, 1))).squareRoot())
+            }
+        }
         for latticeNumber in settings.count..<max(settings.count, parameters.maxLattices) {
             // Spots left for this lattice.
             let assigned = settings.isEmpty ? [Int](repeating: -1, count: geometry.count)
@@ -258,6 +270,7 @@ public struct Indexer {
             // Macro-cycles extending the resolution (DIALS refine_shells).
             let cycles = max(1, parameters.macroCycles)
             var previous: (d: Double, cell: [Double])? = nil
+            var lastRMSD = 0.0
             for cycle in 0..<cycles {
                 let dCycle = cycles == 1 ? dAll : searchDMin - (searchDMin - dAll) * Double(cycle) / Double(cycles - 1)
                 // Nothing new to fit: same resolution as the last cycle, which converged.
@@ -266,6 +279,7 @@ public struct Indexer {
                 let fit = refineLattice(setting: setting, others: settings, source: source, eligible: eligible,
                                         shift: shift, refineShift: parameters.refineBeamCentre && latticeNumber == 0)
                 setting = fit.setting
+                lastRMSD = fit.rmsd
                 if fit.shift != shift {
                     shift = fit.shift
                     geometry = source.geometry(shift: shift)
@@ -279,6 +293,17 @@ public struct Indexer {
                    zip(p.cell, cell).allSatisfy({ abs($0 - $1) < 1e-4 * max(abs($0), 1) }) { break }
                 previous = (dCycle, cell)
             }
+            // A further lattice among the leftovers must be a crystal's: a cell
+            // that refined to an edge shorter than min_cell, or a fit several
+            // times worse than the first lattice's, indexes noise (any point
+            // lies near a node of a tiny enough cell).
+            if latticeNumber > 0,
+               let reason = Self.furtherLatticeFault(setting: setting, rmsd: lastRMSD, firstRMSD: fitRMSDs.first,
+                                                     minCell: parameters.minCell) {
+                logger.info("Lattice \(latticeNumber + 1) rejected: \(reason)")
+                break
+            }
+            fitRMSDs.append(lastRMSD)
             if let hall = parameters.spaceGroupHall, hall.trimmingCharacters(in: .whitespaces) != "P 1" {
                 setting = LatticeRefinement.symmetrised(setting, hall: hall) ?? setting
             } else if parameters.unitCell == nil {
@@ -290,6 +315,21 @@ public struct Indexer {
         }
         return finish(settings: settings, lattices: lattices, source: source, usable: usable, reflections: reflections, maxCell: maxCell, searchDMin: searchDMin,
                       shift: shift, summaries: summaries)
+    }
+
+    /// Why a further lattice found among the spots earlier lattices left is
+    /// no crystal's, or nil: a reduced cell edge shorter than `minCell`, or a
+    /// reciprocal-space rmsd over 3× the first lattice's `firstRMSD` (one
+    /// sample's lattices are measured alike).
+    static func furtherLatticeFault(setting: Mat3, rmsd: Double, firstRMSD: Double?, minCell: Double) -> String? {
+        let edges = cellParameters(BasisReduction.niggli(setting))[0..<3]
+        if let shortest = edges.min(), shortest < minCell {
+            return String(format: "its cell edge %.2f Å is shorter than min_cell %.1f Å", shortest, minCell)
+        }
+        if let first = firstRMSD, rmsd > 3 * first {
+            return String(format: "rmsd %.2e Å⁻¹ is more than 3× lattice 1's (%.2e Å⁻¹)", rmsd, first)
+        }
+        return nil
     }
 
     // MARK: search and candidates
@@ -382,7 +422,12 @@ public struct Indexer {
     /// sub-cell (half the volume, half the spots) cannot tie with the true cell:
     /// score = log2(V/V_min) + log2(rmsd/rmsd_min) + 2·log2(f_max/f); lowest wins.
     func scoreCandidates(_ candidates: inout [ScoredCandidate]) {
-        candidates = candidates.filter { $0.fraction > 0 && $0.rmsd.isFinite }
+        // Three basis vectors of min_cell or more can still span a lattice with far shorter ones
+        // (nearly coplanar triples): such a cell puts a node near any point, and would win on volume.
+        candidates = candidates.filter {
+            $0.fraction > 0 && $0.rmsd.isFinite
+                && Self.cellParameters(BasisReduction.niggli($0.setting))[0..<3].min()! >= parameters.minCell
+        }
         guard !candidates.isEmpty else { return }
         let vMin = candidates.map(\.volume).min()!, rMin = max(candidates.map(\.rmsd).min()!, 1e-12)
         let fMax = candidates.map(\.fraction).max()!

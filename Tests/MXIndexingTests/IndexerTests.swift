@@ -147,6 +147,19 @@ final class IndexerTests: XCTestCase {
         }
     }
 
+    /// A further lattice is refused when its cell is tinier than min_cell or its fit far worse than the
+    /// first lattice's (the 1.8 × 3.7 × 48 Å cell that indexed the leftovers of a sweep whose header beam
+    /// centre was 3 mm off, at rmsd 7.5e-2 Å⁻¹ against 2.7e-3).
+    func testFurtherLatticeOfNoCrystalIsRefused() {
+        let tiny = syntheticSetting([1.809, 3.744, 48.06, 89.4, 89.9, 76.0], axis: Vec3(0, 0, 1), angle: 10)
+        XCTAssertTrue(Indexer.furtherLatticeFault(setting: tiny, rmsd: 2.7e-3, firstRMSD: 2.7e-3, minCell: 3)?
+            .contains("shorter than min_cell") == true)
+        XCTAssertTrue(Indexer.furtherLatticeFault(setting: trueSetting, rmsd: 7.5e-2, firstRMSD: 2.7e-3, minCell: 3)?
+            .contains("more than 3×") == true)
+        XCTAssertNil(Indexer.furtherLatticeFault(setting: trueSetting, rmsd: 3.0e-3, firstRMSD: 2.7e-3, minCell: 3))
+        XCTAssertNil(Indexer.furtherLatticeFault(setting: trueSetting, rmsd: 1.0, firstRMSD: nil, minCell: 3))
+    }
+
     func testRandomSpotsFindNoLattice() {
         let experiment = syntheticExperiment(images: 10)
         var rng: UInt64 = 99
