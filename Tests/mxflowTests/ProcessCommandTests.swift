@@ -1,6 +1,9 @@
 // End-to-end tests of `mxflow process` on the bundled testdata sweeps:
 // results against the truth, the failure record, and resuming after a kill.
 import Foundation
+import MXFormats
+import MXModel
+import MXSymmetry
 import XCTest
 
 final class ProcessCommandTests: XCTestCase {
@@ -46,6 +49,56 @@ final class ProcessCommandTests: XCTestCase {
         }
         let html = try String(contentsOfFile: out + "/mxflow.html", encoding: .utf8)
         XCTAssertTrue(html.contains("<svg"))
+    }
+
+    /// A C-centred crystal on a Pilatus CBF sweep whose header beam centre is
+    /// off: the lattice's centring absences are never predicted, so neither
+    /// the integrated table nor the merged file (C 1 2 1: h+k odd) holds them.
+    func testCentredLatticeLeavesItsAbsencesUnmeasured() throws {
+        let exe = try CLITest.mxflowBinary()
+        let dir = CLITest.packageRoot() + "/testdata/sim_c2_cbf_offset"
+        guard FileManager.default.fileExists(atPath: dir + "/truth.json") else { throw XCTSkip("\(dir) is missing") }
+        let out = try CLITest.temporaryFolder(self)
+        let r = try CLITest.runProcess(exe, ["process", dir, "output_dir=\(out)", "nproc=2"], in: out)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let result = try XCTUnwrap(try summary(out)["result"] as? [String: Any])
+        XCTAssertEqual(result["space_group_number"] as? Int, 5)
+        let integrated = try ReflectionTableCodec.read(path: out + "/integrated.refl")
+        // Integrated in the centred setting refinement chose (I 1 2 1 or C 1 2 1): none of its absences.
+        let expt = try ExperimentListCodec.read(path: out + "/integrated.expt")
+        let group = try SpaceGroup(try XCTUnwrap(expt[0].crystal).spaceGroupHall)
+        XCTAssertNotEqual(group.centringType, "P", group.xHM)
+        let hkl = try XCTUnwrap(integrated.millerIndices(ReflectionTable.Name.millerIndex))
+        XCTAssertGreaterThan(hkl.count, 1000)
+        XCTAssertFalse(hkl.contains { group.isCentringAbsent(Miller($0.h, $0.k, $0.l)) }, "\(group.xHM) absences integrated")
+        let merged = try MTZReader.read(path: out + "/merged.mtz")
+        XCTAssertGreaterThan(merged.reflectionCount, 500)
+        XCTAssertTrue(merged.millerIndices.allSatisfy { ($0.h + $0.k) % 2 == 0 }, "h+k odd in merged.mtz")
+    }
+
+    /// A header beam centre 3.8 mm off, beyond the ±2 mm the indexer's own
+    /// grid reaches: the beam-centre search finds it from a start 3 mm away.
+    func testBeamCentreFarOffIsFound() throws {
+        let exe = try CLITest.mxflowBinary()
+        let spec = CLITest.packageRoot() + "/testdata/specs/sim_c2_cbf_offset.json"
+        let work = try CLITest.temporaryFolder(self)
+        let sim = try CLITest.runProcess(exe, ["simulate", spec, work + "/s", "name=s", "header_beam_offset_mm=-3.1,-2.2",
+                                               "nproc=2"], in: work)
+        XCTAssertEqual(sim.status, 0, sim.stderr)
+        let out = work + "/out"
+        let r = try CLITest.runProcess(exe, ["process", work + "/s", "output_dir=\(out)", "nproc=2"], in: work)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let s = try summary(out)
+        let decisions = try XCTUnwrap(s["decisions"] as? [[String: Any]])
+        let search = try XCTUnwrap(decisions.compactMap { $0["decision"] as? String }
+            .first { $0.hasPrefix("search the beam centre") }, "\(decisions)")
+        // "search the beam centre (shift 3.10, 2.20 mm) and index again": the centre moves back by the offset.
+        let numbers = search.split(whereSeparator: { !"0123456789.-".contains($0) }).compactMap { Double($0) }
+        XCTAssertEqual(numbers.count, 2, search)
+        XCTAssertEqual(numbers.first ?? 0, 3.1, accuracy: 0.05, search)
+        XCTAssertEqual(numbers.last ?? 0, 2.2, accuracy: 0.05, search)
+        let result = try XCTUnwrap(s["result"] as? [String: Any])
+        XCTAssertEqual(result["space_group_number"] as? Int, 5, "\(result)")
     }
 
     func testUnreadableInputIsRecordedAsAFailure() throws {

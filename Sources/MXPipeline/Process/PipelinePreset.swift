@@ -32,6 +32,11 @@ public struct PipelinePreset: Codable, Sendable, Equatable {
         /// x and y) leaves the indexing as it was; absent: half a pixel.
         public var beamCentreMinShift: Double?
         public var beamCentreMinShiftPixels: Double { beamCentreMinShift ?? 0.5 }
+        /// A solution fitting its spots worse than this (positional RMSD, px)
+        /// also triggers the beam-centre search: a centre millimetres off can
+        /// still index most spots with a distorted lattice. Absent: 1.5 px.
+        public var beamCentreSearchRmsd: Double?
+        public var beamCentreSearchRMSDPixels: Double { beamCentreSearchRmsd ?? 1.5 }
         /// Most lattices to look for when many spots stay unindexed.
         public var maxLatticesLimit: Int
         /// Unindexed fraction above which a further lattice is sought.

@@ -216,17 +216,29 @@ public final class ProcessRun {
         var bestFraction = 0.0
         var failures: [String] = []
         var list = imported
-        func attempt(_ label: String, _ p: IndexingParameters, _ l: ExperimentList, continuing: IndexingResult? = nil) {
+        /// Positional RMSD of the first lattice, px.
+        func rmsd(_ r: IndexingResult?) -> Double {
+            guard let l = r?.lattices.first else { return .infinity }
+            return (l.rmsd.x * l.rmsd.x + l.rmsd.y * l.rmsd.y).squareRoot()
+        }
+        /// `byFit`: a solution also wins on the indexer's own terms (the fraction weighted twice, the
+        /// fit once), so a closer fit of slightly fewer spots beats a distorted lattice.
+        @discardableResult
+        func attempt(_ label: String, _ p: IndexingParameters, _ l: ExperimentList, continuing: IndexingResult? = nil,
+                     byFit: Bool = false) -> Bool {
             do {
                 let r = try IndexStep.run(l, strong: strong, parameters: p, continuing: continuing, logger: logger)
                 let f = IndexStep.indexedFraction(r)
-                logger.info(String(format: "Indexing attempt (%@): %.1f%% of spots indexed in %d lattice(s)", label,
-                                   100 * f, r.lattices.count))
-                if f > bestFraction { best = r; bestFraction = f }
+                logger.info(String(format: "Indexing attempt (%@): %.1f%% of spots indexed in %d lattice(s), rmsd %.2f px",
+                                   label, 100 * f, r.lattices.count, rmsd(r)))
+                let fitWins = byFit && f > 0 && best != nil
+                    && 2 * log2(bestFraction / f) + log2(max(rmsd(r), 1e-3) / max(rmsd(best), 1e-3)) < 0
+                if f > bestFraction || fitWins { best = r; bestFraction = f; return true }
             } catch {
                 failures.append("\(label): \(error)")
                 logger.info("Indexing attempt (\(label)) failed: \(error)")
             }
+            return false
         }
         func satisfied() -> Bool { best != nil && bestFraction >= rules.minIndexedFraction }
         func evidence() -> String {
@@ -235,8 +247,10 @@ public final class ProcessRun {
         }
 
         attempt("defaults", base, list)
-        if !satisfied() && rules.beamCentreSearch {
-            let why = evidence()
+        let looseFit = best != nil && rmsd(best) > rules.beamCentreSearchRMSDPixels
+        if (!satisfied() || looseFit) && rules.beamCentreSearch {
+            let why = satisfied() ? String(format: "the lattice fits its spots to %.2f px only (goal %.1f px)",
+                                           rmsd(best), rules.beamCentreSearchRMSDPixels) : evidence()
             do {
                 let moved = try BeamCentreStep.run(list, strong: strong, logger: logger)
                 let shift = moved.search.shiftPx
@@ -248,9 +262,7 @@ public final class ProcessRun {
                 } else {
                     decide(sweepFile("index"), String(format: "search the beam centre (shift %.2f, %.2f mm) and index again",
                                            moved.search.shiftMm.x, moved.search.shiftMm.y), why)
-                    let before = bestFraction
-                    attempt("after beam-centre search", base, moved.list)
-                    if bestFraction > before { list = moved.list }
+                    if attempt("after beam-centre search", base, moved.list, byFit: true) { list = moved.list }
                 }
             } catch {
                 failures.append("beam-centre search: \(error)")

@@ -69,8 +69,15 @@ public enum BravaisStep {
         if var l = experiments {
             for i in l.experiments.indices {
                 guard var crystal = l.experiments[i].crystal else { continue }
-                crystal = try crystal.changedBasis(op)
-                if let group { crystal.spaceGroupHall = group.hall }
+                if let group {
+                    // The old group is replaced, so it need not exist in the new basis (I 2 2 2 has
+                    // no syminfo setting in -a-c,b,a, while the C 1 2 1 that replaces it does).
+                    crystal.spaceGroupHall = " P 1"
+                    crystal = try crystal.changedBasis(op)
+                    crystal.spaceGroupHall = group.hall
+                } else {
+                    crystal = try crystal.changedBasis(op)
+                }
                 l.experiments[i].crystal = crystal
                 logger.info("Crystal \(i + 1) reindexed by \(op): cell " + crystal.cellParametersText)
             }
