@@ -182,17 +182,20 @@ public struct Simulation: Sendable {
             for p in predicted {
                 let t = unique[p.intensityIndex / 2]
                 let intensity = p.intensityIndex % 2 == 0 ? t.iPlus : t.iMinus
-                if intensity <= 0 || abs(p.zeta) < 0.02 { continue }
+                // p.zeta is the Lorentz ζ (Kabsch's scaled by sin 2θ). Only reflections in the blind
+                // region about the axis (Kabsch's |ζ| < 0.02: smeared over tens of degrees) are left
+                // out; low-resolution ones, whose Lorentz ζ is small only because 2θ is, are real
+                // spots and are drawn, or the truth would list reflections no image holds.
+                let sin2Theta = p.s1.cross(s0).length / (p.s1.length * s0.length)
+                let kabschZeta = p.zeta / max(sin2Theta, 1e-6)
+                if intensity <= 0 || abs(kabschZeta) < 0.02 { continue }
                 var photons = spec.intensityScale * intensity * latticeScales[li]
                 if spec.lorentz { photons /= abs(p.zeta) }
                 if spec.polarisation {
                     photons *= DiffractionPhysics.polarisation(s0: s0, s1: p.s1, normal: beam.polarizationNormal,
                                                                fraction: spec.polarizationFraction)
                 }
-                // p.zeta is the Lorentz ζ (scaled by sin 2θ); the rocking width takes Kabsch's.
-                let sin2Theta = p.s1.cross(s0).length / (p.s1.length * s0.length)
-                let sigmaPhi = DiffractionPhysics.rockingWidth(mosaicity: sigmaM, divergence: sigmaB,
-                                                               zeta: p.zeta / max(sin2Theta, 1e-6))
+                let sigmaPhi = DiffractionPhysics.rockingWidth(mosaicity: sigmaM, divergence: sigmaB, zeta: kabschZeta)
                 let pathMm = detector[p.panel].labCoordinate(pixel: (p.x, p.y)).length
                 let spread = pathMm * sigmaB / px
                 let sigmaPx = max((spread * spread + spec.psf * spec.psf).squareRoot(), 0.25)
