@@ -44,7 +44,10 @@ public enum SymmetryReport {
         if let a = r.absences {
             out.append("")
             out.append("Analysing systematic absences (Laue class \(c.pattersonGroupName))")
-            if a.tests.isEmpty {
+            if a.tests.isEmpty && a.candidates.count > 1 {
+                out.append("No reflection that tells the space groups of this Laue class apart was measured "
+                           + "(\(a.candidates.map(\.group.xHM).joined(separator: ", "))); the choice below is a prior, not data.")
+            } else if a.tests.isEmpty {
                 out.append("No screw axes distinguish the space groups of this Laue class.")
             } else {
                 rows = [["Zone", "N", "<I>", "<I/sig>", "P(absent)"]]
