@@ -106,6 +106,20 @@ if $have_dials; then
   } >> "$tmp"
 fi
 
+# 3b. Robustness: harder simulated sweeps, processed with no parameters and scored against their truth.
+if [ -f "$data/../tools/score.py" ]; then
+  {
+  echo "## Harder simulated sweeps (robustness, \`mxflow process\` with no parameters)"
+  echo
+  echo "Sweeps beyond the shared seven, simulated by \`mxflow simulate\` from the specs in \`scripts/hard_sweeps/\`,"
+  echo "processed with no parameters and scored against their own truth with \`../shared/tools/score.py\`."
+  echo "Command: \`scripts/hard_sweeps.sh out/bench/hard\`."
+  echo
+  "$root/scripts/hard_sweeps.sh" "$work/hard" "$mxflow" 2>&1 || true
+  echo
+  } >> "$tmp"
+fi
+
 # 4. Indexing: mxflow index vs dials.index on the same strong spots.
 if $have_dials; then
   {
