@@ -240,7 +240,7 @@ public struct Indexer {
             if latticeNumber == 0 { for line in candidateTable(candidates) { logger.info(line) } }
             // Skip candidates that repeat a lattice already found.
             let pick = candidates.first { c in
-                c.fraction > 0.2 && !settings.contains { LatticeComparison.misorientationDegrees(c.setting, $0) < 5 }
+                c.fraction > 0.2 && !settings.contains { LatticeComparison.misorientationDegrees(c.setting, $0) < Self.repeatedLatticeDegrees }
             }
             guard let best = pick else {
                 if latticeNumber == 0 {
@@ -316,6 +316,12 @@ public struct Indexer {
         return finish(settings: settings, lattices: lattices, source: source, usable: usable, reflections: reflections, maxCell: maxCell, searchDMin: searchDMin,
                       shift: shift, summaries: summaries)
     }
+
+    /// A candidate within this of a lattice already found (degrees) is that
+    /// lattice again, refound from its own unindexed spots. The domains of a
+    /// split crystal lie a degree or more apart; 5° passed over them and took
+    /// a supercell fitted to their spots instead.
+    static let repeatedLatticeDegrees = 0.5
 
     /// Why a further lattice found among the spots earlier lattices left is
     /// no crystal's, or nil: a reduced cell edge shorter than `minCell`, or a

@@ -43,4 +43,26 @@ final class ProcessSplitLatticeTests: XCTestCase {
             XCTAssertEqual(sigmaM, 0.12, accuracy: 0.05, "sigma_m of \(p)")
         }
     }
+
+    /// Two domains only 3° apart, the second nearly as strong: the second lattice is that rotation of the
+    /// first (before, candidates within 5° of lattice 1 were passed over as lattice 1 again, and a supercell
+    /// fitted to the overlapping spots was taken, which symmetry analysis then could not use).
+    func testDomainsAFewDegreesApartAreBothIndexed() throws {
+        let exe = try CLITest.mxflowBinary()
+        let spec = CLITest.packageRoot() + "/testdata/specs/sim_p212121_ice_nxmx.json"
+        let work = try CLITest.temporaryFolder(self)
+        let sim = try CLITest.runProcess(exe, ["simulate", spec, work + "/s", "name=s", "second_lattice_fraction=0.9",
+                                               "second_lattice_rotation_deg=3", "nproc=2"], in: work)
+        XCTAssertEqual(sim.status, 0, sim.stderr)
+        let out = work + "/out"
+        let run = try CLITest.runProcess(exe, ["process", work + "/s/s_master.h5", "output_dir=\(out)", "nproc=2"], in: work)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let log = try String(contentsOfFile: out + "/mxflow.log", encoding: .utf8)
+        let rotation = try XCTUnwrap(log.split(separator: "\n").first { $0.hasPrefix("  1 → 2: ") }, "no second lattice")
+        let degrees = Double(rotation.dropFirst("  1 → 2: ".count).prefix { $0 != "°" }) ?? 0
+        XCTAssertEqual(degrees, 3, accuracy: 0.5, String(rotation))
+        let s = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/mxflow.json"))) as! [String: Any]
+        let result = try XCTUnwrap(s["result"] as? [String: Any])
+        XCTAssertEqual(result["space_group_number"] as? Int, 19, "\(result)")
+    }
 }
