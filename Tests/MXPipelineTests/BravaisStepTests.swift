@@ -28,4 +28,17 @@ final class BravaisStepTests: XCTestCase {
         XCTAssertEqual(out.realSpaceC.x, 60, accuracy: 1e-9)
         XCTAssertEqual(reindexed.millerIndices(ReflectionTable.Name.millerIndex)?.count, 2)
     }
+
+    /// process keeps a further lattice only when it is lattice 1 rotated: a supercell (one axis doubled)
+    /// fitted to overlapping spots is another metric, and its indices could not be merged with lattice 1's.
+    func testFurtherLatticeOfAnotherMetricIsFound() throws {
+        let real = Mat3(rows: Vec3(45, 0, 0), Vec3(0, 70, 0), Vec3(-10, 0, 51))
+        let a1 = real.inverse!
+        let rotated = (Mat3.rotation(axis: Vec3(0.3, -0.5, 0.8).normalized, angle: 3 * .pi / 180) * real.transposed)
+            .transposed.inverse!
+        let doubled = Mat3(rows: real.row0 * 2, real.row1, real.row2).inverse!
+        XCTAssertNil(ProcessRun.latticeOfAnotherMetric([a1, rotated]))
+        XCTAssertEqual(ProcessRun.latticeOfAnotherMetric([a1, rotated, doubled]), 2)
+        XCTAssertNil(ProcessRun.latticeOfAnotherMetric([a1]))
+    }
 }

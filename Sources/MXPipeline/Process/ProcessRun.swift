@@ -9,6 +9,7 @@ import MXFormats
 import MXIndexing
 import MXIntegration
 import MXLogging
+import MXMath
 import MXModel
 import MXRefinement
 import MXScaling
@@ -204,6 +205,13 @@ public final class ProcessRun {
         return table
     }
 
+    /// The first lattice after the first whose setting is no rotation of the
+    /// first's (another cell, not another orientation), or nil.
+    static func latticeOfAnotherMetric(_ settings: [Mat3]) -> Int? {
+        guard let first = settings.first else { return nil }
+        return settings.indices.dropFirst().first { LatticeComparison.rotation(from: first, to: settings[$0]) == nil }
+    }
+
     /// Indexing with the retry rules: beam-centre search, further lattices,
     /// larger maximum cells; the attempt indexing most spots wins.
     func index(_ imported: ExperimentList, strong: ReflectionTable) throws -> (ExperimentList, ReflectionTable) {
@@ -280,6 +288,17 @@ public final class ProcessRun {
             // `best` was indexed from `list`: keep its lattices and search the spots it left.
             attempt("max_lattices=\(lattices)", p, list, continuing: b)
             if best?.lattices.count == before.0 && bestFraction == before.1 { break }
+            // One sample's lattices are one crystal form, rotated: a lattice of another metric (a
+            // supercell fitted to overlapping spots, or a distorted fit) cannot be merged with the
+            // first, whose indices it does not share.
+            if let r = best, let k = Self.latticeOfAnotherMetric(r.lattices.map(\.crystal.A)) {
+                let c = r.lattices[k].crystal.cellParameters
+                decide(sweepFile("index"), "keep \(b.lattices.count) lattice(s)",
+                       String(format: "the further lattice's cell %.1f %.1f %.1f %.1f %.1f %.1f is no rotation of lattice 1's, "
+                              + "so its reflections could not be merged with lattice 1's", c.a, c.b, c.c, c.alpha, c.beta, c.gamma))
+                best = b; bestFraction = before.1
+                break
+            }
         }
         if !satisfied() {
             let estimate = best?.maxCell
