@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Robustness check beyond the shared sweeps: simulates each spec in
-# scripts/hard_sweeps/ (hexagonal, rhombohedral, monoclinic, centred
-# orthorhombic, high mosaicity, large cell, weak, radiation damage, a vertical
-# fine-sliced rotation axis, header beam centres 3–4 mm off), runs
+# scripts/hard_sweeps/ (hexagonal, rhombohedral, monoclinic, centred lattices,
+# pseudo-symmetric cells, high mosaicity, large cell, low resolution, weak data
+# with ice, radiation damage, a vertical fine-sliced axis, a 10° wedge, a sweep
+# across 360°, a reversed axis, a Pilatus-6M CBF, a crystal split by 3°,
+# header beam centres 3–4 mm off), runs
 # `mxflow process` with no parameters on each and scores merged.mtz against
 # the simulation's truth with ../shared/tools/score.py. Prints a markdown table.
 # Usage: scripts/hard_sweeps.sh OUTDIR [MXFLOW] [SPEC_NAME...]
@@ -22,7 +24,8 @@ for n in "${names[@]}"; do
   rm -rf "$out/$n"; mkdir -p "$out/$n"
   "$mxflow" simulate "$root/scripts/hard_sweeps/$n.json" "$sim" nproc=2 > "$out/$n/simulate.txt" 2>&1
   start=$(date +%s.%N)
-  "$mxflow" process "$sim/${n}_master.h5" output_dir="$run" nproc=2 > "$out/$n/process.txt" 2>&1
+  input="$sim/${n}_master.h5"; [ -f "$input" ] || input="$sim"   # CBF: the folder
+  "$mxflow" process "$input" output_dir="$run" nproc=2 > "$out/$n/process.txt" 2>&1
   wall=$(echo "$(date +%s.%N) - $start" | bc)
   if [ -f "$run/merged.mtz" ] && /usr/bin/python3 "$tools/score.py" "$run/merged.mtz" "$sim" > "$out/$n/score.json" 2>/dev/null; then
     /usr/bin/python3 - "$out/$n/score.json" "$n" "$wall" <<'PY'
