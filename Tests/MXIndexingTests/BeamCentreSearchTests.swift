@@ -5,17 +5,23 @@ import MXModel
 @testable import MXIndexing
 
 final class BeamCentreSearchTests: XCTestCase {
+    /// The indexer's defaults made quick for small synthetic sweeps.
+    static func fastParameters() -> IndexingParameters {
+        var p = IndexingParameters()
+        p.methods = [.fft3d]
+        p.fftGridSize = 128
+        p.macroCycles = 2
+        p.maxRefinementObservations = 400
+        return p
+    }
+
     func testSyntheticOffsetIsRecovered() throws {
         let setting = syntheticSetting([57.8, 57.8, 90, 90, 90, 90], axis: Vec3(0.3, -0.5, 0.8), angle: 37)
         let truth = syntheticExperiment(images: 15)
         let spots = syntheticSpots(settings: [setting], experiment: truth, dMin: 3.0)
         var header = truth
         header.detector.panels[0].origin = truth.detector.panels[0].origin + Vec3(1.2, 0, 0) + Vec3(0, 0.9, 0)
-        var p = IndexingParameters()
-        p.methods = [.fft3d]
-        p.fftGridSize = 128
-        p.macroCycles = 2
-        p.maxRefinementObservations = 400
+        let p = Self.fastParameters()
         let r = try BeamCentreSearch.search(experiment: header, reflections: spots.table, parameters: p)
         let s0 = truth.beam.s0
         let trueCentre = try XCTUnwrap(truth.detector.panels[0].rayIntersection(s0))
@@ -35,11 +41,7 @@ final class BeamCentreSearchTests: XCTestCase {
         let spots = syntheticSpots(settings: [setting], experiment: truth, dMin: 3.0)
         var header = truth
         header.detector.panels[0].origin = truth.detector.panels[0].origin + Vec3(-2.6, 2.2, 0)
-        var p = IndexingParameters()
-        p.methods = [.fft3d]
-        p.fftGridSize = 128
-        p.macroCycles = 2
-        p.maxRefinementObservations = 400
+        let p = Self.fastParameters()
         let r = try BeamCentreSearch.search(experiment: header, reflections: spots.table, parameters: p)
         let trueCentre = try XCTUnwrap(truth.detector.panels[0].rayIntersection(truth.beam.s0))
         XCTAssertEqual(r.newCentreMm.x, trueCentre.x, accuracy: 0.1)

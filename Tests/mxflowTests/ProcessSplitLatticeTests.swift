@@ -8,17 +8,23 @@ import Foundation
 import XCTest
 
 final class ProcessSplitLatticeTests: XCTestCase {
-    func testTwoLatticesOfOneSweepAreRefinedInTheirCommonLatticeAndMerged() throws {
+    /// The testdata P2₁2₁2₁ spec with a second lattice of relative strength `fraction` rotated by
+    /// `rotationDegrees`, simulated and processed with no parameters; the output folder.
+    func simulateAndProcess(fraction: Double, rotationDegrees: Double) throws -> String {
         let exe = try CLITest.mxflowBinary()
         let spec = CLITest.packageRoot() + "/testdata/specs/sim_p212121_ice_nxmx.json"
         let work = try CLITest.temporaryFolder(self)
-        let sim = try CLITest.runProcess(exe, ["simulate", spec, work + "/s", "name=s", "second_lattice_fraction=0.8",
-                                               "second_lattice_rotation_deg=25", "nproc=2"], in: work)
+        let sim = try CLITest.runProcess(exe, ["simulate", spec, work + "/s", "name=s", "second_lattice_fraction=\(fraction)",
+                                               "second_lattice_rotation_deg=\(rotationDegrees)", "nproc=2"], in: work)
         XCTAssertEqual(sim.status, 0, sim.stderr)
-
         let out = work + "/out"
         let run = try CLITest.runProcess(exe, ["process", work + "/s/s_master.h5", "output_dir=\(out)", "nproc=2"], in: work)
         XCTAssertEqual(run.status, 0, run.stderr)
+        return out
+    }
+
+    func testTwoLatticesOfOneSweepAreRefinedInTheirCommonLatticeAndMerged() throws {
+        let out = try simulateAndProcess(fraction: 0.8, rotationDegrees: 25)
         let summaryData = try Data(contentsOf: URL(fileURLWithPath: out + "/mxflow.json"))
         let s = try JSONSerialization.jsonObject(with: summaryData) as! [String: Any]
         XCTAssertEqual(s["status"] as? String, "success")
@@ -48,15 +54,7 @@ final class ProcessSplitLatticeTests: XCTestCase {
     /// first (before, candidates within 5° of lattice 1 were passed over as lattice 1 again, and a supercell
     /// fitted to the overlapping spots was taken, which symmetry analysis then could not use).
     func testDomainsAFewDegreesApartAreBothIndexed() throws {
-        let exe = try CLITest.mxflowBinary()
-        let spec = CLITest.packageRoot() + "/testdata/specs/sim_p212121_ice_nxmx.json"
-        let work = try CLITest.temporaryFolder(self)
-        let sim = try CLITest.runProcess(exe, ["simulate", spec, work + "/s", "name=s", "second_lattice_fraction=0.9",
-                                               "second_lattice_rotation_deg=3", "nproc=2"], in: work)
-        XCTAssertEqual(sim.status, 0, sim.stderr)
-        let out = work + "/out"
-        let run = try CLITest.runProcess(exe, ["process", work + "/s/s_master.h5", "output_dir=\(out)", "nproc=2"], in: work)
-        XCTAssertEqual(run.status, 0, run.stderr)
+        let out = try simulateAndProcess(fraction: 0.9, rotationDegrees: 3)
         let log = try String(contentsOfFile: out + "/mxflow.log", encoding: .utf8)
         let rotation = try XCTUnwrap(log.split(separator: "\n").first { $0.hasPrefix("  1 → 2: ") }, "no second lattice")
         let degrees = Double(rotation.dropFirst("  1 → 2: ".count).prefix { $0 != "°" }) ?? 0
