@@ -37,6 +37,7 @@ public func integrate(experiments: ExperimentList, reflections: ReflectionTable,
         var integrator: ReflectionIntegrator, source: ImageSource, zRange: Range<Int>, frameOffset: Int
         var blockFrames: Int, frameBytes: Int, estimate: ProfileEstimate, cell: UnitCell
         var images: String, candidates: [Bool]?
+        var radial: RadialBackgroundShape?
     }
     // Prediction first, for every experiment: a model that predicts nothing
     // fails before any pixel is read, and lattices sharing images can keep
@@ -134,10 +135,16 @@ public func integrate(experiments: ExperimentList, reflections: ReflectionTable,
 
         let integrator = ReflectionIntegrator(detector: detector, scan: scan, sigmaB: estimate.sigmaB,
                                               sigmaM: estimate.sigmaM, parameters: parameters)
+        var radial: RadialBackgroundShape? = nil
+        if parameters.radialBackground {
+            radial = try RadialBackgroundShape.measure(source: source, detector: detector, s0: s0, zRange: zRange,
+                                                       frameOffset: frameOffset, excluded: estimate.hotPixels,
+                                                       threads: parameters.nproc)
+        }
         plans.append(Plan(kept: kept, frames: frames, requests: requests, integrator: integrator, source: source,
                           zRange: zRange, frameOffset: frameOffset, blockFrames: blockFrames, frameBytes: frameBytes,
                           estimate: estimate, cell: predictor.cell, images: imageSet.template,
-                          candidates: referenceCandidates(kept, reflections: reflections, index: e)))
+                          candidates: referenceCandidates(kept, reflections: reflections, index: e), radial: radial))
     }
     for (e, plan) in plans.enumerated() {
         var others: [(request: ShoeboxRequest, frame: KabschFrame)] = []
@@ -153,9 +160,17 @@ public func integrate(experiments: ExperimentList, reflections: ReflectionTable,
                                        candidates: plan.candidates,
                                        integrator: plan.integrator, source: plan.source, zRange: plan.zRange,
                                        frameOffset: plan.frameOffset, blockFrames: plan.blockFrames,
-                                       hotPixels: plan.estimate.hotPixels, progress: progress, logger: logger)
+                                       hotPixels: plan.estimate.hotPixels, radial: plan.radial, progress: progress,
+                                       logger: logger)
         progress.finish()
         peak = max(peak, pass.peakBytes + plan.blockFrames * plan.frameBytes)
+        if let radial = plan.radial {
+            let shaped = pass.results.filter(\.radialBackground).count
+            logger.info("Experiment \(e): radial background profile from \(radial.frames) frames; \(shaped) reflections "
+                        + "have a ring across their box (a change over "
+                        + String(format: "%.0f%%", 100 * parameters.radialBackgroundChange)
+                        + ") and their background follows it")
+        }
         tables.append(integratedTable(plan.kept, frames: plan.frames, boxes: plan.requests.map(\.bbox), results: pass.results,
                                       experiment: experiments[e], index: e, cell: plan.cell, sigmaM: plan.estimate.sigmaM))
     }

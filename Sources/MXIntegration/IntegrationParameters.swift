@@ -25,6 +25,12 @@ public struct IntegrationParameters: Sendable {
     public var minBackgroundPixels: Int = 10
     /// Outlier cut of the robust background, in Poisson σ.
     public var backgroundRejectionSigma: Double = 3
+    /// Fit the background of a box that a ring of the sweep's radial background
+    /// profile crosses (ice, water) as a scale on that profile, not a constant.
+    public var radialBackground: Bool = true
+    /// Least change of the radial profile across a box's pixels, as a share of
+    /// its mean there, for the box to use it: below, a constant fits as well.
+    public var radialBackgroundChange: Double = 0.15
     /// Profile fitting on or off.
     public var profileFitting: Bool = true
     /// Fit profiles learnt from strong reflections (DIALS' gaussian_rs

@@ -124,7 +124,8 @@ func frameRuns(_ boxes: [BoundingBox], zRange: Range<Int>) -> [Range<Int>] {
 func integrationPass(_ predicted: [PredictedReflection], frames: [KabschFrame], requests: [ShoeboxRequest],
                      others: [(request: ShoeboxRequest, frame: KabschFrame)] = [], candidates: [Bool]? = nil,
                      integrator: ReflectionIntegrator, source: ImageSource, zRange: Range<Int>, frameOffset: Int,
-                     blockFrames: Int, hotPixels: [Int] = [], progress: ProgressCounter? = nil,
+                     blockFrames: Int, hotPixels: [Int] = [], radial: RadialBackgroundShape? = nil,
+                     progress: ProgressCounter? = nil,
                      logger: Logger) throws -> IntegrationPassOutput {
     let parameters = integrator.parameters
     let detector = integrator.detector, scan = integrator.scan
@@ -145,7 +146,7 @@ func integrationPass(_ predicted: [PredictedReflection], frames: [KabschFrame], 
     guard learnt else {
         let peak = try streamShoeboxes(requests, source: source, detector: detector, zRange: zRange,
                                        frameOffset: frameOffset, blockFrames: blockFrames,
-                                       threads: parameters.nproc, excluded: hotPixels,
+                                       threads: parameters.nproc, excluded: hotPixels, radial: radial,
                                        progress: progress) { i, pixels in
             results[i] = integrator.integrate(pixels, frame: frames[i], neighbours: neighbourList(i))
         }
@@ -173,7 +174,7 @@ func integrationPass(_ predicted: [PredictedReflection], frames: [KabschFrame], 
         let members = chosen.filter { Int(requests[$0].bbox.z0) >= run.lowerBound && Int(requests[$0].bbox.z1) <= run.upperBound }
         let peak = try streamShoeboxes(members.map { requests[$0] }, source: source, detector: detector, zRange: run,
                                        frameOffset: frameOffset, blockFrames: blockFrames, threads: parameters.nproc,
-                                       excluded: hotPixels, progress: learning) { k, pixels in
+                                       excluded: hotPixels, radial: radial, progress: learning) { k, pixels in
             let i = members[k]
             let g = integrator.geometry(frames[i], panel: pixels.panel, bbox: pixels.bbox, withModel: false)
             let (r, input) = integrator.summation(pixels, geometry: g, neighbours: neighbourList(i))
@@ -208,7 +209,7 @@ func integrationPass(_ predicted: [PredictedReflection], frames: [KabschFrame], 
     var fittedLearnt = 0, fittedModel = 0
     let openPeak = try streamShoeboxes(requests, source: source, detector: detector, zRange: zRange,
                                        frameOffset: frameOffset, blockFrames: blockFrames, threads: parameters.nproc,
-                                       excluded: hotPixels, progress: progress, finish: { i, pixels in
+                                       excluded: hotPixels, radial: radial, progress: progress, finish: { i, pixels in
         let reference = profiles[regions.nearest(x: predicted[i].px.x, y: predicted[i].px.y, z: predicted[i].frame)]
         let g = integrator.geometry(frames[i], panel: pixels.panel, bbox: pixels.bbox, withModel: reference == nil)
         let (summed, input) = integrator.summation(pixels, geometry: g, neighbours: neighbourList(i))

@@ -16,6 +16,8 @@ public struct IntegratedReflection: Sendable {
     /// Centroid of the background-subtracted foreground (px, px, frame).
     public var centroid = Vec3(0, 0, 0)
     public var flags: ReflectionFlags = []
+    /// Whether the background followed the sweep's radial profile (a ring across the box) rather than a constant.
+    public var radialBackground = false
     public init() {}
 }
 
@@ -38,9 +40,20 @@ struct ShoeboxGeometry {
 struct FitInput {
     /// Foreground pixels, and the valid foreground pixels no other reflection's foreground covers.
     var fg: [Bool], fit: [Bool]
+    /// The background level and its variance; with `shape`, the scale on it.
     var background: Double, backgroundVariance: Double
+    /// Per box pixel, the background's shape (background·shapeⱼ); nil when constant.
+    var shape: [Float]?
     var nFg: Int
+    /// Σ over the foreground of the shape (nFg when constant): the background sum is background·this.
+    var fgShapeSum: Double
     var sum: Double
+
+    /// The background under box pixel j.
+    @inline(__always) func background(at j: Int) -> Double {
+        guard let shape else { return background }
+        return background * Double(shape[j])
+    }
 }
 
 /// Integrates assembled shoeboxes of one experiment under a gaussian_rs profile.
@@ -192,7 +205,7 @@ struct ReflectionIntegrator: Sendable {
             for k in 0..<nxy {
                 let j = z * nxy + k
                 guard input.fit[j] else { continue }
-                let c = Double(counts[j]) - input.background
+                let c = Double(counts[j]) - input.background(at: j)
                 guard let w = grid.bilinear(grid.u(divergence: g.c1[k]), grid.u(divergence: g.c2[k])) else { continue }
                 for (l, share) in layers {
                     let v = c * share, base = l * n * n
@@ -237,7 +250,8 @@ struct ReflectionIntegrator: Sendable {
         let fg = foreground(g)
         var fit = fg
         let covered = neighbourForeground(s.bbox, panel: s.panel, neighbours: neighbours)
-        var bgValues: [Float] = []
+        var bgValues: [Float] = [], bgShape: [Float] = []
+        let shape = parameters.radialBackground ? radialShape(s) : nil
         var nFg = 0, nFgValid = 0, nBg = 0
         for j in fg.indices {
             let other = covered?[j] ?? false
@@ -252,19 +266,34 @@ struct ReflectionIntegrator: Sendable {
                 // A pixel in a neighbour's foreground is not this reflection's background (DIALS drops its Background code).
                 if other { continue }
                 nBg += 1
-                if status[j] == 1 { bgValues.append(counts[j]) } else { out.flags.insert(.backgroundIncludesBadPixels) }
+                if status[j] == 1 {
+                    bgValues.append(counts[j])
+                    if let shape { bgShape.append(shape[j]) }
+                } else { out.flags.insert(.backgroundIncludesBadPixels) }
             }
         }
         out.pixels = (nBg, 0, nFg, nFgValid + bgValues.count)
-        guard let bg = RobustBackground.estimate(bgValues, rejectionSigma: parameters.backgroundRejectionSigma,
-                                                 minPixels: parameters.minBackgroundPixels) else {
+        let estimate = shape == nil
+            ? RobustBackground.estimate(bgValues, rejectionSigma: parameters.backgroundRejectionSigma,
+                                        minPixels: parameters.minBackgroundPixels)
+            : RobustBackground.estimate(bgValues, shape: bgShape, rejectionSigma: parameters.backgroundRejectionSigma,
+                                        minPixels: parameters.minBackgroundPixels)
+        guard let bg = estimate else {
             out.flags.insert(.failedDuringBackgroundModelling)
             return (out, nil)
         }
         out.pixels.backgroundUsed = bg.used
-        out.backgroundMean = bg.level
+        // Σ of the shape over the foreground and over its valid pixels (the pixel counts when constant).
+        var fgShape = Double(nFg), validShape = Double(nFgValid)
+        if let shape {
+            fgShape = 0; validShape = 0
+            for j in fg.indices where fg[j] {
+                fgShape += Double(shape[j]); if status[j] == 1 { validShape += Double(shape[j]) }
+            }
+        }
         let b = bg.level
-        out.backgroundSum = (b * Double(nFg), Double(nFg * nFg) * bg.variance)
+        out.backgroundMean = nFg > 0 ? b * fgShape / Double(nFg) : b
+        out.backgroundSum = (b * fgShape, fgShape * fgShape * bg.variance)
         guard nFg > 0, Double(nFgValid) >= parameters.validForegroundThreshold * Double(nFg) else {
             out.flags.insert(.failedDuringSummation)
             return (out, nil)
@@ -274,8 +303,9 @@ struct ReflectionIntegrator: Sendable {
         var sumC = 0.0, sumRaw = 0.0, cx = 0.0, cy = 0.0, cz = 0.0, wsum = 0.0
         for j in fg.indices where fg[j] && status[j] == 1 {
             let c = Double(counts[j])
-            sumRaw += c; sumC += c - b
-            let w = max(c - b, 0)
+            let bj = shape.map { b * Double($0[j]) } ?? b
+            sumRaw += c; sumC += c - bj
+            let w = max(c - bj, 0)
             if w > 0 {
                 let x = j % nx, y = (j / nx) % ny, z = j / (nx * ny)
                 cx += w * (Double(Int(s.bbox.x0) + x) + 0.5)
@@ -284,18 +314,35 @@ struct ReflectionIntegrator: Sendable {
                 wsum += w
             }
         }
-        let nV = Double(nFgValid)
-        out.sum = (sumC, max(sumRaw, 0) + nV * nV * bg.variance)
+        out.sum = (sumC, max(sumRaw, 0) + validShape * validShape * bg.variance)
         out.flags.insert(.integratedSum)
+        out.radialBackground = shape != nil
         if wsum > 0 { out.centroid = Vec3(cx / wsum, cy / wsum, cz / wsum) }
-        return (out, FitInput(fg: fg, fit: fit, background: b, backgroundVariance: bg.variance, nFg: nFg, sum: sumC))
+        return (out, FitInput(fg: fg, fit: fit, background: b, backgroundVariance: bg.variance, shape: shape, nFg: nFg,
+                              fgShapeSum: fgShape, sum: sumC))
+    }
+
+    /// The box's radial background shape when it should be used: known and
+    /// positive on every valid pixel, and changing across them by more than
+    /// `IntegrationParameters.radialBackgroundChange` of its mean (an ice or
+    /// water ring's flank, the steep scatter near the beam). Elsewhere the
+    /// background is flat within its noise and taken as constant.
+    func radialShape(_ s: ShoeboxPixels) -> [Float]? {
+        guard !s.shape.isEmpty else { return nil }
+        var lo = Float.infinity, hi = -Float.infinity, sum = 0.0, n = 0
+        for (g, st) in zip(s.shape, s.status) where st == 1 {
+            guard g > 0 else { return nil }  // also NaN
+            lo = min(lo, g); hi = max(hi, g); sum += Double(g); n += 1
+        }
+        guard n > 0, Double(hi - lo) > parameters.radialBackgroundChange * sum / Double(n) else { return nil }
+        return s.shape
     }
 
     /// Profile fitting: weighted least squares of c − B = I·P over the valid,
     /// unshared foreground with Poisson variances V = B + I·P, iterated
     /// (Kabsch 2010 eq. 22), to `prof` (the box profile, normalised to 1).
     func fit(_ s: ShoeboxPixels, input: FitInput, profile prof: [Double], into out: inout IntegratedReflection) {
-        let fg = input.fg, use = input.fit, b = input.background
+        let fg = input.fg, use = input.fit
         let counts = s.counts
         var pFg = 0.0, pValid = 0.0
         for j in fg.indices where fg[j] { pFg += prof[j]; if use[j] { pValid += prof[j] } }
@@ -306,7 +353,7 @@ struct ReflectionIntegrator: Sendable {
         for _ in 0..<20 {
             var num = 0.0; sumPP = 0
             for j in use.indices where use[j] {
-                let p = prof[j]
+                let p = prof[j], b = input.background(at: j)
                 let v = max(b + intensity * p, 1e-6)
                 num += p * (Double(counts[j]) - b) / v
                 sumPP += p * p / v
@@ -320,14 +367,14 @@ struct ReflectionIntegrator: Sendable {
         guard sumPP > 0, intensity.isFinite else { out.flags.insert(.failedDuringProfileFitting); return }
         // The fit returns the intensity of the whole box profile; the box
         // profile's share inside the foreground is what summation measures.
-        let scale = pFg, nFg = Double(input.nFg)
+        let scale = pFg, fgShape = input.fgShapeSum
         // Variance: the fit's 1/ΣP²/V, plus the background level's error spread over the foreground.
-        out.prf = (intensity * scale, max(scale * scale / sumPP + nFg * nFg * input.backgroundVariance, 1e-12))
+        out.prf = (intensity * scale, max(scale * scale / sumPP + fgShape * fgShape * input.backgroundVariance, 1e-12))
         if !converged { out.flags.insert(.failedDuringProfileFitting); out.flags.remove(.integratedPrf); return }
         // Correlation of the fitted profile with the observed foreground (DIALS' profile.correlation).
         var sp = 0.0, so = 0.0, spp = 0.0, soo = 0.0, spo = 0.0, m = 0.0
         for j in use.indices where use[j] {
-            let p = prof[j], o = Double(counts[j]) - b
+            let p = prof[j], o = Double(counts[j]) - input.background(at: j)
             sp += p; so += o; spp += p * p; soo += o * o; spo += p * o; m += 1
         }
         let cov = spo - sp * so / m, vp = spp - sp * sp / m, vo = soo - so * so / m

@@ -20,12 +20,15 @@ public final class ShoeboxPixels: @unchecked Sendable {
     public let panel: Int
     public var counts: [Float]
     public var status: [UInt8]
+    /// The sweep's radial background profile at each pixel (`RadialBackgroundShape`);
+    /// empty when the stream had none, NaN where it is unknown.
+    public var shape: [Float] = []
     public init(panel: Int, bbox: BoundingBox) {
         self.panel = panel; self.bbox = bbox
         counts = [Float](repeating: 0, count: bbox.volume)
         status = [UInt8](repeating: 0, count: bbox.volume)
     }
-    public var byteCount: Int { counts.count * 5 + 64 }
+    public var byteCount: Int { counts.count * 5 + shape.count * 4 + 64 }
 }
 
 /// Spreads `count` iterations over `threads` workers (strided).
@@ -60,6 +63,7 @@ final class PixelMinimum: @unchecked Sendable {
     }
 }
 
+/// `radial`, when given, fills each shoebox's `shape`.
 /// `afterBlock`, when given, runs on the calling thread once every shoebox
 /// ending by a block's end frame (its argument) is finished; `progress`
 /// then counts the block's frames.
@@ -67,7 +71,8 @@ final class PixelMinimum: @unchecked Sendable {
 @discardableResult
 func streamShoeboxes(_ requests: [ShoeboxRequest], source: ImageSource, detector: Detector, zRange: Range<Int>,
                      frameOffset: Int, blockFrames: Int, threads: Int,
-                     excluded: [Int] = [], minimum: PixelMinimum? = nil, progress: ProgressCounter? = nil,
+                     excluded: [Int] = [], minimum: PixelMinimum? = nil, radial: RadialBackgroundShape? = nil,
+                     progress: ProgressCounter? = nil,
                      finish: @escaping (Int, ShoeboxPixels) -> Void, afterBlock: ((Int) -> Void)? = nil) throws -> Int {
     let width = source.frameSize.width, height = source.frameSize.height
     let npix = width * height
@@ -107,6 +112,7 @@ func streamShoeboxes(_ requests: [ShoeboxRequest], source: ImageSource, detector
         while next < order.count, Int(requests[order[next]].bbox.z0) < b1 {
             let r = requests[order[next]]
             let s = ShoeboxPixels(panel: r.panel, bbox: r.bbox)
+            if radial != nil { s.shape = [Float](repeating: .nan, count: r.bbox.volume) }
             open.append((order[next], s)); openBytes += s.byteCount
             next += 1
         }
@@ -123,6 +129,7 @@ func streamShoeboxes(_ requests: [ShoeboxRequest], source: ImageSource, detector
             // The shoebox's arrays are taken once: indexing a class's array property
             // per pixel costs an exclusivity check and a uniqueness test each time.
             s.counts.withUnsafeMutableBufferPointer { counts in s.status.withUnsafeMutableBufferPointer { status in
+            s.shape.withUnsafeMutableBufferPointer { shape in
             for z in max(Int(bb.z0), base)..<min(Int(bb.z1), b1) {
                 let frame = storage.baseAddress! + (z - base) * npix
                 for y in Int(bb.y0)..<Int(bb.y1) {
@@ -136,6 +143,7 @@ func streamShoeboxes(_ requests: [ShoeboxRequest], source: ImageSource, detector
                             status[j] = 0; continue
                         }
                         let ri = ry * width + rx
+                        if let radial { shape[j] = radial.value(rawIndex: ri) }
                         let v = Double(frame[ri])
                         counts[j] = Float(v)
                         if !trusted.isEmpty && trusted[ri] == 0 || v < 0 || v <= lo { status[j] = 0 }
@@ -144,7 +152,7 @@ func streamShoeboxes(_ requests: [ShoeboxRequest], source: ImageSource, detector
                     }
                 }
             }
-            } }
+            } } }
         }
         let done = open.filter { Int($0.1.bbox.z1) <= b1 }
         parallelFor(done.count, threads: threads) { k in finish(done[k].0, done[k].1) }

@@ -28,6 +28,12 @@ public enum IntegrationParameterDefinitions {
                             help: "Keep pixels in a neighbour's foreground out of the background; flag overlapped_fg"),
         ParameterDefinition("integration.background.rejection_sigma", .double(min: 0.5), default: "3",
                             help: "Outlier cut of the robust constant background, in Poisson σ"),
+        ParameterDefinition("integration.background.radial", .bool, default: "True",
+                            help: "Where the sweep's radial background profile changes across a box (ice or water "
+                                + "rings), fit the background as a scale on that profile instead of a constant"),
+        ParameterDefinition("integration.background.radial_min_change", .double(min: 0), default: "0.15",
+                            help: "Least change of the radial profile across a box, as a share of its mean, for the "
+                                + "box to follow it"),
         ParameterDefinition("integration.valid_foreground_threshold", .double(min: 0, max: 1), default: "0.75",
                             help: "Fraction of foreground pixels that must be valid"),
         ParameterDefinition("integration.block.size", .int(min: 1), default: "Auto",
@@ -56,6 +62,8 @@ public enum IntegrationParameterDefinitions {
         p.minReferencesPerProfile = set.int("profile.gaussian_rs.fitting.min_references") ?? p.minReferencesPerProfile
         p.maskOverlaps = set.bool("integration.overlaps_filter.foreground_foreground") ?? p.maskOverlaps
         p.backgroundRejectionSigma = set.double("integration.background.rejection_sigma") ?? p.backgroundRejectionSigma
+        p.radialBackground = set.bool("integration.background.radial") ?? p.radialBackground
+        p.radialBackgroundChange = set.double("integration.background.radial_min_change") ?? p.radialBackgroundChange
         p.validForegroundThreshold = set.double("integration.valid_foreground_threshold") ?? p.validForegroundThreshold
         p.blockFrames = set.int("integration.block.size")
         p.maxMemoryMB = set.double("integration.block.max_memory_mb") ?? p.maxMemoryMB

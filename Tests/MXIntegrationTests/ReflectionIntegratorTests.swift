@@ -6,7 +6,7 @@ import MXModel
 @testable import MXIntegration
 
 /// Frames held in memory (counts rounded to integers), for streaming tests.
-private final class FramesInMemory: ImageSource {
+final class FramesInMemory: ImageSource {
     let frames: [[Int32]]
     let frameSize: (width: Int, height: Int)
     init(frames: [[Int32]], width: Int, height: Int) { self.frames = frames; frameSize = (width, height) }
@@ -17,8 +17,9 @@ private final class FramesInMemory: ImageSource {
     }
 }
 
-final class ReflectionIntegratorTests: XCTestCase {
-    // A 100×100 panel of 0.1 mm pixels 100 mm from the sample, beam along −z.
+/// A 100×100 panel of 0.1 mm pixels 100 mm from the sample, beam along −z
+/// (meeting the panel at pixel (50, 50)), and a 10-frame scan of 1° frames.
+struct ShoeboxFixture {
     let panel = Panel(fastAxis: Vec3(1, 0, 0), slowAxis: Vec3(0, -1, 0), origin: Vec3(-5, 5, -100),
                       imageSize: (100, 100), pixelSize: (0.1, 0.1), trustedRange: (-1, 50000))
     let scan = Scan(imageRange: 1...10, oscillationStartDegrees: 0, oscillationWidthDegrees: 1)
@@ -37,6 +38,15 @@ final class ReflectionIntegratorTests: XCTestCase {
         let s = ShoeboxPixels(panel: 0, bbox: bb)
         for j in prof.indices { s.counts[j] = Float(background + intensity * prof[j]); s.status[j] = 1 }
         return (integrator, s, frame, prof)
+    }
+}
+
+final class ReflectionIntegratorTests: XCTestCase {
+    let fixture = ShoeboxFixture()
+    var panel: Panel { fixture.panel }
+    var s0: Vec3 { fixture.s0 }
+    func makeShoebox(intensity: Double, background: Double) -> (ReflectionIntegrator, ShoeboxPixels, KabschFrame, [Double]) {
+        fixture.makeShoebox(intensity: intensity, background: background)
     }
 
     func testSummationAndProfileFittingRecoverIntensity() {
