@@ -327,6 +327,7 @@ struct ReflectionIntegrator: Sendable {
     /// `IntegrationParameters.radialBackgroundChange` of its mean (an ice or
     /// water ring's flank, the steep scatter near the beam). Elsewhere the
     /// background is flat within its noise and taken as constant.
+    /// - Returns: the shape over every box pixel, NaN (unknown) replaced by its mean on the valid ones.
     func radialShape(_ s: ShoeboxPixels) -> [Float]? {
         guard !s.shape.isEmpty else { return nil }
         var lo = Float.infinity, hi = -Float.infinity, sum = 0.0, n = 0
@@ -334,8 +335,12 @@ struct ReflectionIntegrator: Sendable {
             guard g > 0 else { return nil }  // also NaN
             lo = min(lo, g); hi = max(hi, g); sum += Double(g); n += 1
         }
-        guard n > 0, Double(hi - lo) > parameters.radialBackgroundChange * sum / Double(n) else { return nil }
-        return s.shape
+        guard n > 0 else { return nil }
+        let mean = sum / Double(n)
+        guard Double(hi - lo) > parameters.radialBackgroundChange * mean else { return nil }
+        // Pixels off the panel or masked have no profile value; they still count in the foreground's
+        // background sum (as the constant's n_fg), at the box's mean.
+        return s.shape.map { $0 > 0 ? $0 : Float(mean) }
     }
 
     /// Profile fitting: weighted least squares of c − B = I·P over the valid,

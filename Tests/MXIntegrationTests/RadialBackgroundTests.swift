@@ -74,4 +74,27 @@ final class RadialBackgroundTests: XCTestCase {
         // The background level's error, spread over the foreground, is in the variance either way.
         XCTAssertGreaterThan(followed.sum.variance, followed.sum.value)
     }
+
+    /// Pixels of a box off the panel have no profile value: the box's
+    /// background sum and the variances stay finite (they count those
+    /// pixels at the shape's mean, as the constant background counts them).
+    func testBoxPartlyOffThePanelHasFiniteResults() throws {
+        let (integrator, s, frame, _) = ShoeboxFixture().makeShoebox(intensity: 3000, background: 10)
+        let nx = Int(s.bbox.x1 - s.bbox.x0), ny = Int(s.bbox.y1 - s.bbox.y0)
+        s.shape = (0..<s.counts.count).map { j in 1 + Float(j % nx) / Float(nx) }  // a gradient along x
+        for j in s.counts.indices {
+            s.counts[j] *= s.shape[j]
+            // Off the panel beyond a corner at (71, 41), through the foreground's edge.
+            if j % nx >= 11 && (j / nx) % ny >= 11 { s.status[j] = 0; s.shape[j] = .nan }
+        }
+        let r = integrator.integrate(s, frame: frame)
+        XCTAssertTrue(r.radialBackground)
+        XCTAssertTrue(r.flags.contains(.foregroundIncludesBadPixels))
+        XCTAssertTrue(r.flags.contains(.integratedPrf))
+        for v in [r.sum.value, r.sum.variance, r.prf.value, r.prf.variance, r.backgroundMean,
+                  r.backgroundSum.value, r.backgroundSum.variance] {
+            XCTAssertTrue(v.isFinite)
+        }
+        XCTAssertGreaterThan(r.prf.variance, 0)
+    }
 }
