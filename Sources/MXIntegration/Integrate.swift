@@ -140,6 +140,13 @@ public func integrate(experiments: ExperimentList, reflections: ReflectionTable,
             radial = try RadialBackgroundShape.measure(source: source, detector: detector, s0: s0, zRange: zRange,
                                                        frameOffset: frameOffset, excluded: estimate.hotPixels,
                                                        threads: parameters.nproc)
+            if let ice = radial?.iceRings(wavelength: experiment.beam.wavelength), !ice.isEmpty {
+                let excess = ice.map(\.excess)
+                logger.info("Experiment \(e): ice rings in the background at "
+                            + ice.map { String(format: "%.2f", $0.d) }.joined(separator: ", ") + " Å ("
+                            + String(format: "%.1f–%.1f×", excess.min()!, excess.max()!)
+                            + " the background beside them); the boxes they cross follow the radial background profile")
+            }
         }
         plans.append(Plan(kept: kept, frames: frames, requests: requests, integrator: integrator, source: source,
                           zRange: zRange, frameOffset: frameOffset, blockFrames: blockFrames, frameBytes: frameBytes,
@@ -166,10 +173,9 @@ public func integrate(experiments: ExperimentList, reflections: ReflectionTable,
         peak = max(peak, pass.peakBytes + plan.blockFrames * plan.frameBytes)
         if let radial = plan.radial {
             let shaped = pass.results.filter(\.radialBackground).count
-            logger.info("Experiment \(e): radial background profile from \(radial.frames) frames; \(shaped) reflections "
-                        + "have a ring across their box (a change over "
+            logger.info("Experiment \(e): radial background profile from \(radial.frames) frames; it changes by more than "
                         + String(format: "%.0f%%", 100 * parameters.radialBackgroundChange)
-                        + ") and their background follows it")
+                        + " across the boxes of \(shaped) reflections, whose background follows it")
         }
         tables.append(integratedTable(plan.kept, frames: plan.frames, boxes: plan.requests.map(\.bbox), results: pass.results,
                                       experiment: experiments[e], index: e, cell: plan.cell, sigmaM: plan.estimate.sigmaM))

@@ -44,6 +44,10 @@ public final class RadialBackgroundShape: @unchecked Sendable {
         /// Per raw-image pixel, its ring (`none` off every panel).
         var ringOfPixel: [UInt16]
         var count: Int
+        /// Per ring, the mean 2θ of its trusted pixels (radians; NaN when it has none).
+        var twoTheta: [Double]
+        /// The width of the finest ring in 2θ (radians): a pixel at the panel's foot.
+        var step: Double
         /// The ring of raw pixel `i` (nil off every panel).
         @inline(__always) func ring(ofPixel i: Int) -> Int? {
             let r = ringOfPixel[i]
@@ -95,7 +99,36 @@ public final class RadialBackgroundShape: @unchecked Sendable {
             for b in 0..<fine where ringOfBin[b] == ring { ringOfBin[b] = ring - 1 }  // the empty steps beyond
         }
         guard count > 0, count < Int(Rings.none) else { return nil }
-        return Rings(ringOfPixel: bin.map { $0 < 0 ? Rings.none : UInt16(ringOfBin[Int($0)]) }, count: count)
+        var weight = [Double](repeating: 0, count: count), angle = weight
+        for b in 0..<fine where population[b] > 0 {
+            weight[ringOfBin[b]] += Double(population[b]); angle[ringOfBin[b]] += (Double(b) + 0.5) * step * Double(population[b])
+        }
+        return Rings(ringOfPixel: bin.map { $0 < 0 ? Rings.none : UInt16(ringOfBin[Int($0)]) }, count: count,
+                     twoTheta: (0..<count).map { weight[$0] > 0 ? angle[$0] / weight[$0] : .nan }, step: step)
+    }
+
+    /// Hexagonal ice's strongest powder rings (Å).
+    public static let iceSpacings = [3.897, 3.669, 3.441, 2.671, 2.249, 2.072, 1.948, 1.918, 1.883, 1.721]
+
+    /// The ice rings that stand out of this background: the highest ring
+    /// within 2 steps of an ice spacing's 2θ at least 1.25× the median of the
+    /// rings 6–15 steps either side (the water ring and the scatter near the
+    /// beam change far less over so few pixels).
+    /// - Returns: each such spacing (Å) and its peak over that median.
+    public func iceRings(wavelength: Double) -> [(d: Double, excess: Double)] {
+        var found: [(d: Double, excess: Double)] = []
+        for d in Self.iceSpacings where wavelength < 2 * d {
+            let target = 2 * asin(wavelength / (2 * d))
+            var peak = -Float.infinity, beside: [Float] = []
+            for r in 0..<rings.count where !level[r].isNaN {
+                let off = abs(rings.twoTheta[r] - target) / rings.step
+                if off <= 2 { peak = max(peak, level[r]) } else if off >= 6 && off <= 15 { beside.append(level[r]) }
+            }
+            guard peak.isFinite, beside.count >= 4 else { continue }
+            let median = beside.sorted()[beside.count / 2]
+            if median > 0, peak >= 1.25 * median { found.append((d, Double(peak / median))) }
+        }
+        return found
     }
 
     /// Measures the profile on up to `sampleFrames` frames spread evenly over

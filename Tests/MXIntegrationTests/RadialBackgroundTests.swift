@@ -97,4 +97,27 @@ final class RadialBackgroundTests: XCTestCase {
         }
         XCTAssertGreaterThan(r.prf.variance, 0)
     }
+
+    /// A ring at 3.669 Å on a water-like background is named as ice; the
+    /// broad water ring is not, nor the same ring at another wavelength.
+    func testIceRingIsNamed() throws {
+        // 600 × 600 px of 0.1 mm at 100 mm, the beam at pixel (300, 300), λ = 1 Å.
+        let panel = Panel(fastAxis: Vec3(1, 0, 0), slowAxis: Vec3(0, -1, 0), origin: Vec3(-30, 30, -100),
+                          imageSize: (600, 600), pixelSize: (0.1, 0.1), trustedRange: (-1, 50000))
+        let ice = 1000 * tan(2 * asin(1 / (2 * 3.669))), water = 1000 * tan(2 * asin(1 / (2 * 3.2)))
+        var frame = [Int32](repeating: 0, count: 600 * 600)
+        for y in 0..<600 { for x in 0..<600 {
+            let r = ((Double(x) + 0.5 - 300) * (Double(x) + 0.5 - 300) + (Double(y) + 0.5 - 300) * (Double(y) + 0.5 - 300)).squareRoot()
+            let v = 20 + 30 * exp(-0.5 * pow((r - water) / 60, 2)) + 40 * exp(-0.5 * pow((r - ice) / 2.5, 2))
+            frame[y * 600 + x] = Int32(v.rounded())
+        } }
+        let source = FramesInMemory(frames: [frame, frame], width: 600, height: 600)
+        let radial = try XCTUnwrap(RadialBackgroundShape.measure(source: source, detector: Detector(panels: [panel]),
+                                                                 s0: Vec3(0, 0, -1), zRange: 0..<2, frameOffset: 0,
+                                                                 threads: 1))
+        let found = radial.iceRings(wavelength: 1)
+        XCTAssertEqual(found.map(\.d), [3.669])
+        XCTAssertEqual(found.first?.excess ?? 0, 90.0 / 50, accuracy: 0.2)
+        XCTAssertTrue(radial.iceRings(wavelength: 0.9).isEmpty)
+    }
 }
