@@ -16,6 +16,8 @@ public struct IntegrationResult: Sendable {
     public var estimates: [ProfileEstimate]
     /// Peak bytes of the frame block plus open shoeboxes.
     public var peakBufferBytes: Int
+    /// Per experiment, the ice rings its background shows (empty without the radial background).
+    public var iceRings: [[IceRing]] = []
 }
 
 /// Integrates every experiment: predicts all reflections to d_min, models
@@ -28,6 +30,7 @@ public func integrate(experiments: ExperimentList, reflections: ReflectionTable,
     var outExperiments = experiments
     var tables: [ReflectionTable] = []
     var estimates: [ProfileEstimate] = []
+    var iceRings: [[IceRing]] = []
     var peak = 0
     // Each experiment is planned (predictions, profile model, shoeboxes)
     // before any is integrated, so that lattices sharing images can mask one
@@ -140,7 +143,9 @@ public func integrate(experiments: ExperimentList, reflections: ReflectionTable,
             radial = try RadialBackgroundShape.measure(source: source, detector: detector, s0: s0, zRange: zRange,
                                                        frameOffset: frameOffset, excluded: estimate.hotPixels,
                                                        threads: parameters.nproc)
-            if let ice = radial?.iceRings(wavelength: experiment.beam.wavelength), !ice.isEmpty {
+            let ice = radial?.iceRings(wavelength: experiment.beam.wavelength) ?? []
+            iceRings.append(ice)
+            if !ice.isEmpty {
                 let excess = ice.map(\.excess)
                 logger.info("Experiment \(e): ice rings in the background at "
                             + ice.map { String(format: "%.2f", $0.d) }.joined(separator: ", ") + " Å ("
@@ -186,7 +191,8 @@ public func integrate(experiments: ExperimentList, reflections: ReflectionTable,
         ? Dictionary(uniqueKeysWithValues: experiments.experiments.enumerated().map { ($0.offset, $0.element.identifier) })
         : reflections.experimentIdentifiers
     table.set("partial_id", .size((0..<table.count).map { UInt64($0) }))
-    return IntegrationResult(experiments: outExperiments, reflections: table, estimates: estimates, peakBufferBytes: peak)
+    return IntegrationResult(experiments: outExperiments, reflections: table, estimates: estimates, peakBufferBytes: peak,
+                             iceRings: iceRings)
 }
 
 /// The resolution at the detector's farthest corner and at its point nearest

@@ -114,9 +114,9 @@ public final class RadialBackgroundShape: @unchecked Sendable {
     /// within 2 steps of an ice spacing's 2θ at least 1.25× the median of the
     /// rings 6–15 steps either side (the water ring and the scatter near the
     /// beam change far less over so few pixels).
-    /// - Returns: each such spacing (Å) and its peak over that median.
-    public func iceRings(wavelength: Double) -> [(d: Double, excess: Double)] {
-        var found: [(d: Double, excess: Double)] = []
+    /// - Returns: each such ring.
+    public func iceRings(wavelength: Double) -> [IceRing] {
+        var found: [IceRing] = []
         for d in Self.iceSpacings where wavelength < 2 * d {
             let target = 2 * asin(wavelength / (2 * d))
             var peak = -Float.infinity, beside: [Float] = []
@@ -126,7 +126,7 @@ public final class RadialBackgroundShape: @unchecked Sendable {
             }
             guard peak.isFinite, beside.count >= 4 else { continue }
             let median = beside.sorted()[beside.count / 2]
-            if median > 0, peak >= 1.25 * median { found.append((d, Double(peak / median))) }
+            if median > 0, peak >= 1.25 * median { found.append(IceRing(d: d, excess: Double(peak / median))) }
         }
         return found
     }
@@ -177,6 +177,14 @@ public final class RadialBackgroundShape: @unchecked Sendable {
         let level = (0..<count).map { total.counts[$0] > 0 ? Float(total.sums[$0] / Double(total.counts[$0])) : .nan }
         return RadialBackgroundShape(rings: rings, level: level, frames: n)
     }
+}
+
+/// An ice ring seen in a sweep's background.
+public struct IceRing: Sendable, Equatable {
+    /// Its spacing (Å).
+    public var d: Double
+    /// Its peak over the median background beside it.
+    public var excess: Double
 }
 
 /// Sums and pixel counts per ring, added to from the frame reader's threads.

@@ -44,11 +44,30 @@ final class ProcessCommandTests: XCTestCase {
         let decisions = try XCTUnwrap(s["decisions"] as? [[String: Any]])
         XCTAssertTrue(decisions.allSatisfy { !(($0["reason"] as? String) ?? "").isEmpty })
         XCTAssertTrue(decisions.contains { ($0["decision"] as? String)?.hasPrefix("lattice tP") == true }, "\(decisions)")
+        // No ice on this sweep: no ice rings named.
+        XCTAssertFalse(decisions.contains { $0["step"] as? String == "integrate" }, "\(decisions)")
         for file in ["merged.mtz", "scaled_unmerged.mtz", "mxflow.log", "mxflow.html", "scaled.expt", "scaled.refl"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/" + file), file)
         }
         let html = try String(contentsOfFile: out + "/mxflow.html", encoding: .utf8)
         XCTAssertTrue(html.contains("<svg"))
+    }
+
+    /// A sweep with ice rings (3.90, 3.67, 3.44 Å and weaker ones): process
+    /// names them among its decisions, and the boxes across them follow the
+    /// radial background profile.
+    func testIceRingsAreNamedAndFollowed() throws {
+        let exe = try CLITest.mxflowBinary()
+        let (master, _) = try sweep("sim_p212121_ice_nxmx")
+        let out = try CLITest.temporaryFolder(self)
+        let r = try CLITest.runProcess(exe, ["process", master, "output_dir=\(out)", "nproc=2"], in: out)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let decisions = try XCTUnwrap(try summary(out)["decisions"] as? [[String: Any]])
+        let ice = try XCTUnwrap(decisions.first { $0["step"] as? String == "integrate" }, "\(decisions)")
+        let reason = try XCTUnwrap(ice["reason"] as? String)
+        for d in ["3.90", "3.67", "3.44"] { XCTAssertTrue(reason.contains(d), reason) }
+        let log = try String(contentsOfFile: out + "/mxflow.log", encoding: .utf8)
+        XCTAssertTrue(log.contains("whose background follows it"), "no radial background line in the log")
     }
 
     /// A C-centred crystal on a Pilatus CBF sweep whose header beam centre is

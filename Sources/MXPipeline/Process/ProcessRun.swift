@@ -404,6 +404,15 @@ public final class ProcessRun {
                                            parameters: try IntegrationParameterDefinitions.parameters(from: set), logger: logger)
         try ReflectionTableCodec.write(result.reflections, path: path(sweepFile("integrated.refl")))
         try ExperimentListCodec.write(result.experiments, to: path(sweepFile("integrated.expt")))
+        let ice = result.iceRings.flatMap { $0 }
+        if !ice.isEmpty {
+            let spacings = Set(ice.map(\.d)).sorted(by: >).map { String(format: "%.2f", $0) }.joined(separator: ", ")
+            decide("integrate", "backgrounds across the ice rings follow the sweep's radial background profile",
+                   "ice rings at \(spacings) Å stand "
+                   + String(format: "%.1f–%.1f×", ice.map(\.excess).min()!, ice.map(\.excess).max()!)
+                   + " above the background beside them; a constant background under their crests and flanks "
+                   + "would bias the reflections there by several σ")
+        }
         return (result.experiments, result.reflections)
     }
 
