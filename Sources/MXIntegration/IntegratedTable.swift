@@ -102,7 +102,7 @@ func estimateProfile(experiment: Experiment, index: Int, reflections: Reflection
     guard good.count >= parameters.minSpots else {
         throw IntegrationError.tooFewSpotsForProfile(found: good.count, needed: parameters.minSpots)
     }
-    let hot = minimum.hotPixels()
+    let hot = minimum.hotPixels(width: source.frameSize.width)
     if !hot.isEmpty {
         let w = source.frameSize.width
         logger.info("\(hot.count) hot pixels (bright on all \(minimum.frames) frames read) left out of integration: "

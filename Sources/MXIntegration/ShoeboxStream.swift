@@ -54,12 +54,26 @@ final class PixelMinimum: @unchecked Sendable {
     var frames = 0
     init(count: Int) { values = [Int32](repeating: .max, count: count) }
 
-    /// Raw pixel indices whose least value is above 20× the median least value + 20 (needs ≥ 10 frames).
-    func hotPixels() -> [Int] {
-        guard frames >= 10, !values.isEmpty else { return [] }
+    /// Raw pixel indices whose least value is above 20× the median least
+    /// value + 20, over the image and over the 5 × 5 pixels around it (needs
+    /// ≥ 10 frames). The local test keeps a bright background ring (ice, whose
+    /// crest is as bright on every frame) from passing for hot pixels: its
+    /// neighbours along the ring are as bright.
+    func hotPixels(width: Int) -> [Int] {
+        guard frames >= 10, !values.isEmpty, width > 0 else { return [] }
         let sample = stride(from: 0, to: values.count, by: max(1, values.count / 20000)).map { max(values[$0], 0) }.sorted()
         let threshold = 20 * Int(sample[sample.count / 2]) + 20
-        return values.indices.filter { Int(values[$0]) > threshold }
+        let height = values.count / width
+        return values.indices.filter { i in
+            guard Int(values[i]) > threshold else { return false }
+            let x = i % width, y = i / width
+            var around: [Int32] = []
+            for yy in max(0, y - 2)...min(height - 1, y + 2) { for xx in max(0, x - 2)...min(width - 1, x + 2) where xx != x || yy != y {
+                around.append(max(values[yy * width + xx], 0))
+            } }
+            around.sort()
+            return Int(values[i]) > 20 * Int(around[around.count / 2]) + 20
+        }
     }
 }
 
