@@ -107,9 +107,6 @@ public final class RadialBackgroundShape: @unchecked Sendable {
                      twoTheta: (0..<count).map { weight[$0] > 0 ? angle[$0] / weight[$0] : .nan }, step: step)
     }
 
-    /// Hexagonal ice's strongest powder rings (Å).
-    public static let iceSpacings = [3.897, 3.669, 3.441, 2.671, 2.249, 2.072, 1.948, 1.918, 1.883, 1.721]
-
     /// The ice rings that stand out of this background: the highest ring
     /// within 2 steps of an ice spacing's 2θ at least 1.25× the median of the
     /// rings 6–15 steps either side (the water ring and the scatter near the
@@ -117,7 +114,7 @@ public final class RadialBackgroundShape: @unchecked Sendable {
     /// - Returns: each such ring.
     public func iceRings(wavelength: Double) -> [IceRing] {
         var found: [IceRing] = []
-        for d in Self.iceSpacings where wavelength < 2 * d {
+        for d in IceRings.spacings where wavelength < 2 * d {
             let target = 2 * asin(wavelength / (2 * d))
             var peak = -Float.infinity, beside: [Float] = []
             for r in 0..<rings.count where !level[r].isNaN {

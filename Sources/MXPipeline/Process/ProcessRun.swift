@@ -13,6 +13,7 @@ import MXMath
 import MXModel
 import MXRefinement
 import MXScaling
+import MXSpotFinding
 import MXSymmetry
 import MXSymmetryAnalysis
 
@@ -212,9 +213,27 @@ public final class ProcessRun {
         return settings.indices.dropFirst().first { LatticeComparison.rotation(from: first, to: settings[$0]) == nil }
     }
 
+    /// The strong spots less those piled up on ice rings (`IceRingSpots`),
+    /// which index on no lattice; strong.refl keeps them.
+    func indexableSpots(_ imported: ExperimentList, strong: ReflectionTable) -> ReflectionTable {
+        guard let experiment = imported.experiments.first, imported.experiments.count == 1 else { return strong }
+        let dStarSquared = spotResolutions(strong, experiment: experiment).map { 1 / ($0 * $0) }
+        let bands = IceRingSpots.bands(dStarSquared: dStarSquared)
+        guard !bands.isEmpty, dStarSquared.count == strong.count else { return strong }
+        let keep = dStarSquared.map { s in !bands.contains { s >= $0.low && s < $0.high } }
+        let left = keep.filter { !$0 }.count
+        decide(sweepFile("index"), "index without the \(left) spots on ice rings",
+               "of \(strong.count) strong spots, " + bands.map {
+                   String(format: "%d lie within %.4f Å⁻² of the %.2f Å ice ring (%.0f× the density beside it)",
+                          $0.spots, ($0.high - $0.low) / 2, $0.d, $0.excess)
+               }.joined(separator: ", "))
+        return strong.select(keep)
+    }
+
     /// Indexing with the retry rules: beam-centre search, further lattices,
     /// larger maximum cells; the attempt indexing most spots wins.
-    func index(_ imported: ExperimentList, strong: ReflectionTable) throws -> (ExperimentList, ReflectionTable) {
+    func index(_ imported: ExperimentList, strong found: ReflectionTable) throws -> (ExperimentList, ReflectionTable) {
+        let strong = indexableSpots(imported, strong: found)
         let set = try parameterSet("index", IndexingParameterDefinitions.all, extra: ["indexing.nproc=\(options.nproc)"])
         var base = IndexingParameterDefinitions.parameters(from: set)
         if let symbol = options.spaceGroup { base.spaceGroupHall = try SpaceGroup(symbol).hall }
