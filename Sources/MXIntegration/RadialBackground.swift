@@ -141,10 +141,9 @@ public final class RadialBackgroundShape: @unchecked Sendable {
         guard !zRange.isEmpty, let rings = rings(detector: detector, s0: s0, width: width, height: height,
                                                   trusted: trusted) else { return nil }
         let count = rings.count
-        // Per raw pixel, the valid count range of its panel.
-        var low = [Float](repeating: 0, count: detector.panels.count), high = low
-        for (k, p) in detector.panels.enumerated() { low[k] = Float(p.trustedRange.low); high[k] = Float(p.trustedRange.high) }
-        let lo = low.min() ?? 0, hi = high.max() ?? .greatestFiniteMagnitude
+        // Counts outside the panels' trusted range (the widest over them) are not background.
+        let lo = Float(detector.panels.map(\.trustedRange.low).min() ?? 0)
+        let hi = Float(detector.panels.map(\.trustedRange.high).max() ?? .greatestFiniteMagnitude)
         let n = min(sampleFrames, zRange.count)
         let picks = (0..<n).map { zRange.lowerBound + ($0 * zRange.count + zRange.count / 2) / n }
         let total = RingTotals(count: count)
