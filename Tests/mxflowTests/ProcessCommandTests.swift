@@ -21,13 +21,20 @@ final class ProcessCommandTests: XCTestCase {
         return try JSONSerialization.jsonObject(with: data) as! [String: Any]
     }
 
-    func testProcessFindsTheTrueSpaceGroupAndCell() throws {
+    /// `mxflow process` with nproc=2 on testdata sweep `name` in a new folder, which it returns with its
+    /// stdout and the sweep's truth; the run must succeed.
+    func processed(_ name: String) throws -> (out: String, stdout: String, truth: [String: Any]) {
         let exe = try CLITest.mxflowBinary()
-        let (master, truth) = try sweep("sim_p43212_se_nxmx")
+        let (master, truth) = try sweep(name)
         let out = try CLITest.temporaryFolder(self)
         let r = try CLITest.runProcess(exe, ["process", master, "output_dir=\(out)", "nproc=2"], in: out)
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertTrue(r.stdout.contains("Merged data: \(out)/merged.mtz"), r.stdout)
+        return (out, r.stdout, truth)
+    }
+
+    func testProcessFindsTheTrueSpaceGroupAndCell() throws {
+        let (out, stdout, truth) = try processed("sim_p43212_se_nxmx")
+        XCTAssertTrue(stdout.contains("Merged data: \(out)/merged.mtz"), stdout)
         let s = try summary(out)
         XCTAssertEqual(s["status"] as? String, "success")
         let result = try XCTUnwrap(s["result"] as? [String: Any])
@@ -57,11 +64,7 @@ final class ProcessCommandTests: XCTestCase {
     /// names them among its decisions, and the boxes across them follow the
     /// radial background profile.
     func testIceRingsAreNamedAndFollowed() throws {
-        let exe = try CLITest.mxflowBinary()
-        let (master, _) = try sweep("sim_p212121_ice_nxmx")
-        let out = try CLITest.temporaryFolder(self)
-        let r = try CLITest.runProcess(exe, ["process", master, "output_dir=\(out)", "nproc=2"], in: out)
-        XCTAssertEqual(r.status, 0, r.stderr)
+        let out = try processed("sim_p212121_ice_nxmx").out
         let decisions = try XCTUnwrap(try summary(out)["decisions"] as? [[String: Any]])
         let ice = try XCTUnwrap(decisions.first { $0["step"] as? String == "integrate" }, "\(decisions)")
         let reason = try XCTUnwrap(ice["reason"] as? String)
