@@ -282,7 +282,8 @@ final class WorkspacePool: @unchecked Sendable {
     private let plans: [ThresholdPlanCache]
     init(detector: Detector) {
         sizes = detector.panels.map { ($0.imageSize.fast, $0.imageSize.slow) }
-        plans = sizes.map { _ in ThresholdPlanCache() }
+        // The run's mask is one immutable array: a plan checked against it once holds for every frame.
+        plans = sizes.map { _ in ThresholdPlanCache(maskIsFixed: true) }
     }
     func take() -> [ThresholdWorkspace] {
         lock.lock(); defer { lock.unlock() }

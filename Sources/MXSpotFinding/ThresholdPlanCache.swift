@@ -6,6 +6,13 @@ import MXThresholdKernel
 final class ThresholdPlanCache: @unchecked Sendable {
     private let lock = NSLock()
     private var plan: ThresholdPlan?
+    /// Set by an owner whose mask stays unchanged, in place, while the cache
+    /// lives (`SpotFinder`'s run): the mask is then compared once per address,
+    /// not read whole (1 MB) on every frame.
+    private let maskIsFixed: Bool
+    private var comparedMask: UnsafePointer<UInt8>?
+
+    init(maskIsFixed: Bool = false) { self.maskIsFixed = maskIsFixed }
 
     /// The plan for this mask and these parameters, built on first use (or
     /// when they change). A thread that finds another building it waits for
@@ -14,10 +21,16 @@ final class ThresholdPlanCache: @unchecked Sendable {
               gain: Double, sigmaBackground: Double) -> ThresholdPlan {
         lock.lock()
         defer { lock.unlock() }
-        if let plan, plan.matches(mask: mask, width: width, height: height, kernel: kernel,
-                                  gain: gain, sigmaBackground: sigmaBackground) {
+        if let plan, maskIsFixed, comparedMask == mask,
+           plan.matches(width: width, height: height, kernel: kernel, gain: gain, sigmaBackground: sigmaBackground) {
             return plan
         }
+        if let plan, plan.matches(mask: mask, width: width, height: height, kernel: kernel,
+                                  gain: gain, sigmaBackground: sigmaBackground) {
+            comparedMask = mask
+            return plan
+        }
+        comparedMask = mask
         let built = ThresholdPlan(mask: mask, width: width, height: height, kernel: kernel,
                                   gain: gain, sigmaBackground: sigmaBackground)
         plan = built

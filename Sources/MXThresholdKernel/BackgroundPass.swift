@@ -107,6 +107,8 @@ public enum BackgroundPass {
         let minCountF = SIMD8<Float>(repeating: Float(max(minCount, 2)))
         let lowI8 = SIMD8<Int32>(repeating: lowI), highI8 = SIMD8<Int32>(repeating: highI)
         let laneBit = SIMD8<Int32>(1, 2, 4, 8, 16, 32, 64, 128)
+        // The plan's mask bits are −1 (in) or 0: `.< 0` tests them in one compare (`.!= 0` compiles to a lane loop).
+        let zero8 = SIMD8<Int32>(repeating: 0)
         // Classify row r: the value where it enters the sums, its square, and
         // whether a masked-in pixel drops out (untrusted or ≥ 2^24).
         @inline(__always) func classify(_ r: Int) {
@@ -281,7 +283,7 @@ public enum BackgroundPass {
                             if any(sure) {
                                 let value = UnsafeRawPointer(image + y * rowStride + x).loadUnaligned(as: SIMD8<Int32>.self)
                                 let inMask = UnsafeRawPointer(maskBits + base + x).loadUnaligned(as: SIMD8<Int32>.self)
-                                let valid = sure .& (inMask .!= 0) .& (value .> lowI8) .& (value .< highI8)
+                                let valid = sure .& (inMask .< zero8) .& (value .> lowI8) .& (value .< highI8)
                                 let bits = UInt64(laneBit.replacing(with: 0, where: .!valid).wrappedSum())
                                 if bits != 0 {
                                     let shift = UInt64(x & 63), word = 1 + x >> 6

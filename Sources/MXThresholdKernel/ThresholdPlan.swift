@@ -141,8 +141,14 @@ public final class ThresholdPlan: @unchecked Sendable {
     /// True when this plan was built for `mask` and these parameters.
     public func matches(mask m: UnsafePointer<UInt8>, width w: Int, height h: Int, kernel k: (x: Int, y: Int),
                  gain g: Double, sigmaBackground s: Double) -> Bool {
-        guard w == width, h == height, k == kernel, g == gain, s == sigmaBackground else { return false }
+        guard matches(width: w, height: h, kernel: k, gain: g, sigmaBackground: s) else { return false }
         return mask.withUnsafeBufferPointer { memcmp($0.baseAddress!, m, w * h) == 0 }
+    }
+
+    /// True when this plan was built for these parameters (the mask not compared).
+    public func matches(width w: Int, height h: Int, kernel k: (x: Int, y: Int), gain g: Double,
+                        sigmaBackground s: Double) -> Bool {
+        w == width && h == height && k == kernel && g == gain && s == sigmaBackground
     }
 }
 
