@@ -40,11 +40,14 @@ public enum MergingParameterDefinitions {
         default: return $0
         }
     } + [
-        ParameterDefinition("cc_half", .double(), default: "0.3", help: "CC½ limit of the tanh fit (None: skip)"),
+        ParameterDefinition("cc_half", .double(), default: "0.3", help: "CC½ limit of the tanh fit (None: skip)",
+                            acceptsNone: true),
         ParameterDefinition("cc_half_significance_level", .double(min: 0, max: 1), default: "0.1",
-                            help: "Shells whose CC½ is not significant at this level are not fitted (None: keep all)"),
+                            help: "Shells whose CC½ is not significant at this level are not fitted (None: keep all)",
+                            acceptsNone: true),
         ParameterDefinition("emax", .double(min: 0), default: "4",
-                            help: "Leave out observations with normalised intensity E² ≥ emax² (None: keep all)"),
+                            help: "Leave out observations with normalised intensity E² ≥ emax² (None: keep all)",
+                            acceptsNone: true),
         ParameterDefinition("isigma", .double(), default: "None", help: "⟨I/σ⟩ limit of the merged intensities"),
         ParameterDefinition("completeness", .double(min: 0, max: 1), default: "None", help: "Completeness limit (0–1)"),
         ParameterDefinition("output.log", .string, default: "mxflow.estimate_resolution.log", help: "Log file"),

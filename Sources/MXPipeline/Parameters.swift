@@ -28,13 +28,18 @@ public enum ParameterType: Equatable, Sendable {
 
 /// One parameter: its full dotted name, type, default (as text; `Auto` or
 /// `None` where the value is decided at run time or absent), and one line of help.
+/// `acceptsNone`: a parameter with a value by default that may also be set
+/// to `None` (a limit or test switched off).
 public struct ParameterDefinition: Sendable {
     public let name: String
     public let type: ParameterType
     public let defaultValue: String
     public let help: String
-    public init(_ name: String, _ type: ParameterType, default defaultValue: String, help: String) {
+    public let acceptsNone: Bool
+    public init(_ name: String, _ type: ParameterType, default defaultValue: String, help: String,
+                acceptsNone: Bool = false) {
         self.name = name; self.type = type; self.defaultValue = defaultValue; self.help = help
+        self.acceptsNone = acceptsNone
     }
 }
 
@@ -162,6 +167,7 @@ public struct ParameterSet: Sendable {
             // Only parameters whose default is Auto/None may be set back to it.
             let dl = d.defaultValue.lowercased()
             if dl == "auto" || dl == "none" { return d.defaultValue }
+            if lower == "none" && d.acceptsNone { return "None" }
         }
         switch d.type {
         case .int(let lo, let hi):

@@ -24,7 +24,11 @@ public enum SpotFindingParameterDefinitions {
         ParameterDefinition("spotfinder.filter.max_spot_size", .int(min: 1), default: "1000",
                             help: "Most pixels in a spot"),
         ParameterDefinition("spotfinder.filter.max_separation", .double(min: 0), default: "2",
-                            help: "Largest peak–centroid distance in pixels (None: no limit)"),
+                            help: "Largest peak–centroid distance in pixels (None: no limit)", acceptsNone: true),
+        ParameterDefinition("spotfinder.filter.split_sigma", .double(min: 0), default: "None",
+                            help: "Cut a spot where a second peak stands this many σ above the saddle between "
+                                + "(3 resolves touching spots of split crystals; None: keep each connected "
+                                + "component whole, as DIALS does)"),
         ParameterDefinition("spotfinder.filter.max_strong_pixel_fraction", .double(min: 0, max: 1), default: "0.25",
                             help: "Images with a larger fraction of strong pixels are left out"),
         ParameterDefinition("spotfinder.filter.d_min", .double(min: 0), default: "None",
@@ -61,6 +65,7 @@ public enum SpotFindingParameterDefinitions {
         p.minSpotSize = set.int("spotfinder.filter.min_spot_size")
         p.maxSpotSize = set.int("spotfinder.filter.max_spot_size") ?? p.maxSpotSize
         p.maxSeparation = set.double("spotfinder.filter.max_separation")
+        p.splitSigma = set.double("spotfinder.filter.split_sigma")
         p.maxStrongPixelFraction = set.double("spotfinder.filter.max_strong_pixel_fraction") ?? p.maxStrongPixelFraction
         p.dMin = set.double("spotfinder.filter.d_min")
         p.dMax = set.double("spotfinder.filter.d_max")

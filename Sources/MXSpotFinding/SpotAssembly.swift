@@ -10,6 +10,7 @@ import MXModel
 final class SpotAssembly: @unchecked Sendable {
     private var labeller: ConnectedComponents
     private let filter: SpotFilter
+    private let splitter: SpotSplitter?
     private let detector: Detector
     private let storeShoeboxes: Bool
     /// Frames with more strong pixels are left out, and the fraction that sets it (for the message).
@@ -23,10 +24,10 @@ final class SpotAssembly: @unchecked Sendable {
     private(set) var components = 0
     private(set) var frames: [FrameSpotCount] = []
 
-    init(width: Int, filter: SpotFilter, detector: Detector, storeShoeboxes: Bool, maxStrong: Int,
-         maxStrongFraction: Double, logger: Logger) {
+    init(width: Int, filter: SpotFilter, splitter: SpotSplitter?, detector: Detector, storeShoeboxes: Bool,
+         maxStrong: Int, maxStrongFraction: Double, logger: Logger) {
         labeller = ConnectedComponents(width: width)
-        self.filter = filter; self.detector = detector; self.storeShoeboxes = storeShoeboxes
+        self.filter = filter; self.splitter = splitter; self.detector = detector; self.storeShoeboxes = storeShoeboxes
         self.maxStrong = maxStrong; self.maxStrongFraction = maxStrongFraction; self.logger = logger
     }
 
@@ -50,14 +51,19 @@ final class SpotAssembly: @unchecked Sendable {
     func finish() { accept(labeller.finish()) }
 
     private func accept(_ groups: [[StrongPixel]]) {
-        for g in groups {
+        for component in groups {
             components += 1
-            guard filter.acceptsSize(g.count, counts: &counts) else { continue }
-            let panel = detector.panels[Int(g[0].panel)]
-            let m = SpotMeasurement(pixels: g, panelOffset: panel.rawImageOffset)
-            guard filter.acceptsShape(m, counts: &counts) else { continue }
-            measurements.append(m)
-            if storeShoeboxes { pixelLists.append(g) }
+            let parts = splitter?.split(component) ?? [SpotPart(pixels: component, floor: 0)]
+            if parts.count > 1 { counts.split += 1; counts.splitInto += parts.count }
+            for part in parts {
+                let g = part.pixels
+                guard filter.acceptsSize(g.count, counts: &counts) else { continue }
+                let panel = detector.panels[Int(g[0].panel)]
+                let m = SpotMeasurement(pixels: g, panelOffset: panel.rawImageOffset, centroidFloor: part.floor)
+                guard filter.acceptsShape(m, counts: &counts) else { continue }
+                measurements.append(m)
+                if storeShoeboxes { pixelLists.append(g) }
+            }
         }
     }
 }

@@ -22,18 +22,25 @@ public struct SpotMeasurement: Equatable, Sendable {
 
     /// Measures a spot from its pixels; `panelOffset` is the panel's origin
     /// in the raw image. Pixels must belong to one panel; zero total counts
-    /// gives the unweighted centre.
-    public init(pixels: [StrongPixel], panelOffset: (x: Int, y: Int)) {
+    /// gives the unweighted centre. The centroid and its variance weigh each
+    /// pixel by its counts above `centroidFloor` (0 for a whole component; the
+    /// saddle level for a part cut from one, `SpotSplitter`); the summed
+    /// intensity is always the pixels' full counts.
+    public init(pixels: [StrongPixel], panelOffset: (x: Int, y: Int), centroidFloor: Int32 = 0) {
         precondition(!pixels.isEmpty, "a spot has at least one pixel")
         let ox = Int32(panelOffset.x), oy = Int32(panelOffset.y)
         var x0 = Int32.max, x1 = Int32.min, y0 = Int32.max, y1 = Int32.min, z0 = Int32.max, z1 = Int32.min
-        var sw = 0.0, sw2 = 0.0, sx = 0.0, sy = 0.0, sz = 0.0
+        var sum = 0.0, sw = 0.0, sw2 = 0.0, sx = 0.0, sy = 0.0, sz = 0.0
         var best = pixels[0]
+        @inline(__always) func weight(_ p: StrongPixel) -> Double {
+            centroidFloor > 0 ? Double(max(0, p.value - centroidFloor)) : Double(p.value)
+        }
         for p in pixels {
             let x = p.x - ox, y = p.y - oy
             x0 = min(x0, x); x1 = max(x1, x + 1); y0 = min(y0, y); y1 = max(y1, y + 1)
             z0 = min(z0, p.z); z1 = max(z1, p.z + 1)
-            let v = Double(p.value)
+            sum += Double(p.value)
+            let v = weight(p)
             sw += v; sw2 += v * v
             sx += v * (Double(x) + 0.5); sy += v * (Double(y) + 0.5); sz += v * (Double(p.z) + 0.5)
             if p.value > best.value { best = p }
@@ -41,8 +48,8 @@ public struct SpotMeasurement: Equatable, Sendable {
         panel = Int(pixels[0].panel)
         bbox = BoundingBox(x0: x0, x1: x1, y0: y0, y1: y1, z0: z0, z1: z1)
         pixelCount = pixels.count
-        intensity = sw
-        intensityVariance = sw
+        intensity = sum
+        intensityVariance = sum
         peak = Vec3(Double(best.x - ox) + 0.5, Double(best.y - oy) + 0.5, Double(best.z) + 0.5)
         guard sw > 0 else {
             let n = Double(pixels.count)
@@ -55,7 +62,7 @@ public struct SpotMeasurement: Equatable, Sendable {
         let m = Vec3(sx / sw, sy / sw, sz / sw)
         var d2 = Vec3.zero
         for p in pixels {
-            let v = Double(p.value)
+            let v = weight(p)
             let dx = Double(p.x - ox) + 0.5 - m.x, dy = Double(p.y - oy) + 0.5 - m.y, dz = Double(p.z) + 0.5 - m.z
             d2 += Vec3(v * dx * dx, v * dy * dy, v * dz * dz)
         }

@@ -5,6 +5,8 @@ public struct SpotFilterCounts: Equatable, Sendable {
     public var tooSmall = 0
     public var tooLarge = 0
     public var peakCentroidSeparation = 0
+    /// Components cut into separate peaks (`SpotSplitter`), and the spots they became.
+    public var split = 0, splitInto = 0
     public init() {}
 }
 

@@ -119,7 +119,8 @@ public struct SpotFinder {
         let threads = max(1, p.nproc)
         let blockSize = max(16, 8 * threads)
         let pool = WorkspacePool(detector: detector)
-        let assembly = SpotAssembly(width: raw.width, filter: filter, detector: detector,
+        let splitter = p.splitSigma.map { SpotSplitter(sigmas: $0, minSpotSize: minSize, maxPixels: p.maxSpotSize) }
+        let assembly = SpotAssembly(width: raw.width, filter: filter, splitter: splitter, detector: detector,
                                     storeShoeboxes: p.storeShoeboxes, maxStrong: maxStrong,
                                     maxStrongFraction: p.maxStrongPixelFraction, logger: logger)
         // Labelling runs one block behind the thresholding, on its own thread;
@@ -155,6 +156,9 @@ public struct SpotFinder {
         var frames = assembly.frames
 
         logger.info("Extracted \(components) spots")
+        if let s = p.splitSigma {
+            logger.info("Split \(counts.split) spots with two or more peaks (\(s)σ above the saddle) into \(counts.splitInto)")
+        }
         logger.info("Removed \(counts.tooSmall) spots with size < \(minSize) pixels")
         logger.info("Removed \(counts.tooLarge) spots with size > \(p.maxSpotSize) pixels")
         if let d = p.maxSeparation {

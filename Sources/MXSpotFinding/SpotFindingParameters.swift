@@ -32,6 +32,12 @@ public struct SpotFindingParameters: Equatable, Sendable {
     /// Largest allowed distance (px, 3-D) between the brightest pixel and the
     /// centroid; nil disables the filter.
     public var maxSeparation: Double? = 2
+    /// A component is cut where a second peak stands this many Poisson σ above
+    /// the saddle between (`SpotSplitter`); nil (the default) keeps every
+    /// component whole, as DIALS does. Off by default: the indexer's choice of
+    /// cell was tuned on whole components, and on a crystal split by 3° the
+    /// resolved pairs led it to a supercell (see docs/PERFORMANCE.md).
+    public var splitSigma: Double? = nil
     /// A frame with more than this fraction of its pixels strong is rejected.
     public var maxStrongPixelFraction: Double = 0.25
     /// Resolution limits (Å): pixels outside are masked before thresholding.
@@ -54,7 +60,8 @@ public struct SpotFindingParameters: Equatable, Sendable {
         a.algorithm == b.algorithm && a.kernelSize == b.kernelSize && a.sigmaBackground == b.sigmaBackground
             && a.sigmaStrong == b.sigmaStrong && a.minLocal == b.minLocal && a.globalThreshold == b.globalThreshold
             && a.gain == b.gain && a.minSpotSize == b.minSpotSize && a.maxSpotSize == b.maxSpotSize
-            && a.maxSeparation == b.maxSeparation && a.maxStrongPixelFraction == b.maxStrongPixelFraction
+            && a.maxSeparation == b.maxSeparation && a.splitSigma == b.splitSigma
+            && a.maxStrongPixelFraction == b.maxStrongPixelFraction
             && a.dMin == b.dMin && a.dMax == b.dMax && a.filterIceRings == b.filterIceRings
             && a.iceRingWidth == b.iceRingWidth && a.scanRange == b.scanRange
             && a.storeShoeboxes == b.storeShoeboxes && a.nproc == b.nproc

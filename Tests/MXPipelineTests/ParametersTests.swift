@@ -85,6 +85,19 @@ final class ParametersTests: XCTestCase {
         XCTAssertNoThrow(try p.parse(["nproc=Auto"]))
     }
 
+    /// A limit with a value by default can be switched off with None only where its definition says so.
+    func testNoneSwitchesOffOnlyParametersThatAcceptIt() throws {
+        var p = ParameterSet(defs + [ParameterDefinition("filter.max_separation", .double(min: 0), default: "2",
+                                                         help: "limit (None: no limit)", acceptsNone: true)])
+        XCTAssertEqual(p.double("filter.max_separation"), 2)
+        try p.parse(["max_separation=none"])
+        XCTAssertNil(p.double("filter.max_separation"))
+        XCTAssertEqual(p.nonDefaultLines, ["filter.max_separation=None"])
+        try p.parse(["max_separation=1.5"])
+        XCTAssertEqual(p.double("filter.max_separation"), 1.5)
+        XCTAssertThrowsError(try p.parse(["sigma_background=None"]), "sigma_background has no None")
+    }
+
     func testConfigListingShowsEveryParameterWithDefaultAndHelp() {
         let listing = ParameterSet(defs).configListing()
         for d in defs {
