@@ -397,23 +397,16 @@ public struct Indexer {
             let step = Double(sample.count) / 4000
             sample = (0..<4000).map { rlp[Int(Double($0) * step)] }
         }
-        // Lowest resolution first: a basis from the search is only good enough
-        // to index the inner spots; each fit extends to a further quarter.
+        // Lowest resolution first (`fitCandidate`).
         sample.sort { $0.lengthSquared < $1.lengthSquared }
         let results = ConcurrentResults<ScoredCandidate?>(count: settings.count)
         let tolerance = parameters.tolerance
+        let finest = 1 / max(sample.last?.length ?? 1, 1e-6)
         DispatchQueue.concurrentPerform(iterations: settings.count) { c in
-            var a = settings[c]
-            for round in 1...5 {
-                let inner = Array(sample.prefix(sample.count * min(round, 4) / 4))
-                let assignment = IndexAssignment.assign(rlp: inner, settings: [a], tolerance: tolerance)
-                let idx = inner.indices.filter { assignment.lattice[$0] == 0 }
-                guard idx.count >= 6, let fitted = SettingMatrixFit.fit(
-                    rlp: idx.map { inner[$0] }, hkl: idx.map { Self.vector(assignment.hkl[$0]) }) else { break }
-                a = fitted
-            }
-            let assignment = IndexAssignment.assign(rlp: sample, settings: [a], tolerance: tolerance)
-            let idx = sample.indices.filter { assignment.lattice[$0] == 0 }
+            let fit = Self.withoutEmptyNodes(Self.fitCandidate(settings[c], sample: sample, tolerance: tolerance),
+                                             sample: sample, tolerance: tolerance,
+                                             minEdge: max(parameters.minCell, 2 * finest))
+            let (a, assignment, idx) = (fit.setting, fit.assignment, fit.indexed)
             guard idx.count >= 6, let inverse = a.inverse else { results.set(c, nil); return }
             let res = SettingMatrixFit.residuals(rlp: idx.map { sample[$0] },
                                                   hkl: idx.map { Self.vector(assignment.hkl[$0]) }, setting: a)
@@ -422,6 +415,63 @@ public struct Indexer {
                                            rmsd: rmsd, volume: abs(inverse.determinant), method: method))
         }
         return results.values.compactMap { $0 }
+    }
+
+    /// Refines a candidate setting against ever more of `sample` (lowest
+    /// resolution first: a basis from the search is only good enough to index
+    /// the inner spots; each round extends to a further quarter), then indexes
+    /// all of it.
+    static func fitCandidate(_ setting: Mat3, sample: [Vec3], tolerance: Double) -> CandidateFit {
+        var a = setting
+        for round in 1...5 {
+            let inner = Array(sample.prefix(sample.count * min(round, 4) / 4))
+            let assignment = IndexAssignment.assign(rlp: inner, settings: [a], tolerance: tolerance)
+            let idx = inner.indices.filter { assignment.lattice[$0] == 0 }
+            guard idx.count >= 6, let fitted = SettingMatrixFit.fit(
+                rlp: idx.map { inner[$0] }, hkl: idx.map { vector(assignment.hkl[$0]) }) else { break }
+            a = fitted
+        }
+        let assignment = IndexAssignment.assign(rlp: sample, settings: [a], tolerance: tolerance)
+        return (a, assignment, sample.indices.filter { assignment.lattice[$0] == 0 })
+    }
+
+    typealias CandidateFit = (setting: Mat3, assignment: (lattice: [Int], hkl: [MillerIndex]), indexed: [Int])
+
+    /// The fitted candidate, or the smaller cell whose nodes its indexed points
+    /// fill (`SuperCell`). A cell two or three times the true one (two domains a
+    /// few degrees apart make such cells fit well) leaves nodes empty in a
+    /// regular pattern; the points it indexes off the rule are the other
+    /// domain's, anywhere within the tolerance of a node. The smaller cell is
+    /// taken when it indexes at least as many points, or when the points off
+    /// the rule sit at least twice as far from their nodes as those on it (median
+    /// fractional offset) and the smaller cell indexes nearly all of those on
+    /// it. A real superstructure (a translational pseudo-symmetry) has its weak
+    /// spots on the sparse nodes as exactly as the rest, so it keeps its cell.
+    /// The smaller cell's edges must be at least `minEdge`: an edge under twice
+    /// the spots' finest spacing leaves every index along it 0, so such a cell
+    /// indexes any flat set of points.
+    static func withoutEmptyNodes(_ fit: CandidateFit, sample: [Vec3], tolerance: Double,
+                                  minEdge: Double) -> CandidateFit {
+        var fit = fit
+        for _ in 0..<2 {
+            guard let rule = SuperCell.sublattice(of: fit.indexed.map { fit.assignment.hkl[$0] }),
+                  let inverse = fit.setting.inverse else { break }
+            let smaller = BasisReduction.niggli(fit.setting * rule.basis)
+            guard cellParameters(smaller)[0..<3].min()! >= minEdge else { break }
+            let reduced = fitCandidate(smaller, sample: sample, tolerance: tolerance)
+            var on: [Double] = [], off: [Double] = []
+            for i in fit.indexed {
+                let m = fit.assignment.hkl[i]
+                let offset = (inverse * sample[i] - vector(m)).length
+                if rule.obeys(m) { on.append(offset) } else { off.append(offset) }
+            }
+            let median = { (v: [Double]) in v.isEmpty ? 0 : v.sorted()[v.count / 2] }
+            let strays = !off.isEmpty && median(off) > 2 * median(on)
+            guard reduced.indexed.count >= fit.indexed.count
+                    || (strays && Double(reduced.indexed.count) >= 0.95 * Double(on.count)) else { break }
+            fit = reduced
+        }
+        return fit
     }
 
     /// DIALS' weighted scorer, with the fraction indexed weighted twice so a

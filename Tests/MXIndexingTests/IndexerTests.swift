@@ -92,6 +92,29 @@ final class IndexerTests: XCTestCase {
         XCTAssertGreaterThan(Double(ids.filter { $0 >= 0 }.count) / Double(ids.count), 0.9)
     }
 
+    /// A crystal split into two domains 6° apart (monoclinic 45, 52, 70 Å, β 101°): cells of two and three
+    /// times the volume fit both domains' spots with a small rmsd, their extra nodes empty. The indexer must
+    /// take the true cell as lattice 1 and the other domain, rotated by 6°, as lattice 2.
+    func testSplitCrystalGivesTheTrueCellNotASupercell() throws {
+        let first = syntheticSetting([45, 52, 70, 90, 101, 90], axis: Vec3(0.6, 0.3, -0.7), angle: 52)
+        let second = Mat3.rotation(axis: Vec3(-0.3, 0.8, 0.5).normalized, angle: 6 * .pi / 180) * first
+        let experiment = syntheticExperiment(images: 60)
+        let spots = syntheticSpots(settings: [first, second], experiment: experiment, dMin: 2.5)
+        var p = IndexingParameters()
+        p.macroCycles = 2
+        p.maxRefinementObservations = 600
+        p.maxLattices = 2
+        let result = try Indexer(parameters: p).index(experiment: experiment, reflections: spots.table)
+        XCTAssertEqual(result.lattices.count, 2)
+        let trueVolume = abs(first.inverse!.determinant)
+        for e in result.experiments.experiments {
+            XCTAssertEqual(abs(e.crystal!.A.inverse!.determinant) / trueVolume, 1, accuracy: 0.02)
+        }
+        let r = try XCTUnwrap(LatticeComparison.rotation(from: result.experiments[0].crystal!.A,
+                                                         to: result.experiments[1].crystal!.A))
+        XCTAssertEqual(r.angleDegrees, 6, accuracy: 0.1)
+    }
+
     func testContinuingFromOneLatticeFindsTheSecond() throws {
         let second = Mat3.rotation(axis: Vec3(0.2, 0.9, -0.3).normalized, angle: 12 * .pi / 180) * trueSetting
         let experiment = syntheticExperiment(images: 30)
