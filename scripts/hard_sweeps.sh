@@ -3,7 +3,7 @@
 # scripts/hard_sweeps/ (hexagonal, rhombohedral, monoclinic, centred lattices,
 # pseudo-symmetric cells, high mosaicity, large cell, low resolution, weak data
 # with ice (on high and on low backgrounds), radiation damage, a vertical fine-sliced axis, a 10° wedge, a sweep
-# across 360°, a reversed axis, a Pilatus-6M CBF, a crystal split by 3°,
+# across 360°, a reversed axis, a Pilatus-6M CBF, crystals split by 3° and 6°,
 # header beam centres 3–4 mm off), runs
 # `mxflow process` with no parameters on each and scores merged.mtz against
 # the simulation's truth with ../shared/tools/score.py. Prints a markdown table.
