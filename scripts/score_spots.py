@@ -112,7 +112,7 @@ def oracle_significance(imported, pxyz, avoid_xyz, sides=(8.0, 12.0)):
     imageset = el[0].imageset
     z0 = imageset.get_scan().get_array_range()[0]
     nimg = len(imageset)
-    bx, by = el[0].detector[0].get_beam_centre_px(el[0].beam.get_s0())
+    bx, by = beam_centre_px(imported)
     static = np.array(imageset.get_mask(0)[0], dtype=bool).reshape(imageset.get_raw_data(0)[0].all())
     ny, nx = static.shape
     n = len(pxyz)

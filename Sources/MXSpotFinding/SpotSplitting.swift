@@ -37,6 +37,8 @@ public final class SpotSplitter {
     /// one cell each side (0: no pixel), so the 26 neighbours need no bounds test.
     private var grid: [Int32] = []
     private var cells: [Int] = []
+    /// Grid steps to the 26 neighbours, for the current grid's dimensions.
+    private var offsets: [Int] = []
     private var parent: [Int32] = [], peak: [Int32] = [], saddle: [Int32] = [], label: [Int32] = []
 
     public init(sigmas: Double, minSpotSize: Int, maxPixels: Int) {
@@ -58,8 +60,7 @@ public final class SpotSplitter {
         // Very elongated components would need a sparse grid; they stay whole.
         guard volume <= 64 * n + 4096 else { return whole }
         if grid.count < volume { grid = [Int32](repeating: 0, count: volume) }
-        var offsets: [Int] = []
-        offsets.reserveCapacity(26)
+        offsets.removeAll(keepingCapacity: true)
         for dz in -1...1 { for dy in -1...1 { for dx in -1...1 where dx != 0 || dy != 0 || dz != 0 {
             offsets.append((dz * ny + dy) * nx + dx)
         } } }
@@ -71,6 +72,7 @@ public final class SpotSplitter {
         }
         defer { for c in cells { grid[c] = 0 } }
 
+        let offsets = self.offsets
         return grid.withUnsafeBufferPointer { g in
             // Most spots have one maximum (ties go to the earlier pixel): nothing to cut.
             var maxima = 0
@@ -84,12 +86,12 @@ public final class SpotSplitter {
                 if isMax { maxima += 1; if maxima > 1 { break } }
             }
             guard maxima > 1 else { return whole }
-            return watershed(pixels, g, offsets)
+            return watershed(pixels, g)
         }
     }
 
-    private func watershed(_ pixels: [StrongPixel], _ g: UnsafeBufferPointer<Int32>, _ offsets: [Int]) -> [SpotPart] {
-        let n = pixels.count
+    private func watershed(_ pixels: [StrongPixel], _ g: UnsafeBufferPointer<Int32>) -> [SpotPart] {
+        let n = pixels.count, offsets = self.offsets
         parent = [Int32](repeating: -1, count: n)   // -1: not yet taken
         peak = [Int32](repeating: 0, count: n)      // at roots: the basin's brightest value
         saddle = [Int32](repeating: 0, count: n)    // at roots: the highest saddle kept as a boundary
