@@ -123,8 +123,8 @@ public enum AtomicFile {
         }
 
         public func write(_ bytes: UnsafeRawBufferPointer) throws {
-            try flush()
-            try writeAll(bytes)
+            if buffer.count + bytes.count > capacity { try flush() }
+            if bytes.count >= capacity { try writeAll(bytes) } else { buffer.append(contentsOf: bytes) }
         }
 
         fileprivate func flush() throws {

@@ -45,10 +45,15 @@ public enum ReflectionTableCodec {
     }
 
     /// Writes a `.refl` file: to a temporary name first, then renamed, so a
-    /// failure never leaves a half-written file under the final name.
+    /// failure never leaves a half-written file under the final name. The
+    /// bytes stream to the file as they are made: no copy of the whole file
+    /// is held in memory (strong.refl with shoeboxes is tens of MB).
     public static func write(_ table: ReflectionTable, path: String) throws {
         do {
-            try AtomicFile.write(encode(table), to: path)
+            try AtomicFile.write(to: path) { writer in
+                var out = FileByteOutput(writer: writer)
+                try emit(table, to: &out)
+            }
         } catch let error as AtomicFileError {
             throw ReflectionFileError.writeFailed(path: path, reason: error.reason)
         }
@@ -58,7 +63,18 @@ public enum ReflectionTableCodec {
 
     /// The msgpack bytes of `table`.
     public static func encode(_ table: ReflectionTable) -> [UInt8] {
-        var w = MessagePackWriter(reservingCapacity: 64 + table.count * 200)
+        var out = ArrayByteOutput()
+        out.bytes.reserveCapacity(64 + table.count * 200)
+        // An array cannot fail to take bytes.
+        try! emit(table, to: &out)
+        return out.bytes
+    }
+
+    /// Sends the file's bytes to `out` in order: msgpack headers, then each
+    /// column's body in pieces of at most `ColumnSink.chunk` bytes, or
+    /// straight from the column's memory where that is the file layout.
+    static func emit<O: ByteOutput>(_ table: ReflectionTable, to out: inout O) throws {
+        var w = MessagePackWriter()
         w.writeArrayHeader(3)
         w.writeString(fileType)
         w.writeUInt(1)
@@ -73,6 +89,8 @@ public enum ReflectionTableCodec {
         w.writeUInt(UInt64(table.count))
         w.writeString("data")
         w.writeMapHeader(table.columns.count)
+        var sink = ColumnSink(out: out)
+        defer { sink.release() }
         for name in table.columnNames {
             let column = table[name]!
             w.writeString(name)
@@ -86,47 +104,60 @@ public enum ReflectionTableCodec {
                 w.writeArrayHeader(strings.count)
                 for s in strings { w.writeString(s) }
             } else {
-                let body = columnBytes(column)
-                w.writeBinaryHeader(body.count)
-                w.writeRaw(body)
+                w.writeBinaryHeader(bodySize(column))
+                sink.raw(w.bytes)
+                w = MessagePackWriter()
+                writeBody(column, to: &sink)
             }
         }
-        return w.bytes
+        sink.raw(w.bytes)
+        try sink.finish()
+        out = sink.out
     }
 
-    static func columnBytes(_ column: ReflectionColumn) -> [UInt8] {
+    /// The byte count of a column's binary body.
+    static func bodySize(_ column: ReflectionColumn) -> Int {
         switch column {
-        case .bool(let a): return ByteSink.bytes(count: a.count) { out in for v in a { out.u8(v ? 1 : 0) } }
-        case .int(let a): return ByteSink.bytes(count: 4 * a.count) { out in out.raw(a) }
-        case .size(let a): return ByteSink.bytes(count: 8 * a.count) { out in out.raw(a) }
-        case .double(let a): return ByteSink.bytes(count: 8 * a.count) { out in out.raw(a) }
-        case .string: return []
-        case .vec2(let a):
-            return ByteSink.bytes(count: 16 * a.count) { out in for v in a { out.f64(v.x); out.f64(v.y) } }
-        case .vec3(let a):
-            return ByteSink.bytes(count: 24 * a.count) { out in for v in a { out.f64(v.x); out.f64(v.y); out.f64(v.z) } }
-        case .mat3(let a):
-            return ByteSink.bytes(count: 72 * a.count) { out in for v in a { for e in v.elements { out.f64(e) } } }
-        case .int6(let a):
-            return ByteSink.bytes(count: 24 * a.count) { out in
-                for b in a { out.i32(b.x0); out.i32(b.x1); out.i32(b.y0); out.i32(b.y1); out.i32(b.z0); out.i32(b.z1) }
-            }
-        case .miller(let a):
-            return ByteSink.bytes(count: 12 * a.count) { out in for m in a { out.i32(m.h); out.i32(m.k); out.i32(m.l) } }
+        case .bool(let a): return a.count
+        case .int(let a): return 4 * a.count
+        case .size(let a): return 8 * a.count
+        case .double(let a): return 8 * a.count
+        case .string: return 0
+        case .vec2(let a): return 16 * a.count
+        case .vec3(let a): return 24 * a.count
+        case .mat3(let a): return 72 * a.count
+        case .int6(let a): return 24 * a.count
+        case .miller(let a): return 12 * a.count
         case .shoebox(let a):
             // Header 29 bytes (panel, bbox, has-data), then 4-byte data, mask and background.
-            let size = a.reduce(0) { $0 + 29 + 4 * ($1.hasData ? $1.data.count + $1.mask.count + $1.background.count : 0) }
-            return ByteSink.bytes(count: size) { out in
-                for s in a {
-                    out.u32(s.panel)
-                    let b = s.bbox
-                    out.i32(b.x0); out.i32(b.x1); out.i32(b.y0); out.i32(b.y1); out.i32(b.z0); out.i32(b.z1)
-                    if s.hasData {
-                        out.u8(1)
-                        out.raw(s.data); out.raw(s.mask); out.raw(s.background)
-                    } else {
-                        out.u8(0)
-                    }
+            return a.reduce(0) { $0 + 29 + 4 * ($1.hasData ? $1.data.count + $1.mask.count + $1.background.count : 0) }
+        }
+    }
+
+    /// A column's binary body, little-endian, `bodySize(column)` bytes.
+    static func writeBody<O: ByteOutput>(_ column: ReflectionColumn, to out: inout ColumnSink<O>) {
+        switch column {
+        case .bool(let a): for v in a { out.u8(v ? 1 : 0) }
+        case .int(let a): out.raw(a)
+        case .size(let a): out.raw(a)
+        case .double(let a): out.raw(a)
+        case .string: break
+        case .vec2(let a): for v in a { out.f64(v.x); out.f64(v.y) }
+        case .vec3(let a): for v in a { out.f64(v.x); out.f64(v.y); out.f64(v.z) }
+        case .mat3(let a): for v in a { for e in v.elements { out.f64(e) } }
+        case .int6(let a):
+            for b in a { out.i32(b.x0); out.i32(b.x1); out.i32(b.y0); out.i32(b.y1); out.i32(b.z0); out.i32(b.z1) }
+        case .miller(let a): for m in a { out.i32(m.h); out.i32(m.k); out.i32(m.l) }
+        case .shoebox(let a):
+            for s in a {
+                out.u32(s.panel)
+                let b = s.bbox
+                out.i32(b.x0); out.i32(b.x1); out.i32(b.y0); out.i32(b.y1); out.i32(b.z0); out.i32(b.z1)
+                if s.hasData {
+                    out.u8(1)
+                    out.raw(s.data); out.raw(s.mask); out.raw(s.background)
+                } else {
+                    out.u8(0)
                 }
             }
         }
@@ -244,30 +275,60 @@ public enum ReflectionTableCodec {
     }
 }
 
-/// Little-endian byte writer for column bodies: fills an array of a size
-/// known beforehand in place, with no per-value append.
-struct ByteSink {
-    private let base: UnsafeMutableRawPointer
-    private(set) var offset = 0
-    private let count: Int
+/// Where encoded bytes go.
+protocol ByteOutput {
+    mutating func append(_ raw: UnsafeRawBufferPointer) throws
+}
 
-    /// An array of exactly `count` bytes written by `fill`, which must write them all.
-    static func bytes(count: Int, _ fill: (inout ByteSink) -> Void) -> [UInt8] {
-        if count == 0 { return [] }
-        return [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-            var sink = ByteSink(base: UnsafeMutableRawPointer(buffer.baseAddress!), count: count)
-            fill(&sink)
-            precondition(sink.offset == count, "column body wrote \(sink.offset) of \(count) bytes")
-            initialized = count
-        }
+/// Bytes kept in memory.
+struct ArrayByteOutput: ByteOutput {
+    var bytes: [UInt8] = []
+    mutating func append(_ raw: UnsafeRawBufferPointer) { bytes.append(contentsOf: raw) }
+}
+
+/// Bytes written to an atomic file (buffered there).
+struct FileByteOutput: ByteOutput {
+    let writer: AtomicFile.Writer
+    func append(_ raw: UnsafeRawBufferPointer) throws { try writer.write(raw) }
+}
+
+/// Little-endian writer for column bodies: values gather in a fixed chunk
+/// that goes to the output when full; arrays whose memory is already the
+/// file layout go straight to the output when they are large. The first
+/// error of the output is kept and ends the writing (`finish` throws it), so
+/// the per-value calls need no `try`.
+struct ColumnSink<O: ByteOutput> {
+    static var chunk: Int { 1 << 16 }
+    private(set) var out: O
+    private let base: UnsafeMutableRawPointer
+    private var fill = 0
+    private var failure: Error?
+
+    init(out: O) {
+        self.out = out
+        base = .allocate(byteCount: Self.chunk, alignment: 16)
     }
 
-    private init(base: UnsafeMutableRawPointer, count: Int) { self.base = base; self.count = count }
+    func release() { base.deallocate() }
+
+    /// Hands the gathered bytes to the output; throws the output's first error.
+    mutating func finish() throws {
+        flush()
+        if let failure { throw failure }
+    }
+
+    private mutating func flush() {
+        guard fill > 0 else { return }
+        if failure == nil {
+            do { try out.append(UnsafeRawBufferPointer(start: base, count: fill)) } catch { failure = error }
+        }
+        fill = 0
+    }
 
     @inline(__always) private mutating func store<T: FixedWidthInteger>(_ v: T) {
-        precondition(offset + MemoryLayout<T>.size <= count, "column body overruns its size")
-        base.storeBytes(of: v.littleEndian, toByteOffset: offset, as: T.self)
-        offset += MemoryLayout<T>.size
+        if fill + MemoryLayout<T>.size > Self.chunk { flush() }
+        base.storeBytes(of: v.littleEndian, toByteOffset: fill, as: T.self)
+        fill += MemoryLayout<T>.size
     }
     mutating func u8(_ v: UInt8) { store(v) }
     mutating func u32(_ v: UInt32) { store(v) }
@@ -275,15 +336,30 @@ struct ByteSink {
     mutating func u64(_ v: UInt64) { store(v) }
     mutating func f32(_ v: Float) { store(v.bitPattern) }
     mutating func f64(_ v: Double) { store(v.bitPattern) }
-    /// Copies an array of numbers whole where memory already is the
-    /// little-endian file layout; one value at a time elsewhere.
-    private mutating func copy<T>(_ a: [T], _ each: (inout ByteSink, T) -> Void) {
-        #if _endian(little)
-        a.withUnsafeBytes { src in
-            precondition(offset + src.count <= count, "column body overruns its size")
-            if let s = src.baseAddress { (base + offset).copyMemory(from: s, byteCount: src.count) }
-            offset += src.count
+
+    /// Bytes as they are: copied into the chunk when small, else passed on whole.
+    mutating func raw(_ bytes: UnsafeRawBufferPointer) {
+        guard bytes.count > 0 else { return }
+        if fill + bytes.count <= Self.chunk {
+            (base + fill).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+            fill += bytes.count
+            return
         }
+        flush()
+        if bytes.count < Self.chunk / 4 {
+            (base + fill).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+            fill += bytes.count
+        } else if failure == nil {
+            do { try out.append(bytes) } catch { failure = error }
+        }
+    }
+    mutating func raw(_ a: [UInt8]) { a.withUnsafeBytes { raw($0) } }
+
+    /// Numbers whose memory is already the little-endian file layout go as
+    /// raw bytes; one value at a time elsewhere.
+    private mutating func copy<T>(_ a: [T], _ each: (inout ColumnSink, T) -> Void) {
+        #if _endian(little)
+        a.withUnsafeBytes { raw($0) }
         #else
         for v in a { each(&self, v) }
         #endif
