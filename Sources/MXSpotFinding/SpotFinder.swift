@@ -53,10 +53,10 @@ public struct SpotFindingResult: Sendable {
 }
 
 /// Finds strong spots on a rotation sweep, streaming: frames are decoded and
-/// thresholded `blockSize` at a time on `nproc` threads, reduced at once to
-/// their strong pixels, and labelled in frame order (`SpotAssembly`, one block
-/// behind, on its own thread); only the open spots and at most two blocks'
-/// strong pixels are held, never the images.
+/// thresholded on `nproc` threads, reduced at once to their strong pixels,
+/// and labelled in frame order as they complete (`SpotAssembly`, on its own
+/// thread, fed by `InOrderFrames`); only the open spots and a bounded number
+/// of frames' strong pixels are held, never the images.
 public struct SpotFinder {
     public var parameters: SpotFindingParameters
     public var logger: Logger
@@ -117,38 +117,32 @@ public struct SpotFinder {
                     + "min spot size \(minSize), \(p.nproc) thread\(p.nproc == 1 ? "" : "s"))")
 
         let threads = max(1, p.nproc)
-        let blockSize = max(16, 8 * threads)
         let pool = WorkspacePool(detector: detector)
         let splitter = p.splitSigma.map { SpotSplitter(sigmas: $0, minSpotSize: minSize, maxPixels: p.maxSpotSize) }
         let assembly = SpotAssembly(width: raw.width, filter: filter, splitter: splitter, detector: detector,
-                                    storeShoeboxes: p.storeShoeboxes, maxStrong: maxStrong,
+                                    scan: scan, storeShoeboxes: p.storeShoeboxes, maxStrong: maxStrong,
                                     maxStrongFraction: p.maxStrongPixelFraction, logger: logger)
-        // Labelling runs one block behind the thresholding, on its own thread;
-        // at most one block waits for it (so only two blocks' strong pixels are held).
+        // Labelling runs on its own thread, each frame as soon as it and all
+        // before it are thresholded; at most `ahead` frames' strong pixels wait for it.
         let labelling = DispatchQueue(label: "mxflow.find-spots.labelling")
-        let labelled = DispatchSemaphore(value: 1)
+        let ordered = InOrderFrames(first: frameRange.lowerBound, ahead: max(16, 8 * threads), queue: labelling) { f, index in
+            assembly.add(f, image: firstImage + index)
+        }
 
         let progress = logger.progress("find-spots", total: frameRange.count)
         defer { progress.finish() }
-        var blockStart = frameRange.lowerBound
-        while blockStart < frameRange.upperBound {
-            let block = blockStart..<min(frameRange.upperBound, blockStart + blockSize)
-            let results = FrameResults(count: block.count)
-            try source.forEachFrame(in: block, threads: threads) { index, pixels in
+        do {
+            try source.forEachFrame(in: frameRange, threads: threads) { index, pixels in
                 let ws = pool.take()
                 defer { pool.give(ws) }
                 let f = Self.strongPixels(frame: index + zOffset, pixels: pixels, rawWidth: raw.width, mask: mask,
                                           detector: detector, parameters: p, workspaces: ws)
-                results.set(index - block.lowerBound, f)
                 progress.advance()
+                ordered.put(index, f)
             }
-            labelled.wait()
-            let items = results.items, first = firstImage + block.lowerBound
-            labelling.async {
-                assembly.add(items, firstImage: first)
-                labelled.signal()
-            }
-            blockStart = block.upperBound
+        } catch {
+            labelling.sync {}
+            throw error
         }
         labelling.sync { assembly.finish() }
         progress.finish()
@@ -166,16 +160,14 @@ public struct SpotFinder {
         }
 
         // Order spots by frame, then slow, then fast, for a reproducible table.
-        let spots = assembly.measurements, pixelLists = assembly.pixelLists
+        let spots = assembly.measurements
         let order = spots.indices.sorted { a, b in
             let ca = spots[a].centroid, cb = spots[b].centroid
             if ca.z != cb.z { return ca.z < cb.z }
             if ca.y != cb.y { return ca.y < cb.y }
             return ca.x < cb.x
         }
-        let table = Self.table(measurements: order.map { spots[$0] },
-                               pixels: p.storeShoeboxes ? order.map { pixelLists[$0] } : nil,
-                               experiment: experiment)
+        let table = Self.table(order: order, assembly: assembly, experiment: experiment)
         var byImage: [Int: Int] = [:]
         for m in spots { byImage[Int(m.centroid.z.rounded(.down)) - zOffset + firstImage, default: 0] += 1 }
         for i in frames.indices { frames[i].spots = byImage[frames[i].image] ?? 0 }
@@ -227,50 +219,26 @@ public struct SpotFinder {
         return StrongPixelFrame(frame: frame, indices: indices, values: values, panels: panels)
     }
 
-    /// Builds the strong-spot reflection table with DIALS' columns.
-    static func table(measurements: [SpotMeasurement], pixels: [[StrongPixel]]?, experiment: Experiment)
-        -> ReflectionTable {
+    /// Builds the strong-spot reflection table with DIALS' columns: the
+    /// assembly's spots, row i being spot `order[i]`.
+    static func table(order: [Int], assembly: SpotAssembly, experiment: Experiment) -> ReflectionTable {
         typealias N = ReflectionTable.Name
-        let n = measurements.count
+        let n = order.count
+        let spots = assembly.measurements
+        func column<T>(_ values: [T]) -> [T] { order.map { values[$0] } }
         var t = ReflectionTable(count: n)
         t.set(N.id, .int(Array(repeating: 0, count: n)))
-        t.set(N.panel, .size(measurements.map { UInt64($0.panel) }))
+        t.set(N.panel, .size(order.map { UInt64(spots[$0].panel) }))
         t.set(N.flags, .size(Array(repeating: ReflectionFlags.strong.rawValue, count: n)))
-        t.set(N.bbox, .int6(measurements.map(\.bbox)))
-        t.set(N.xyzobsPxValue, .vec3(measurements.map(\.centroid)))
-        t.set(N.xyzobsPxVariance, .vec3(measurements.map(\.centroidVariance)))
-        t.set(N.intensitySumValue, .double(measurements.map(\.intensity)))
-        t.set(N.intensitySumVariance, .double(measurements.map(\.intensityVariance)))
-        t.set("n_signal", .int(measurements.map { Int32($0.pixelCount) }))
-        var mmValue: [Vec3] = [], mmVariance: [Vec3] = []
-        mmValue.reserveCapacity(n); mmVariance.reserveCapacity(n)
-        for m in measurements {
-            let c = centroidMillimetres(m.centroid, variance: m.centroidVariance,
-                                        panel: experiment.detector.panels[m.panel], scan: experiment.scan)
-            mmValue.append(c.value); mmVariance.append(c.variance)
-        }
-        t.set(N.xyzobsMmValue, .vec3(mmValue))
-        t.set(N.xyzobsMmVariance, .vec3(mmVariance))
-        if let pixels {
-            let boxes = zip(measurements, pixels).map { m, px -> Shoebox in
-                let b = m.bbox
-                let sx = Int(b.x1 - b.x0), sy = Int(b.y1 - b.y0), sz = Int(b.z1 - b.z0)
-                var data = [Float](repeating: 0, count: sx * sy * sz)
-                var mask = [Int32](repeating: 0, count: sx * sy * sz)
-                let panel = experiment.detector.panels[m.panel]
-                for q in px {
-                    let x = Int(q.x) - panel.rawImageOffset.x - Int(b.x0)
-                    let y = Int(q.y) - panel.rawImageOffset.y - Int(b.y0)
-                    let z = Int(q.z - b.z0)
-                    let k = (z * sy + y) * sx + x
-                    data[k] = Float(q.value)
-                    mask[k] = Shoebox.maskValid | Shoebox.maskForeground
-                }
-                return Shoebox(panel: UInt32(m.panel), bbox: b, data: data, mask: mask,
-                               background: [Float](repeating: 0, count: sx * sy * sz))
-            }
-            t.set(N.shoebox, .shoebox(boxes))
-        }
+        t.set(N.bbox, .int6(order.map { spots[$0].bbox }))
+        t.set(N.xyzobsPxValue, .vec3(order.map { spots[$0].centroid }))
+        t.set(N.xyzobsPxVariance, .vec3(order.map { spots[$0].centroidVariance }))
+        t.set(N.intensitySumValue, .double(order.map { spots[$0].intensity }))
+        t.set(N.intensitySumVariance, .double(order.map { spots[$0].intensityVariance }))
+        t.set("n_signal", .int(order.map { Int32(spots[$0].pixelCount) }))
+        t.set(N.xyzobsMmValue, .vec3(column(assembly.millimetreValues)))
+        t.set(N.xyzobsMmVariance, .vec3(column(assembly.millimetreVariances)))
+        if !assembly.shoeboxes.isEmpty { t.set(N.shoebox, .shoebox(column(assembly.shoeboxes))) }
         if !experiment.identifier.isEmpty { t.experimentIdentifiers[0] = experiment.identifier }
         return t
     }
@@ -297,10 +265,44 @@ final class WorkspacePool: @unchecked Sendable {
     func give(_ w: [ThresholdWorkspace]) { lock.lock(); free.append(w); lock.unlock() }
 }
 
-/// The strong pixels of one block's frames, filled from worker threads.
-final class FrameResults: @unchecked Sendable {
-    private let lock = NSLock()
-    private(set) var items: [StrongPixelFrame?]
-    init(count: Int) { items = Array(repeating: nil, count: count) }
-    func set(_ i: Int, _ f: StrongPixelFrame) { lock.lock(); items[i] = f; lock.unlock() }
+/// Frames' strong pixels from the worker threads, passed on in frame order:
+/// each frame goes to `consume` (on `queue`, serial) once it and every frame
+/// before it have arrived. A worker waits while `ahead` frames are queued for
+/// the consumer, which bounds the strong pixels held when labelling is the
+/// slower half. (Frames waiting for an earlier one do not count: the
+/// consumer's queue drains on its own, so the wait cannot deadlock, even when
+/// a frame never comes because its read failed.)
+final class InOrderFrames: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var arrived: [Int: StrongPixelFrame] = [:]
+    private var next: Int
+    /// Frames submitted to the consumer and not yet consumed.
+    private var queued = 0
+    private let ahead: Int
+    private let queue: DispatchQueue
+    private let consume: (StrongPixelFrame, Int) -> Void
+
+    init(first: Int, ahead: Int, queue: DispatchQueue, consume: @escaping (StrongPixelFrame, Int) -> Void) {
+        next = first; self.ahead = max(1, ahead); self.queue = queue; self.consume = consume
+    }
+
+    func put(_ index: Int, _ frame: StrongPixelFrame) {
+        condition.lock()
+        defer { condition.unlock() }
+        while queued >= ahead { condition.wait() }
+        arrived[index] = frame
+        // Submitted under the lock, so the serial queue gets them in frame order.
+        while let f = arrived.removeValue(forKey: next) {
+            let i = next
+            queued += 1
+            queue.async {
+                self.consume(f, i)
+                self.condition.lock()
+                self.queued -= 1
+                self.condition.broadcast()
+                self.condition.unlock()
+            }
+            next += 1
+        }
+    }
 }

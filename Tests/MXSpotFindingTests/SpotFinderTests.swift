@@ -49,7 +49,7 @@ final class SpotFinderTests: XCTestCase {
         XCTAssertEqual(result.frames.map(\.spots).reduce(0, +), spots.count)
     }
 
-    /// The answer does not depend on the thread count or the block size.
+    /// The answer does not depend on the thread count (nor so on the order frames complete in).
     func testThreadCountDoesNotChangeResult() throws {
         let spots = (0..<6).map { SyntheticSpot(x: 10 + 12 * Double($0), y: 20, z: Double($0) * 3 + 2, counts: 3000) }
         let sweep = SyntheticSweep.render(width: 90, height: 40, frames: 20, background: 1, spots: spots, seed: 5)
@@ -61,6 +61,24 @@ final class SpotFinderTests: XCTestCase {
         let b = try SpotFinder(parameters: p).find(experiment: exp, source: sweep).reflections
         XCTAssertEqual(a, b)
         XCTAssertEqual(a.count, 6)
+    }
+
+    /// A frame that cannot be read in the middle of the sweep ends spot
+    /// finding with that frame's error, on one thread or several (the frames
+    /// after it, waiting to be labelled in order, must not hang the run).
+    func testUnreadableFrameEndsWithItsError() throws {
+        let spots = (0..<6).map { SyntheticSpot(x: 10 + 12 * Double($0), y: 20, z: Double($0) * 5 + 2, counts: 3000) }
+        let sweep = SyntheticSweep.render(width: 90, height: 40, frames: 40, background: 1, spots: spots, seed: 5)
+        let broken = SyntheticSweep(width: 90, height: 40, frames: sweep.frames, failingFrame: 13)
+        let exp = syntheticExperiment(width: 90, height: 40, frames: 40)
+        for threads in [1, 3] {
+            var p = SpotFindingParameters()
+            p.nproc = threads
+            XCTAssertThrowsError(try SpotFinder(parameters: p).find(experiment: exp, source: broken)) { e in
+                XCTAssertEqual(e as? ImageReadError,
+                               ImageReadError.frameUnreadable(path: "synthetic", frame: 13, reason: "a corrupt chunk"))
+            }
+        }
     }
 
     /// A sweep of background only gives an empty table, not an error.

@@ -36,17 +36,23 @@ final class SyntheticSweep: ImageSource {
     let frameSize: (width: Int, height: Int)
     let trustedMask: [UInt8]
     let frames: [[Int32]]
+    /// A frame whose read fails, as a corrupt chunk would.
+    let failingFrame: Int?
     var frameCount: Int { frames.count }
 
-    init(width: Int, height: Int, frames: [[Int32]], mask: [UInt8]? = nil) {
+    init(width: Int, height: Int, frames: [[Int32]], mask: [UInt8]? = nil, failingFrame: Int? = nil) {
         frameSize = (width, height)
         self.frames = frames
+        self.failingFrame = failingFrame
         trustedMask = mask ?? [UInt8](repeating: 1, count: width * height)
     }
 
     func readFrame(_ index: Int, into buffer: UnsafeMutableBufferPointer<Int32>) throws {
         guard frames.indices.contains(index) else {
             throw ImageReadError.frameOutOfRange(path: "synthetic", frame: index, count: frames.count)
+        }
+        if index == failingFrame {
+            throw ImageReadError.frameUnreadable(path: "synthetic", frame: index, reason: "a corrupt chunk")
         }
         for (i, v) in frames[index].enumerated() { buffer[i] = v }
     }
