@@ -2,14 +2,23 @@
 import MXMath
 import MXModel
 
-/// Resolution (Å) of each spot's centroid, from its panel and the beam.
+/// Resolution (Å) of each spot's centroid, from its panel and the beam: from
+/// the centroid in mm where the table has it (the parallax correction is then
+/// already made), else from the centroid in pixels.
 public func spotResolutions(_ table: ReflectionTable, experiment: Experiment) -> [Double] {
-    guard let xyz = table.vec3s(ReflectionTable.Name.xyzobsPxValue) else { return [] }
-    let panels = table.sizes(ReflectionTable.Name.panel) ?? Array(repeating: 0, count: table.count)
-    let s0 = experiment.beam.s0
-    return zip(xyz, panels).map { c, p in
-        experiment.detector.panels[Int(p)].resolution(atPixel: (c.x, c.y), s0: s0)
+    let n = table.count
+    let panelOf = table.sizes(ReflectionTable.Name.panel) ?? Array(repeating: 0, count: n)
+    let panels = experiment.detector.panels
+    let s0 = experiment.beam.s0, k = s0.length
+    @inline(__always) func d(_ lab: Vec3) -> Double {
+        let q = (lab.normalized * k - s0).length
+        return q > 0 ? 1 / q : .infinity
     }
+    if let mm = table.vec3s(ReflectionTable.Name.xyzobsMmValue), mm.count == n {
+        return (0..<n).map { i in d(panels[Int(panelOf[i])].labCoordinate(mm: (mm[i].x, mm[i].y))) }
+    }
+    guard let xyz = table.vec3s(ReflectionTable.Name.xyzobsPxValue) else { return [] }
+    return (0..<n).map { i in d(panels[Int(panelOf[i])].labCoordinate(pixel: (xyz[i].x, xyz[i].y))) }
 }
 
 /// Text tables for the log: spots per image and spots per resolution shell.
