@@ -167,7 +167,7 @@ public struct SpotFinder {
             if ca.y != cb.y { return ca.y < cb.y }
             return ca.x < cb.x
         }
-        let table = Self.table(order: order, assembly: assembly, experiment: experiment)
+        let table = Self.table(order: order, assembly: assembly, shoeboxes: p.storeShoeboxes, experiment: experiment)
         var byImage: [Int: Int] = [:]
         for m in spots { byImage[Int(m.centroid.z.rounded(.down)) - zOffset + firstImage, default: 0] += 1 }
         for i in frames.indices { frames[i].spots = byImage[frames[i].image] ?? 0 }
@@ -220,8 +220,9 @@ public struct SpotFinder {
     }
 
     /// Builds the strong-spot reflection table with DIALS' columns: the
-    /// assembly's spots, row i being spot `order[i]`.
-    static func table(order: [Int], assembly: SpotAssembly, experiment: Experiment) -> ReflectionTable {
+    /// assembly's spots, row i being spot `order[i]`; the shoebox column
+    /// when `shoeboxes` (then present, empty, even with no spots).
+    static func table(order: [Int], assembly: SpotAssembly, shoeboxes: Bool, experiment: Experiment) -> ReflectionTable {
         typealias N = ReflectionTable.Name
         let n = order.count
         let spots = assembly.measurements
@@ -238,7 +239,7 @@ public struct SpotFinder {
         t.set("n_signal", .int(order.map { Int32(spots[$0].pixelCount) }))
         t.set(N.xyzobsMmValue, .vec3(column(assembly.millimetreValues)))
         t.set(N.xyzobsMmVariance, .vec3(column(assembly.millimetreVariances)))
-        if !assembly.shoeboxes.isEmpty { t.set(N.shoebox, .shoebox(column(assembly.shoeboxes))) }
+        if shoeboxes { t.set(N.shoebox, .shoebox(column(assembly.shoeboxes))) }
         if !experiment.identifier.isEmpty { t.experimentIdentifiers[0] = experiment.identifier }
         return t
     }

@@ -88,6 +88,10 @@ final class SpotFinderTests: XCTestCase {
             .find(experiment: syntheticExperiment(width: 40, height: 40, frames: 3), source: sweep)
         XCTAssertEqual(r.reflections.count, 0)
         XCTAssertEqual(r.frames.count, 3)
+        // The same columns as a table with spots, shoeboxes included.
+        for name in ["bbox", "xyzobs.px.value", "xyzobs.mm.value", "intensity.sum.value", "shoebox", "n_signal"] {
+            XCTAssertTrue(r.reflections.contains(name), "missing column \(name)")
+        }
     }
 
     /// Spots smaller than min_spot_size or further than max_separation from their peak are dropped.
