@@ -104,10 +104,13 @@ public enum ReflectionTableCodec {
                 w.writeArrayHeader(strings.count)
                 for s in strings { w.writeString(s) }
             } else {
-                w.writeBinaryHeader(bodySize(column))
+                let size = bodySize(column)
+                w.writeBinaryHeader(size)
                 sink.raw(w.bytes)
                 w = MessagePackWriter()
+                let before = sink.count
                 writeBody(column, to: &sink)
+                precondition(sink.count - before == size, "column \(name) wrote \(sink.count - before) of \(size) bytes")
             }
         }
         sink.raw(w.bytes)
@@ -303,6 +306,8 @@ struct ColumnSink<O: ByteOutput> {
     private let base: UnsafeMutableRawPointer
     private var fill = 0
     private var failure: Error?
+    /// Bytes taken so far.
+    private(set) var count = 0
 
     init(out: O) {
         self.out = out
@@ -329,6 +334,7 @@ struct ColumnSink<O: ByteOutput> {
         if fill + MemoryLayout<T>.size > Self.chunk { flush() }
         base.storeBytes(of: v.littleEndian, toByteOffset: fill, as: T.self)
         fill += MemoryLayout<T>.size
+        count += MemoryLayout<T>.size
     }
     mutating func u8(_ v: UInt8) { store(v) }
     mutating func u32(_ v: UInt32) { store(v) }
@@ -340,6 +346,7 @@ struct ColumnSink<O: ByteOutput> {
     /// Bytes as they are: copied into the chunk when small, else passed on whole.
     mutating func raw(_ bytes: UnsafeRawBufferPointer) {
         guard bytes.count > 0 else { return }
+        count += bytes.count
         if fill + bytes.count <= Self.chunk {
             (base + fill).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
             fill += bytes.count
