@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // mxflow: automatic processing of MX rotation data. Layers (ARCHITECTURE.md):
-// system shims → MXMath → MXModel → MXSymmetry → MXFormats → MXThresholdKernel → step algorithms
+// system shims, MXBitshuffleKernel (C) → MXMath → MXModel → MXSymmetry → MXFormats → MXThresholdKernel → step algorithms
 // → MXPipeline → mxflow. Lower targets never import higher ones.
 import PackageDescription
 
@@ -37,7 +37,9 @@ let package = Package(
         .target(name: "MXMath", dependencies: ["CLapacke", "CFFTW"], swiftSettings: v5),
         .target(name: "MXModel", dependencies: ["MXMath", "MXLogging"], swiftSettings: v5),
         .target(name: "MXSymmetry", dependencies: ["MXMath", "MXModel"], swiftSettings: v5),
-        .target(name: "MXFormats", dependencies: ["MXMath", "MXModel", "MXSymmetry", "CHDF5", "CLZ4"],
+        // The AVX2 bit unshuffle under MXFormats' bitshuffle-LZ4 decoder (C: it needs byte shuffles).
+        .target(name: "MXBitshuffleKernel"),
+        .target(name: "MXFormats", dependencies: ["MXMath", "MXModel", "MXSymmetry", "CHDF5", "CLZ4", "MXBitshuffleKernel"],
                 swiftSettings: v5),
         // The dense pass of the spot-finding threshold, and the same code built for
         // Haswell-class processors (AVX2), chosen at run time.

@@ -18,7 +18,7 @@ perf report -i "$work/perf.data" --no-children --sort symbol -F sample,symbol 2>
   | grep -v '^#' | python3 -c '
 import collections, sys
 images, hz = int(sys.argv[1]), 10000
-stages = [("decode", ("bitUnshuffle", "LZ4_decompress", "CBFByteOffset", "CBFFile", "CBFImageSource")),
+stages = [("decode", ("bitUnshuffle", "mx_unshuffle", "LZ4_decompress", "CBFByteOffset", "CBFFile", "CBFImageSource")),
           ("background pass", ("BackgroundPass",)), ("core stage", ("CoreStage",)),
           ("labelling", ("ConnectedComponents", "SpotMeasurement", "SpotAssembly")),
           ("threshold plan", ("ThresholdPlan",))]

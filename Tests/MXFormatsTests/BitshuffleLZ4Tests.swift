@@ -107,7 +107,7 @@ extension BitshuffleLZ4Tests {
     /// byte-wise definition for every element size, including the k tail.
     func testFastUnshuffleEqualsDefinition() {
         for e in [1, 2, 4, 8] {
-            for count in [8, 64, 72, 8 * 77, 2048] {
+            for count in [8, 64, 72, 8 * 77, 128, 8 * 130, 2048, 2048 + 8 * 21] {
                 let v = Self.pixels(count * e / 4 + 2, seed: UInt64(count * e))
                 let bytes = v.withUnsafeBytes { Array($0[0..<(count * e)]) }
                 var shuffled = [UInt8](repeating: 0, count: count * e)
@@ -120,10 +120,40 @@ extension BitshuffleLZ4Tests {
                     BitshuffleLZ4.bitShuffle(s.baseAddress!, d.baseAddress!, count: count, elementSize: e)
                 } }
                 XCTAssertEqual(fast, shuffled, "word-wise shuffle, element size \(e), count \(count)")
-                shuffled.withUnsafeBytes { s in back.withUnsafeMutableBytes { d in
-                    BitshuffleLZ4.bitUnshuffle(s.baseAddress!, d.baseAddress!, count: count, elementSize: e)
+                for wide in BitshuffleLZ4.wideUnshuffle ? [false, true] : [false] {
+                    back = [UInt8](repeating: 0, count: count * e)
+                    shuffled.withUnsafeBytes { s in back.withUnsafeMutableBytes { d in
+                        BitshuffleLZ4.bitUnshuffle(s.baseAddress!, d.baseAddress!, count: count, elementSize: e, wide: wide)
+                    } }
+                    XCTAssertTrue(back == bytes, "element size \(e), count \(count), wide \(wide)")
+                }
+            }
+        }
+    }
+}
+
+extension BitshuffleLZ4Tests {
+    /// The AVX2 unshuffle (MXBitshuffleKernel) on values using all their bits,
+    /// at block sizes with and without a tail of k that it leaves to the
+    /// word-wise code, against the byte-wise definition.
+    func testWideUnshuffleOfFullWidthValues() throws {
+        try XCTSkipUnless(BitshuffleLZ4.wideUnshuffle, "this processor has no AVX2")
+        var s: UInt64 = 0x2545_F491_4F6C_DD1D
+        for e in [4, 2] {
+            for count in [128, 256, 8 * 17, 8 * 47, 2048, 2048 - 8, 4096 + 8 * 40] {
+                let bytes = (0..<(e * count)).map { _ -> UInt8 in
+                    s ^= s << 13; s ^= s >> 7; s ^= s << 17
+                    return UInt8(truncatingIfNeeded: s >> 29)
+                }
+                var shuffled = [UInt8](repeating: 0, count: e * count)
+                bytes.withUnsafeBytes { src in shuffled.withUnsafeMutableBytes { dst in
+                    BitshuffleLZ4.bitShuffleBytewise(src.baseAddress!, dst.baseAddress!, count: count, elementSize: e)
                 } }
-                XCTAssertEqual(back, bytes, "element size \(e), count \(count)")
+                var back = [UInt8](repeating: 0xAB, count: e * count)
+                shuffled.withUnsafeBytes { src in back.withUnsafeMutableBytes { dst in
+                    BitshuffleLZ4.bitUnshuffle(src.baseAddress!, dst.baseAddress!, count: count, elementSize: e, wide: true)
+                } }
+                XCTAssertTrue(back == bytes, "element size \(e), count \(count)")
             }
         }
     }
