@@ -93,7 +93,7 @@ public struct PhysicalScalingModel: Sendable, Equatable {
         var c = 0.0
         for (j, w) in ws { c += w * scale.parameters[j] }
         var bFactor = 1.0
-        var wd: [(index: Int, weight: Double)] = []
+        var wd = InterpolationWeights()
         if let d = decay {
             wd = d.weights(at: d.coordinate(degrees: rotation))
             var b = 0.0

@@ -72,7 +72,9 @@ public struct ScalingRefinement {
         var b = normal ? [Double](repeating: 0, count: np) : []
         var grads = models.map { [Double](repeating: 0, count: $0.parameterCount) }
         var phi = 0.0
-        let o = observations
+        let o = observations, models = self.models
+        var nz: [Int] = []
+        nz.reserveCapacity(np)
         for i in rows {
             let e = o.experiment[i]
             let g = models[e].inverseScale(rotation: o.rotation[i], dStarSquared: o.dStarSquared[i],
@@ -82,13 +84,17 @@ public struct ScalingRefinement {
             phi += w * r * r
             guard normal else { continue }
             // J = −Ĩ ∂g/∂p: JᵀWJ += w Ĩ² ∇g∇gᵀ, JᵀW r → −(−Ĩ) w r ∇g
-            let gr = grads[e], off = offs[e]
-            let nz = gr.indices.filter { gr[$0] != 0 }
-            let s = w * ihv * ihv
-            for p in nz {
-                b[off + p] += w * r * ihv * gr[p]
-                let sp = s * gr[p], row = (off + p) * np + off
-                for q in nz where q <= p { a[row + q] += sp * gr[q] }
+            let off = offs[e]
+            // The parameters this observation depends on (a few of each smooth function's), in order.
+            grads[e].withUnsafeBufferPointer { gr in
+                nz.removeAll(keepingCapacity: true)
+                for p in gr.indices where gr[p] != 0 { nz.append(p) }
+                let s = w * ihv * ihv
+                for p in nz {
+                    b[off + p] += w * r * ihv * gr[p]
+                    let sp = s * gr[p], row = (off + p) * np + off
+                    for q in nz where q <= p { a[row + q] += sp * gr[q] }
+                }
             }
         }
         // restraints λ p² towards 0

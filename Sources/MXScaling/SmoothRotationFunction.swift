@@ -50,25 +50,74 @@ public struct SmoothRotationFunction: Sendable, Equatable {
     @inlinable public func coordinate(degrees: Double) -> Double { (degrees - startDegrees) / intervalDegrees }
 
     /// The interpolation weights wⱼ/Σw at normalised coordinate `x`
-    /// (indices and weights of the parameters that contribute).
-    public func weights(at x: Double) -> [(index: Int, weight: Double)] {
-        var out: [(Int, Double)] = []
+    /// (indices and weights of the parameters that contribute). Called for
+    /// every observation in every cycle of scaling, so it allocates nothing.
+    public func weights(at x: Double) -> InterpolationWeights {
+        var out = InterpolationWeights()
         var total = 0.0
-        for (j, p) in positions.enumerated() {
-            let d = x - p
-            guard abs(d) <= Self.cutoff else { continue }
-            let w = exp(-d * d / (2 * Self.sigma * Self.sigma))
-            out.append((j, w)); total += w
+        // Positions are positions[0] + j exactly (init), so only j near x − positions[0] can be within the
+        // cutoff; the test below still decides, as for every position before.
+        let n = positions.count, u = x - positions[0]
+        let first = u.isFinite ? Int(min(max(u - Self.cutoff - 1, 0), Double(n))) : 0
+        let last = u.isFinite ? Int(min(max(u + Self.cutoff + 1, 0), Double(n - 1))) : n - 1
+        var j = first
+        while j <= last {
+            let d = x - positions[j]
+            if abs(d) <= Self.cutoff {
+                let w = exp(-d * d / (2 * Self.sigma * Self.sigma))
+                out.append(j, w); total += w
+            }
+            j += 1
         }
         if total == 0 {  // outside the scan: nearest end
-            let j = x < positions[0] ? 0 : positions.count - 1
-            return [(j, 1)]
+            out = InterpolationWeights()
+            out.append(x < positions[0] ? 0 : positions.count - 1, 1)
+            return out
         }
-        return out.map { ($0.0, $0.1 / total) }
+        out.divide(by: total)
+        return out
     }
 
     /// The value at normalised coordinate `x`.
     public func value(at x: Double) -> Double {
         weights(at: x).reduce(0) { $0 + $1.weight * parameters[$1.index] }
+    }
+}
+
+/// The (index, weight) pairs of one read-out of a `SmoothRotationFunction`:
+/// consecutive indices from `first` (the positions within the Gaussian's
+/// cutoff of a point form one run), their weights held inline. Positions are
+/// one interval apart and only those within 2.5 intervals count, so there are
+/// at most six.
+public struct InterpolationWeights: RandomAccessCollection, Sendable {
+    public static let capacity = 8
+    private var first = 0
+    // A tuple rather than SIMD8: single lanes written one at a time stall on reloading the vector.
+    private var weights_: (Double, Double, Double, Double, Double, Double, Double, Double) = (0, 0, 0, 0, 0, 0, 0, 0)
+    public private(set) var count = 0
+
+    public init() {}
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { count }
+    public subscript(i: Int) -> (index: Int, weight: Double) {
+        precondition(i >= 0 && i < count, "interpolation weight \(i) of \(count)")
+        return (first + i, withUnsafeBytes(of: weights_) { $0.load(fromByteOffset: 8 * i, as: Double.self) })
+    }
+
+    mutating func append(_ index: Int, _ weight: Double) {
+        precondition(count < Self.capacity, "more than \(Self.capacity) positions within the Gaussian's cutoff")
+        if count == 0 { first = index }
+        precondition(index == first + count, "interpolation positions must be consecutive")
+        let k = count
+        withUnsafeMutableBytes(of: &weights_) { $0.storeBytes(of: weight, toByteOffset: 8 * k, as: Double.self) }
+        count += 1
+    }
+
+    mutating func divide(by total: Double) {
+        let n = count
+        withUnsafeMutableBytes(of: &weights_) { w in
+            for k in 0..<n { w.storeBytes(of: w.load(fromByteOffset: 8 * k, as: Double.self) / total, toByteOffset: 8 * k, as: Double.self) }
+        }
     }
 }

@@ -81,6 +81,29 @@ final class ScalingRefinementTests: XCTestCase {
         XCTAssertEqual(f.value(at: 3.3), 3.3, accuracy: 0.05)
     }
 
+    /// The read-out visits only the positions near x; it must give exactly
+    /// what weighing every position by the definition gives, inside the
+    /// scan, at its ends, beyond them (nearest end) and for short scans.
+    func testWeightsEqualTheDefinitionOverEveryPosition() {
+        for (range, interval) in [(100.0, 15.0), (10.0, 15.0), (20.0, 15.0), (360.0, 5.0)] {
+            let f = SmoothRotationFunction(startDegrees: -5, rangeDegrees: range, intervalDegrees: interval, value: 1)
+            // A fine grid, and exactly the cutoff away from each position (where a position just counts).
+            let xs = Array(stride(from: -8.0, through: Double(f.count) + 8, by: 0.137))
+                + f.positions.flatMap { [$0 - 2.5, $0 + 2.5, $0] }
+            for x in xs {
+                var expected: [(Int, Double)] = [], total = 0.0
+                for (j, p) in f.positions.enumerated() where abs(x - p) <= 2.5 {
+                    let w = exp(-(x - p) * (x - p) / (2 * 0.5 * 0.5))
+                    expected.append((j, w)); total += w
+                }
+                if total == 0 { expected = [(x < f.positions[0] ? 0 : f.count - 1, 1)]; total = 1 }
+                let got = f.weights(at: x)
+                XCTAssertEqual(got.map(\.index), expected.map(\.0), "range \(range), x \(x)")
+                XCTAssertEqual(got.map(\.weight), expected.map { $0.1 / total }, "range \(range), x \(x)")
+            }
+        }
+    }
+
     func testTooFewReflectionsIsAClearError() {
         let data = ScalingSyntheticData(unique: 5, perGroup: 2, scale: { _ in 1 }, b: { _ in 0 })
         let model = PhysicalScalingModel(imageRange: 1...90, oscillationRangeDegrees: 0...90)
