@@ -38,7 +38,8 @@ let package = Package(
         .target(name: "MXModel", dependencies: ["MXMath", "MXLogging"], swiftSettings: v5),
         .target(name: "MXSymmetry", dependencies: ["MXMath", "MXModel"], swiftSettings: v5),
         // The AVX2 bit unshuffle under MXFormats' bitshuffle-LZ4 decoder (C: it needs byte shuffles).
-        .target(name: "MXBitshuffleKernel"),
+        // DWARF 4: Debian 12's valgrind cannot read the DWARF 5 that the toolchain's clang writes for C.
+        .target(name: "MXBitshuffleKernel", cSettings: [.unsafeFlags(["-gdwarf-4"])]),
         .target(name: "MXFormats", dependencies: ["MXMath", "MXModel", "MXSymmetry", "CHDF5", "CLZ4", "MXBitshuffleKernel"],
                 swiftSettings: v5),
         // The dense pass of the spot-finding threshold, and the same code built for
