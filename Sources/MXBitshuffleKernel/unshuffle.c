@@ -65,13 +65,19 @@ static inline __m256i transpose8x8_lanes(__m256i x) {
     return x;
 }
 
+// Steps 2 and 3's shuffle: the bit transpose of each 64-bit lane, then, within each 16-byte half, byte i of
+// its first lane next to byte i of its second (so 16-bit unit i holds both).
+__attribute__((target("avx2")))
+static inline __m256i element_bytes(__m256i column) {
+    const __m256i pairs = _mm256_setr_epi8(0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15,
+                                           0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15);
+    return _mm256_shuffle_epi8(transpose8x8_lanes(column), pairs);
+}
+
 __attribute__((target("avx2")))
 void mx_unshuffle32_avx2(const void *source, void *destination, size_t plane, size_t kEnd) {
     const uint8_t *src = source;
     uint8_t *dst = destination;
-    // Within each half: lane 2h's byte i next to lane 2h+1's byte i.
-    const __m256i pairs = _mm256_setr_epi8(0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15,
-                                           0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15);
     for (size_t k = 0; k < kEnd; k += 16) {
         __m256i r[16];
         for (int p = 0; p < 16; p++) {
@@ -80,7 +86,7 @@ void mx_unshuffle32_avx2(const void *source, void *destination, size_t plane, si
         }
         transpose16x16_halves(r);
         for (int c = 0; c < 16; c++) {
-            __m256i x = _mm256_shuffle_epi8(transpose8x8_lanes(r[c]), pairs);
+            __m256i x = element_bytes(r[c]);
             // Low half: bytes 0 and 1 of elements 0–7 (16-bit units); high half: bytes 2 and 3.
             __m128i b01 = _mm256_castsi256_si128(x), b23 = _mm256_extracti128_si256(x, 1);
             uint8_t *out = dst + 32 * (k + c);
@@ -94,16 +100,13 @@ __attribute__((target("avx2")))
 void mx_unshuffle16_avx2(const void *source, void *destination, size_t plane, size_t kEnd) {
     const uint8_t *src = source;
     uint8_t *dst = destination;
-    // Within each half: byte i of lane 0 (element byte 0) next to byte i of lane 1 (byte 1).
-    const __m256i pairs = _mm256_setr_epi8(0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15,
-                                           0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15);
     for (size_t k = 0; k < kEnd; k += 32) {
         __m256i r[16];
         for (int p = 0; p < 16; p++) r[p] = _mm256_loadu_si256((const __m256i *)(src + (size_t)p * plane + k));
         transpose16x16_halves(r);
         for (int c = 0; c < 16; c++) {
-            // Low half: column k+c (planes 0–15), high half: column k+16+c.
-            __m256i x = _mm256_shuffle_epi8(transpose8x8_lanes(r[c]), pairs);
+            // Low half: column k+c (planes 0–15), high half: column k+16+c; each 8 whole elements.
+            __m256i x = element_bytes(r[c]);
             _mm_storeu_si128((__m128i *)(dst + 16 * (k + c)), _mm256_castsi256_si128(x));
             _mm_storeu_si128((__m128i *)(dst + 16 * (k + 16 + c)), _mm256_extracti128_si256(x, 1));
         }
