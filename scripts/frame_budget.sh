@@ -5,15 +5,17 @@
 # Stages: decode (bitshuffle-LZ4 or CBF byte offset and parsing), background
 # pass, core stage, labelling (connected components, measurement), threshold
 # plan, kernel, other (start-up, opening, writing, the rest).
+# FB_EXTRA adds parameters to the run: FB_EXTRA=decode_only=True gives the
+# budget of the decode-only pass, the reference of find-spots' speed target.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 expt=${1:?imported.expt}
 mxflow=${2:-$here/.build/release/mxflow}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-perf record -F 10000 -o "$work/perf.data" "$mxflow" find-spots "$expt" nproc=2 \
+perf record -F 10000 -o "$work/perf.data" "$mxflow" find-spots "$expt" nproc=2 ${FB_EXTRA:-} \
   output.reflections="$work/strong.refl" output.log="$work/find_spots.log" >/dev/null 2>&1
-images=$(grep -o "on [0-9]* images" "$work/find_spots.log" | awk '{print $2}')
+images=$(grep -oE "(on|Decoded) [0-9]+ images" "$work/find_spots.log" | awk '{print $2}')
 perf report -i "$work/perf.data" --no-children --sort symbol -F sample,symbol 2>/dev/null \
   | grep -v '^#' | python3 -c '
 import collections, sys
