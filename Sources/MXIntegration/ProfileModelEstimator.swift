@@ -63,10 +63,10 @@ enum ProfileModelEstimator {
             if !inner(Int(bb.x0) + x, Int(bb.y0) + y) { rim.append(s.counts[j]) }
         } } }
         guard let bg = RobustBackground.estimate(rim) else { return nil }
-        let panel = detector.panels[s.panel]
+        let toLab = Panel.PixelToLab(detector.panels[s.panel])
         var c12 = [(Double, Double)](repeating: (0, 0), count: nx * ny)
         for y in 0..<ny { for x in 0..<nx {
-            let dir = panel.labCoordinate(pixel: (Double(Int(bb.x0) + x) + 0.5, Double(Int(bb.y0) + y) + 0.5))
+            let dir = toLab((Double(Int(bb.x0) + x) + 0.5, Double(Int(bb.y0) + y) + 0.5))
             c12[y * nx + x] = spot.frame.divergenceCoordinates(of: dir)
         } }
         var w = 0.0, m1 = 0.0, m2 = 0.0, s11 = 0.0
@@ -93,6 +93,7 @@ enum ProfileModelEstimator {
         guard w > 10 else { return nil }
         m1 /= w; m2 /= w
         let variance = (s11 - w * (m1 * m1 + m2 * m2)) / (w - 1)
+        let panel = toLab.panel
         let centre = panel.labCoordinate(pixel: (Double(sb.x0 + sb.x1) / 2, Double(sb.y0 + sb.y1) / 2))
         let pixelAngle = panel.pixelSize.fast / centre.length
         return SpotProfileStatistics(spatialVariance: variance, pixelAngle: pixelAngle,

@@ -70,21 +70,23 @@ struct ReflectionIntegrator: Sendable {
     /// alone would cut into the spot.
     func geometry(_ frame: KabschFrame, panel p: Int, bbox bb: BoundingBox, withCorners: Bool = true,
                   withModel: Bool = true) -> ShoeboxGeometry {
-        let panel = detector.panels[p]
+        let toLab = Panel.PixelToLab(detector.panels[p])
         let nx = Int(bb.x1 - bb.x0), ny = Int(bb.y1 - bb.y0), nz = Int(bb.z1 - bb.z0)
         let n = parameters.nSigma
         let fgScale = 1 / (n * n * sigmaB * sigmaB), g = -0.5 / (sigmaB * sigmaB)
         var c1 = [Double](repeating: 0, count: nx * ny), c2 = c1
         var spatialFg = c1, spatialModel = withModel ? c1 : []
-        var corners: [Double] = [], cc1: [Double] = [], cc2: [Double] = []
+        // Per pixel corner: r², c₁, c₂, and the Gaussian at r² (each shared by up to four pixels).
+        var corners: [Double] = [], cc1: [Double] = [], cc2: [Double] = [], cornerModel: [Double] = []
         if withCorners {
             corners = [Double](repeating: 0, count: (nx + 1) * (ny + 1)); cc1 = corners; cc2 = corners
             for y in 0...ny { for x in 0...nx {
-                let dir = panel.labCoordinate(pixel: (Double(Int(bb.x0) + x), Double(Int(bb.y0) + y)))
+                let dir = toLab((Double(Int(bb.x0) + x), Double(Int(bb.y0) + y)))
                 let (a, b) = frame.divergenceCoordinates(of: dir)
                 let m = y * (nx + 1) + x
                 corners[m] = a * a + b * b; cc1[m] = a; cc2[m] = b
             } }
+            if withModel { cornerModel = corners.map { exp(g * $0) } }
         }
         for y in 0..<ny { for x in 0..<nx {
             let a: Double, b: Double
@@ -93,18 +95,18 @@ struct ReflectionIntegrator: Sendable {
                 let m = y * (nx + 1) + x, m2 = m + nx + 1
                 a = 0.25 * (cc1[m] + cc1[m + 1] + cc1[m2] + cc1[m2 + 1]); b = 0.25 * (cc2[m] + cc2[m + 1] + cc2[m2] + cc2[m2 + 1])
             } else {
-                let dir = panel.labCoordinate(pixel: (Double(Int(bb.x0) + x) + 0.5, Double(Int(bb.y0) + y) + 0.5))
+                let dir = toLab((Double(Int(bb.x0) + x) + 0.5, Double(Int(bb.y0) + y) + 0.5))
                 (a, b) = frame.divergenceCoordinates(of: dir)
             }
             let k = y * nx + x
             c1[k] = a; c2[k] = b
             let r2 = a * a + b * b
             guard withCorners else { spatialFg[k] = r2 * fgScale; if withModel { spatialModel[k] = exp(g * r2) }; continue }
-            let q = (corners[y * (nx + 1) + x], corners[y * (nx + 1) + x + 1],
-                     corners[(y + 1) * (nx + 1) + x], corners[(y + 1) * (nx + 1) + x + 1])
-            spatialFg[k] = min(r2, q.0, q.1, q.2, q.3) * fgScale
+            let m = y * (nx + 1) + x, m2 = m + nx + 1
+            spatialFg[k] = min(r2, corners[m], corners[m + 1], corners[m2], corners[m2 + 1]) * fgScale
             if withModel {
-                spatialModel[k] = 0.5 * exp(g * r2) + 0.125 * (exp(g * q.0) + exp(g * q.1) + exp(g * q.2) + exp(g * q.3))
+                spatialModel[k] = 0.5 * exp(g * r2)
+                    + 0.125 * (cornerModel[m] + cornerModel[m + 1] + cornerModel[m2] + cornerModel[m2 + 1])
             }
         } }
         var c3: [(Double, Double)] = [], rot2: [Double] = [], frac: [Double] = []

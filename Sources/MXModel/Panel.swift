@@ -100,10 +100,15 @@ public struct Panel: Equatable, Sendable {
 
     /// Panel mm of pixel coordinate (x, y) px.
     public func millimetre(fromPixel p: (x: Double, y: Double)) -> (x: Double, y: Double) {
+        millimetre(fromPixel: p, normal: pxMmStrategy == .simple ? Vec3(0, 0, 0) : normal)
+    }
+    /// The same with the panel normal given (it is only read for the parallax).
+    @inline(__always)
+    func millimetre(fromPixel p: (x: Double, y: Double), normal: Vec3) -> (x: Double, y: Double) {
         let mm = (x: p.x * pixelSize.fast, y: p.y * pixelSize.slow)
         switch pxMmStrategy {
         case .simple: return mm
-        case .parallaxCorrected: return parallaxShift(mm, sign: -1)
+        case .parallaxCorrected: return parallaxShift(mm, sign: -1, normal: normal)
         }
     }
     /// Pixel coordinate of panel point (x, y) mm.
@@ -111,7 +116,7 @@ public struct Panel: Equatable, Sendable {
         let q: (x: Double, y: Double)
         switch pxMmStrategy {
         case .simple: q = mm
-        case .parallaxCorrected: q = parallaxShift(mm, sign: +1)
+        case .parallaxCorrected: q = parallaxShift(mm, sign: +1, normal: normal)
         }
         return (q.x / pixelSize.fast, q.y / pixelSize.slow)
     }
@@ -122,7 +127,8 @@ public struct Panel: Equatable, Sendable {
     /// dxtbx applies the shift one way (mm → px) and subtracts the same shift
     /// evaluated at the measured point the other way; mxflow does the same so
     /// that numbers agree with DIALS to rounding.
-    private func parallaxShift(_ mm: (x: Double, y: Double), sign: Double) -> (x: Double, y: Double) {
+    @inline(__always)
+    private func parallaxShift(_ mm: (x: Double, y: Double), sign: Double, normal: Vec3) -> (x: Double, y: Double) {
         guard mu > 0, thickness > 0 else { return mm }
         let s1 = labCoordinate(mm: mm)
         let len = s1.length
@@ -137,6 +143,25 @@ public struct Panel: Equatable, Sendable {
     public func labCoordinate(pixel p: (x: Double, y: Double)) -> Vec3 {
         labCoordinate(mm: millimetre(fromPixel: p))
     }
+
+    /// The pixel → lab transform with the panel normal worked out once, for
+    /// loops over many pixels (`labCoordinate(pixel:)` derives the normal on
+    /// every call); the same numbers to the bit.
+    public struct PixelToLab: Sendable {
+        public let panel: Panel
+        let normal: Vec3
+
+        public init(_ panel: Panel) {
+            self.panel = panel
+            normal = panel.pxMmStrategy == .simple ? Vec3(0, 0, 0) : panel.normal
+        }
+
+        /// Lab coordinate of pixel (x, y): `panel.labCoordinate(pixel:)`.
+        @inline(__always) public func callAsFunction(_ p: (x: Double, y: Double)) -> Vec3 {
+            panel.labCoordinate(mm: panel.millimetre(fromPixel: p, normal: normal))
+        }
+    }
+
     /// Whether pixel coordinate (x, y) lies on the panel.
     public func contains(pixel p: (x: Double, y: Double)) -> Bool {
         p.x >= 0 && p.y >= 0 && p.x < Double(imageSize.fast) && p.y < Double(imageSize.slow)

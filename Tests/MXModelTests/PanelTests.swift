@@ -48,6 +48,16 @@ final class PanelTests: XCTestCase {
         XCTAssertEqual(hitPx.x, 348.7976305963438, accuracy: 1e-8); XCTAssertEqual(hitPx.y, 307.3406840199285, accuracy: 1e-8)
     }
 
+    func testPixelToLabEqualsLabCoordinateToTheBit() {
+        for strategy in [Panel.PxMmStrategy.simple, .parallaxCorrected] {
+            let p = makePanel(strategy)
+            let toLab = Panel.PixelToLab(p)
+            for q in [(0.0, 0.0), (100.25, 400.75), (486.5, 618.5), (-3.5, 1200.0)] {
+                XCTAssertEqual(toLab(q), p.labCoordinate(pixel: q), "\(strategy) \(q)")
+            }
+        }
+    }
+
     func testRoundTrips() throws {
         for strategy in [Panel.PxMmStrategy.simple, .parallaxCorrected] {
             let p = makePanel(strategy)
