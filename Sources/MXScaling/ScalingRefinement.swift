@@ -73,8 +73,8 @@ public struct ScalingRefinement {
         var grads = models.map { [Double](repeating: 0, count: $0.parameterCount) }
         var phi = 0.0
         let o = observations, models = self.models
-        var nz: [Int] = []
-        nz.reserveCapacity(np)
+        // Each experiment's block of JᵀWJ (the blocks between experiments are 0).
+        var gram = normal ? models.map { GramAccumulator(n: $0.parameterCount) } : []
         for i in rows {
             let e = o.experiment[i]
             let g = models[e].inverseScale(rotation: o.rotation[i], dStarSquared: o.dStarSquared[i],
@@ -85,17 +85,16 @@ public struct ScalingRefinement {
             guard normal else { continue }
             // J = −Ĩ ∂g/∂p: JᵀWJ += w Ĩ² ∇g∇gᵀ, JᵀW r → −(−Ĩ) w r ∇g
             let off = offs[e]
-            // The parameters this observation depends on (a few of each smooth function's), in order.
             grads[e].withUnsafeBufferPointer { gr in
-                nz.removeAll(keepingCapacity: true)
-                for p in gr.indices where gr[p] != 0 { nz.append(p) }
-                let s = w * ihv * ihv
-                for p in nz {
-                    b[off + p] += w * r * ihv * gr[p]
-                    let sp = s * gr[p], row = (off + p) * np + off
-                    for q in nz where q <= p { a[row + q] += sp * gr[q] }
-                }
+                // JᵀW r over the parameters this observation depends on (a few of each smooth function's).
+                for p in gr.indices where gr[p] != 0 { b[off + p] += w * r * ihv * gr[p] }
+                gram[e].add(gr, scale: w * ihv * ihv)
             }
+        }
+        for e in gram.indices {
+            gram[e].flush()
+            let off = offs[e], n = gram[e].n, block = gram[e].lower
+            for p in 0..<n { for q in 0...p { a[(off + p) * np + off + q] = block[p * n + q] } }
         }
         // restraints λ p² towards 0
         for (k, m) in models.enumerated() {
