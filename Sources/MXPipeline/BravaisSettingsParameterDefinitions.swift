@@ -5,6 +5,7 @@ public enum BravaisSettingsParameterDefinitions {
     public static let refineBravaisSettings: [ParameterDefinition] = [
         ParameterDefinition("lepage_max_delta", .double(min: 0), default: "5",
                             help: "Largest Le Page δ (degrees) of a twofold axis the lattice may have"),
+        ParameterDefinition("nproc", .int(min: 1), default: "1", help: "Threads: settings refined at once"),
         ParameterDefinition("output.directory", .string, default: ".", help: "Folder for bravais_setting_N.expt and the summary"),
         ParameterDefinition("output.prefix", .string, default: "", help: "Prefix of the output file names"),
         ParameterDefinition("output.log", .string, default: "mxflow.refine_bravais_settings.log", help: "Log file"),

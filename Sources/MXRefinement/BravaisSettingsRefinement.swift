@@ -1,4 +1,5 @@
 // BravaisSettingsRefinement: each Bravais setting of a triclinic indexing solution refined and scored, as dials.refine_bravais_settings does.
+import Dispatch
 import MXLogging
 import MXMath
 import MXModel
@@ -53,10 +54,11 @@ public enum BravaisSettingsRefinement {
     /// group (the lattice's lowest-symmetry group, e.g. P4 for tP, as DIALS does).
     /// Solutions come back in DIALS' table order (top row first) with the
     /// `recommended` flags of `dials.algorithms.indexing.bravais_settings`.
+    /// `threads` settings are refined at once; the result does not depend on it.
     /// - Throws: `BravaisSettingsError`, `RefinementError`, `SymmetryError`.
     public static func run(experiments: ExperimentList, reflections: ReflectionTable,
                            maxDeltaDegrees: Double = LatticeSymmetry.refineBravaisSettingsMaxDelta,
-                           parameters: RefinementParameters? = nil,
+                           parameters: RefinementParameters? = nil, threads: Int = 1,
                            logger: Logger = .silent) throws -> [BravaisSolution] {
         guard let first = experiments.experiments.first, let crystal = first.crystal else { throw BravaisSettingsError.noCrystal }
         guard let hkl = reflections.millerIndices(ReflectionTable.Name.millerIndex) else {
@@ -84,28 +86,49 @@ public enum BravaisSettingsRefinement {
         }
         let cell = try UnitCell(crystal: crystal)
         let settings = try LatticeSymmetry.bravaisSettings(of: cell, maxDeltaDegrees: maxDeltaDegrees, ordering: .dials)
+        // Each setting is refined on its own (threads share nothing but the inputs); logged in order after.
+        func solve(_ row: Int) -> Result<(BravaisSolution, String), Error> {
+            Result {
+                let setting = settings[row]
+                let reindexedCrystal = try crystal.inBravaisSetting(setting)
+                let reindexed = try reindex(table, by: setting.changeOfBasis)
+                var exp = first
+                exp.crystal = reindexedCrystal
+                let result = try refine(experiments: ExperimentList([exp]), reflections: reindexed, parameters: params)
+                let r = result.rmsds.first
+                let rmsd = r.map { ($0.xMillimetre * $0.xMillimetre + $0.yMillimetre * $0.yMillimetre).squareRoot() } ?? .nan
+                let refinedCrystal = result.experiments.experiments[0].crystal ?? reindexedCrystal
+                let refinedCell = try UnitCell(crystal: refinedCrystal)
+                // DIALS correlates over the rotations of the imposed space group (its smx), identity first.
+                var rotations: [LatticeRotation] = [SymmetryOperation.identity.rotation]
+                for op in try setting.spaceGroup().operations where !rotations.contains(op.rotation) { rotations.append(op.rotation) }
+                let cc = symmetryCorrelations(reindexed, rotations: rotations)
+                let useful = zip(cc.values, cc.counts).dropFirst().filter { $0.1 > 10 }.map(\.0)
+                let solution = BravaisSolution(number: settings.count - row, setting: setting,
+                                               experiments: result.experiments, reflections: reindexed,
+                                               rmsd: rmsd, minCC: useful.min(), maxCC: useful.max(),
+                                               ccCounts: cc.counts, spotCount: r?.count ?? 0,
+                                               recommended: true, cell: refinedCell)
+                return (solution, "Bravais setting \(setting.lattice) (\(setting.changeOfBasis)): rmsd \(rmsd) mm")
+            }
+        }
+        let outcomes = UnsafeMutableBufferPointer<Result<(BravaisSolution, String), Error>?>.allocate(capacity: settings.count)
+        outcomes.initialize(repeating: nil)
+        defer { outcomes.deinitialize(); outcomes.deallocate() }
+        if threads > 1 && settings.count > 1 {
+            // The largest settings (triclinic last in DIALS' order) take longest: start from the end.
+            DispatchQueue.concurrentPerform(iterations: settings.count) { k in
+                let row = settings.count - 1 - k
+                outcomes[row] = solve(row)
+            }
+        } else {
+            for row in settings.indices { outcomes[row] = solve(row) }
+        }
         var solutions: [BravaisSolution] = []
-        for (row, setting) in settings.enumerated() {
-            let reindexedCrystal = try crystal.inBravaisSetting(setting)
-            let reindexed = try reindex(table, by: setting.changeOfBasis)
-            var exp = first
-            exp.crystal = reindexedCrystal
-            let result = try refine(experiments: ExperimentList([exp]), reflections: reindexed, parameters: params)
-            let r = result.rmsds.first
-            let rmsd = r.map { ($0.xMillimetre * $0.xMillimetre + $0.yMillimetre * $0.yMillimetre).squareRoot() } ?? .nan
-            let refinedCrystal = result.experiments.experiments[0].crystal ?? reindexedCrystal
-            let refinedCell = try UnitCell(crystal: refinedCrystal)
-            // DIALS correlates over the rotations of the imposed space group (its smx), identity first.
-            var rotations: [LatticeRotation] = [SymmetryOperation.identity.rotation]
-            for op in try setting.spaceGroup().operations where !rotations.contains(op.rotation) { rotations.append(op.rotation) }
-            let cc = symmetryCorrelations(reindexed, rotations: rotations)
-            let useful = zip(cc.values, cc.counts).dropFirst().filter { $0.1 > 10 }.map(\.0)
-            logger.debug("Bravais setting \(setting.lattice) (\(setting.changeOfBasis)): rmsd \(rmsd) mm")
-            solutions.append(BravaisSolution(number: settings.count - row, setting: setting,
-                                             experiments: result.experiments, reflections: reindexed,
-                                             rmsd: rmsd, minCC: useful.min(), maxCC: useful.max(),
-                                             ccCounts: cc.counts, spotCount: r?.count ?? 0,
-                                             recommended: true, cell: refinedCell))
+        for outcome in outcomes {
+            let (solution, line) = try outcome!.get()
+            logger.debug(line)
+            solutions.append(solution)
         }
         markRecommended(&solutions)
         return solutions

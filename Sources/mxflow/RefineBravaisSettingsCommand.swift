@@ -37,7 +37,8 @@ struct RefineBravaisSettingsCommand: ParsableCommand {
             let experiments = try ExperimentListCodec.read(path: exptPath)
             let reflections = try ReflectionTableCodec.read(path: reflPath)
             let solutions = try BravaisStep.run(experiments, indexed: reflections,
-                                                maxDeltaDegrees: set.double("lepage_max_delta") ?? 5, logger: logger)
+                                                maxDeltaDegrees: set.double("lepage_max_delta") ?? 5,
+                                                nproc: set.int("nproc") ?? 1, logger: logger)
             let directory = set.text("output.directory"), prefix = set.text("output.prefix")
             func path(_ name: String) -> String { directory == "." ? prefix + name : directory + "/" + prefix + name }
             for s in solutions {

@@ -48,6 +48,20 @@ final class BravaisSettingsRefinementTests: XCTestCase {
         XCTAssertEqual(tp.experiments[0].crystal?.spaceGroupHall.trimmingCharacters(in: .whitespaces), "P 4")
     }
 
+    /// Settings refined on several threads give the table of one thread, row for row.
+    func testThreadsChangeNothing() throws {
+        let (experiments, spots) = try Self.triclinicTetragonal()
+        let one = try BravaisSettingsRefinement.run(experiments: experiments, reflections: spots)
+        let three = try BravaisSettingsRefinement.run(experiments: experiments, reflections: spots, threads: 3)
+        XCTAssertGreaterThan(one.count, 2)
+        XCTAssertEqual(three.map(\.number), one.map(\.number))
+        XCTAssertEqual(three.map(\.setting.changeOfBasis.description), one.map(\.setting.changeOfBasis.description))
+        XCTAssertEqual(three.map(\.rmsd), one.map(\.rmsd))
+        XCTAssertEqual(three.map(\.minCC), one.map(\.minCC))
+        XCTAssertEqual(three.map(\.recommended), one.map(\.recommended))
+        XCTAssertEqual(three.map { $0.cell.parameters }, one.map { $0.cell.parameters })
+    }
+
     func testRecommendationRules() throws {
         let (experiments, spots) = try Self.triclinicTetragonal()
         var solutions = try BravaisSettingsRefinement.run(experiments: experiments, reflections: spots)

@@ -38,7 +38,7 @@ extension ProcessRun {
         for i in 0..<indexed.count {
             let (l, t) = Self.lattice(i, of: indexed, table: table, withUnindexed: false)
             logger.info("\nBravais settings of lattice \(i + 1):")
-            perLattice.append(try BravaisStep.run(l, indexed: t, maxDeltaDegrees: 5, logger: logger))
+            perLattice.append(try BravaisStep.run(l, indexed: t, maxDeltaDegrees: 5, nproc: options.nproc, logger: logger))
         }
         let summaryJSON = try JSONSerialization.data(withJSONObject: BravaisStep.summary(perLattice[0]),
                                                      options: [.prettyPrinted, .sortedKeys])

@@ -355,7 +355,7 @@ public final class ProcessRun {
         let parameters = try RefinementParameterDefinitions.parameters(from: refineSet)
         var list = indexed, reflections = table
         if options.spaceGroup == nil && indexed.count == 1 {
-            let solutions = try BravaisStep.run(indexed, indexed: table, maxDeltaDegrees: 5, logger: logger)
+            let solutions = try BravaisStep.run(indexed, indexed: table, maxDeltaDegrees: 5, nproc: options.nproc, logger: logger)
             let summaryJSON = try JSONSerialization.data(withJSONObject: BravaisStep.summary(solutions),
                                                          options: [.prettyPrinted, .sortedKeys])
             try AtomicFile.write(Array(summaryJSON), to: path(sweepFile("bravais_summary.json")))
@@ -565,7 +565,7 @@ public final class ProcessRun {
     /// Screening: the lattice the Bravais table recommends and the spots'
     /// resolution, instead of integration.
     func screeningSummary(_ indexed: ExperimentList, indexed table: ReflectionTable, strong: ReflectionTable) throws {
-        let solutions = try BravaisStep.run(indexed, indexed: table, maxDeltaDegrees: 5, logger: logger)
+        let solutions = try BravaisStep.run(indexed, indexed: table, maxDeltaDegrees: 5, nproc: options.nproc, logger: logger)
         if let best = solutions.filter(\.recommended).max(by: { $0.number < $1.number }) {
             let p = best.cell.parameters
             decide(sweepFile("index"), "screening result: lattice \(best.setting.lattice), cell "

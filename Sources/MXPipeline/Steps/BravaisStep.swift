@@ -9,9 +9,10 @@ import MXSymmetry
 
 public enum BravaisStep {
     public static func run(_ list: ExperimentList, indexed: ReflectionTable, maxDeltaDegrees: Double,
-                           logger: Logger) throws -> [BravaisSolution] {
+                           nproc: Int = 1, logger: Logger) throws -> [BravaisSolution] {
         let solutions = try BravaisSettingsRefinement.run(experiments: list, reflections: indexed,
-                                                          maxDeltaDegrees: maxDeltaDegrees, logger: logger)
+                                                          maxDeltaDegrees: maxDeltaDegrees, threads: nproc,
+                                                          logger: logger)
         for line in table(solutions) { logger.info(line) }
         return solutions
     }
