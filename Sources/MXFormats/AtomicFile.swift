@@ -35,6 +35,7 @@ public enum AtomicFileError: Error, Equatable, CustomStringConvertible {
 /// therefore see either the old file or the complete new one, and a crash or
 /// error never leaves a truncated output behind (ARCHITECTURE.md, "no
 /// half-written output file"). Every writer in mxflow goes through this.
+/// A path that names a device or a pipe is written in place instead.
 public enum AtomicFile {
     /// Writes `text` as UTF-8 to `path`.
     public static func write(_ text: String, to path: String) throws {
@@ -49,6 +50,11 @@ public enum AtomicFile {
     /// Streams a file: `body` writes through the given writer (buffered). If
     /// `body` throws, the temporary file is removed and the error rethrown.
     public static func write(to path: String, _ body: (Writer) throws -> Void) throws {
+        var st = stat()
+        if stat(path, &st) == 0, (st.st_mode & S_IFMT) != S_IFREG, (st.st_mode & S_IFMT) != S_IFDIR {
+            try writeStream(to: path, body)
+            return
+        }
         let (fd, temporary) = try createTemporary(for: path)
         let writer = Writer(fd: fd, path: path)
         do {
@@ -69,6 +75,18 @@ public enum AtomicFile {
             throw error
         }
         syncDirectory(of: path)
+    }
+
+    /// A device or pipe named as the output (/dev/null, /dev/stdout, a FIFO):
+    /// there is no file to replace, and renaming over the name would put a
+    /// plain file in the device's place, so the bytes go straight in.
+    private static func writeStream(to path: String, _ body: (Writer) throws -> Void) throws {
+        let fd = open(path, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw AtomicFileError.cannotCreate(path: path, reason: AtomicFile.errnoDescription()) }
+        let writer = Writer(fd: fd, path: path)
+        defer { _ = close(fd) }
+        try body(writer)
+        try writer.flush()
     }
 
     /// The last resort when `write` fails for lack of space: overwrites the

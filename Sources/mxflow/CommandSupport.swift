@@ -94,12 +94,12 @@ final class LogFile: @unchecked Sendable {
     private let handle: FileHandle?
     private let lock = NSLock()
     /// Opens `path` emptied, or for appending (a resumed run keeps its log).
+    /// open(2), not FileManager.createFile: that writes a new file and renames
+    /// it over the path, which would put a plain file in place of /dev/null or
+    /// a pipe given as the log.
     init(path: String, append: Bool = false) {
-        if !append || !FileManager.default.fileExists(atPath: path) {
-            FileManager.default.createFile(atPath: path, contents: nil)
-        }
-        handle = FileHandle(forWritingAtPath: path)
-        if append { handle?.seekToEndOfFile() }
+        let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC), 0o666)
+        handle = fd >= 0 ? FileHandle(fileDescriptor: fd, closeOnDealloc: true) : nil
     }
     func write(_ line: String) {
         lock.lock(); defer { lock.unlock() }

@@ -22,6 +22,36 @@ final class AtomicFileTests: XCTestCase {
         XCTAssertEqual(try listing(), ["out.expt"])
     }
 
+    /// A pipe named as the output is written into, not replaced by a plain
+    /// file (as renaming over it would do; for /dev/null, as root, that
+    /// would replace the system's device).
+    func testAPipeIsWrittenInPlace() throws {
+        let path = folder + "/pipe"
+        XCTAssertEqual(mkfifo(path, 0o600), 0)
+        let received = LockedBytes()
+        let reader = Thread {
+            let fd = open(path, O_RDONLY)
+            guard fd >= 0 else { return }
+            var all: [UInt8] = [], chunk = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, 4096) }
+                if n <= 0 { break }
+                all += chunk[0..<n]
+            }
+            close(fd)
+            received.set(all)
+        }
+        reader.start()
+        try AtomicFile.write("through the pipe", to: path)
+        let deadline = Date().addingTimeInterval(10)
+        while received.get() == nil && Date() < deadline { usleep(1000) }
+        XCTAssertEqual(received.get().map { String(decoding: $0, as: UTF8.self) }, "through the pipe")
+        var st = stat()
+        XCTAssertEqual(stat(path, &st), 0)
+        XCTAssertEqual(st.st_mode & S_IFMT, S_IFIFO, "the pipe is still a pipe")
+        XCTAssertEqual(try listing(), ["pipe"], "no temporary file left")
+    }
+
     /// Streaming more than the 1 MiB buffer arrives intact.
     func testStreamsLargeContent() throws {
         let path = folder + "/big.bin"
@@ -88,4 +118,12 @@ final class AtomicFileTests: XCTestCase {
         XCTAssertEqual(Set(content).count, 1)
         XCTAssertEqual(try listing(), ["same.txt"])
     }
+}
+
+/// Bytes handed from a reader thread to the test.
+private final class LockedBytes: @unchecked Sendable {
+    private let lock = NSLock()
+    private var bytes: [UInt8]?
+    func set(_ b: [UInt8]) { lock.lock(); bytes = b; lock.unlock() }
+    func get() -> [UInt8]? { lock.lock(); defer { lock.unlock() }; return bytes }
 }

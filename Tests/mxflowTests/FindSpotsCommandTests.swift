@@ -21,6 +21,39 @@ final class FindSpotsCommandTests: XCTestCase {
         }
     }
 
+    /// Pipes given as the log and as the output are written into and stay
+    /// pipes (as root, a log of /dev/null once replaced the system's device
+    /// with a plain file).
+    func testPipesAsLogAndOutputStayPipes() throws {
+        let work = try CLITest.temporaryFolder(self)
+        let expt = try CLITest.importCopiedCBFImages(into: work, count: 3)
+        let log = work + "/log.pipe", out = work + "/refl.pipe"
+        XCTAssertEqual(mkfifo(log, 0o600), 0); XCTAssertEqual(mkfifo(out, 0o600), 0)
+        final class Box: @unchecked Sendable { var data = Data() }
+        let group = DispatchGroup()
+        let received = [Box(), Box()]
+        for (path, box) in zip([log, out], received) {
+            group.enter()
+            DispatchQueue.global().async {
+                box.data = FileHandle(forReadingAtPath: path)?.readDataToEndOfFile() ?? Data()
+                group.leave()
+            }
+        }
+        let r = try CLITest.runProcess(try CLITest.mxflowBinary(),
+                                       ["find-spots", expt, "output.log=" + log, "output.reflections=" + out], in: work)
+        // Should the command never open a pipe, its reader is waiting: opening the pipe's other end frees it.
+        for path in [log, out] { let fd = open(path, O_WRONLY | O_NONBLOCK); if fd >= 0 { close(fd) } }
+        XCTAssertEqual(group.wait(timeout: .now() + 30), .success)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(String(decoding: received[0].data, as: UTF8.self).contains("Saved 1906 reflections"))
+        XCTAssertTrue(received[1].data.count > 1906 * 8, "\(received[1].data.count) bytes of strong.refl")
+        for path in [log, out] {
+            var st = stat()
+            XCTAssertEqual(stat(path, &st), 0)
+            XCTAssertEqual(st.st_mode & S_IFMT, S_IFIFO, "\(path) is still a pipe")
+        }
+    }
+
     func testMissingImageNamesFileAndWritesNothing() throws {
         let work = try CLITest.temporaryFolder(self)
         let expt = try CLITest.importCopiedCBFImages(into: work, count: 3)
