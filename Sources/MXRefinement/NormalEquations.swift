@@ -39,7 +39,8 @@ struct NormalEquations {
     /// `state(k)` (scan-varying models differ per observation); nil when
     /// any state is nil (an invalid model) or nothing could be predicted.
     func evaluate(state: (Int) -> ExperimentState?) -> Evaluation? {
-        var normal = [Double](repeating: 0, count: nFree * nFree)
+        // JᵀWJ: each observation's three rows of J as rank-1 updates, batched through BLAS.
+        var gram = GramAccumulator(n: nFree)
         var gradient = [Double](repeating: 0, count: nFree)
         var objective = 0.0
         var sums = [[Double]](repeating: [0, 0, 0, 0, 0, 0, 0], count: experimentCount)  // mm², px², counts
@@ -54,26 +55,26 @@ struct NormalEquations {
             }
             guard let c = cal else { continue }
             predicted += 1
-            let r = [c.x - o.observed.x, c.y - o.observed.y, c.z - o.observed.z]
-            let w = [o.weight.x, o.weight.y, o.weight.z]
-            for d in 0..<3 {
-                objective += 0.5 * w[d] * r[d] * r[d]
-                let base = d * nFree
-                for a in 0..<nFree where row[base + a] != 0 {
-                    let ja = row[base + a] * w[d]
-                    gradient[a] += ja * r[d]
-                    for b in a..<nFree { normal[a * nFree + b] += ja * row[base + b] }
+            let r = Vec3(c.x - o.observed.x, c.y - o.observed.y, c.z - o.observed.z), w = o.weight
+            row.withUnsafeBufferPointer { j in
+                for d in 0..<3 {
+                    objective += 0.5 * w[d] * r[d] * r[d]
+                    let base = d * nFree
+                    for a in 0..<nFree where j[base + a] != 0 { gradient[a] += j[base + a] * w[d] * r[d] }
+                    gram.add(UnsafeBufferPointer(rebasing: j[base..<base + nFree]), scale: w[d])
                 }
             }
             let (sx, sy, sz) = pxScale[k]
-            let px = Vec3(r[0] / sx, r[1] / sy, r[2] / sz)
-            sums[o.experiment][0] += r[0] * r[0]; sums[o.experiment][1] += r[1] * r[1]; sums[o.experiment][2] += r[2] * r[2]
+            let px = Vec3(r.x / sx, r.y / sy, r.z / sz)
+            sums[o.experiment][0] += r.x * r.x; sums[o.experiment][1] += r.y * r.y; sums[o.experiment][2] += r.z * r.z
             sums[o.experiment][3] += px.x * px.x; sums[o.experiment][4] += px.y * px.y; sums[o.experiment][5] += px.z * px.z
             sums[o.experiment][6] += 1
             total += px.scaled(by: px)
         }
         guard predicted > 0 else { return nil }
-        for a in 0..<nFree { for b in 0..<a { normal[a * nFree + b] = normal[b * nFree + a] } }
+        gram.flush()
+        var normal = gram.lower
+        for a in 0..<nFree { for b in 0..<a { normal[b * nFree + a] = normal[a * nFree + b] } }
         let per = sums.enumerated().map { e, s -> ExperimentRMSD in
             let m = max(s[6], 1)
             return ExperimentRMSD(experiment: e, count: Int(s[6]), xMillimetre: (s[0] / m).squareRoot(),
