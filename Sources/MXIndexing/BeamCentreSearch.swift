@@ -46,10 +46,14 @@ public enum BeamCentreSearch {
     ///   - scopeMm: how far from the header's centre start centres may lie.
     ///   - goodFraction: the indexed fraction at which (with a fit within
     ///     `goodRMSDPixels`) the search stops early.
+    ///   - atHeaderCentre: the result of indexing these spots from the header's
+    ///     centre with these parameters (one lattice, shift refined) when the
+    ///     caller has it already: stage 1 then takes it instead of indexing again.
     /// - Throws: `IndexingError` when no lattice is found at any trial centre.
     public static func search(experiment: Experiment, reflections: ReflectionTable,
                               parameters: IndexingParameters = IndexingParameters(),
                               scopeMm: Double = 4, goodFraction: Double = 0.8,
+                              atHeaderCentre: IndexingResult? = nil,
                               logger: Logger = .silent) throws -> BeamCentreSearchResult {
         var p = parameters
         p.refineBeamCentre = true
@@ -57,11 +61,11 @@ public enum BeamCentreSearch {
         typealias Tried = (result: IndexingResult, start: (fast: Double, slow: Double), fraction: Double, rmsd: Double)
         var tried: [Tried] = []
         var firstError: Error?
-        func attempt(from start: (fast: Double, slow: Double)) {
+        func attempt(from start: (fast: Double, slow: Double), known: IndexingResult? = nil) {
             let result: IndexingResult
             do {
-                result = try Indexer(parameters: p, logger: logger).index(experiment: shifted(experiment, by: start),
-                                                                          reflections: reflections)
+                result = try known ?? Indexer(parameters: p, logger: logger).index(experiment: shifted(experiment, by: start),
+                                                                                   reflections: reflections)
             } catch {
                 firstError = firstError ?? error
                 return
@@ -84,7 +88,7 @@ public enum BeamCentreSearch {
         }
 
         // 1. The header's centre, with the indexer's own ±2 mm grid.
-        attempt(from: (0, 0))
+        attempt(from: (0, 0), known: atHeaderCentre)
         // 2. Start centres 3 mm apart around the header's, nearest first.
         var starts: [(fast: Double, slow: Double)] = []
         let reach = Int((max(0, scopeMm - innerReachMm) / startSpacingMm).rounded(.up))

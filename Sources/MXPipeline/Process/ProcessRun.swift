@@ -274,12 +274,16 @@ public final class ProcessRun {
         }
 
         attempt("defaults", base, list)
+        // The beam-centre search starts by indexing from the header's centre with one lattice and the
+        // shift refined: with such parameters, that is the attempt just made.
+        let atHeaderCentre = base.maxLattices == 1 && base.refineBeamCentre ? best : nil
         let looseFit = best != nil && rmsd(best) > rules.beamCentreSearchRMSDPixels
         if (!satisfied() || looseFit) && rules.beamCentreSearch {
             let why = satisfied() ? String(format: "the lattice fits its spots to %.2f px only (goal %.1f px)",
                                            rmsd(best), rules.beamCentreSearchRMSDPixels) : evidence()
             do {
-                let moved = try BeamCentreStep.run(list, strong: strong, logger: logger)
+                let moved = try BeamCentreStep.run(list, strong: strong, parameters: base, atHeaderCentre: atHeaderCentre,
+                                                   logger: logger)
                 let shift = moved.search.shiftPx
                 if max(abs(shift.x), abs(shift.y)) < rules.beamCentreMinShiftPixels {
                     // Indexing is deterministic: at (nearly) the same centre it would find the same lattice.
