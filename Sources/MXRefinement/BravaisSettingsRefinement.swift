@@ -1,5 +1,6 @@
 // BravaisSettingsRefinement: each Bravais setting of a triclinic indexing solution refined and scored, as dials.refine_bravais_settings does.
 import Dispatch
+import Foundation
 import MXLogging
 import MXMath
 import MXModel
@@ -109,7 +110,8 @@ public enum BravaisSettingsRefinement {
                                                rmsd: rmsd, minCC: useful.min(), maxCC: useful.max(),
                                                ccCounts: cc.counts, spotCount: r?.count ?? 0,
                                                recommended: true, cell: refinedCell)
-                return (solution, "Bravais setting \(setting.lattice) (\(setting.changeOfBasis)): rmsd \(rmsd) mm")
+                return (solution, "Bravais setting \(setting.lattice) (\(setting.changeOfBasis)): rmsd "
+                        + String(format: "%.5f", rmsd) + " mm")
             }
         }
         let outcomes = UnsafeMutableBufferPointer<Result<(BravaisSolution, String), Error>?>.allocate(capacity: settings.count)

@@ -33,7 +33,25 @@ struct StepArguments: ParsableArguments {
             print(set.configListing())
             throw CleanExit.message("")
         }
+        try checkOutputFolders(set)
         return set
+    }
+}
+
+/// Output files whose folder does not exist, refused before any work is
+/// done: otherwise the step would run to the end and only then fail to
+/// write. The log is left out (it is best effort), and so are
+/// `output.directory` (created by the step) and `output.prefix` (not a path).
+func checkOutputFolders(_ set: ParameterSet) throws {
+    let notFiles: Set<String> = ["output.log", "output.directory", "output.prefix"]
+    for d in set.definitions where d.name.hasPrefix("output.") && !notFiles.contains(d.name) {
+        guard let path = set.string(d.name), path.contains("/") else { continue }
+        let folder = (path as NSString).deletingLastPathComponent
+        var isFolder: ObjCBool = false
+        if folder.isEmpty || (FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) && isFolder.boolValue) {
+            continue
+        }
+        throw ValidationError("\(d.name)=\(path): the folder \(folder) does not exist; create it first or choose another path")
     }
 }
 

@@ -34,12 +34,15 @@ struct RefineBravaisSettingsCommand: ParsableCommand {
         let logger = stepLogger("refine-bravais-settings", set)
         try runStep("refine-bravais-settings") {
             let start = DispatchTime.now()
+            // The folder for the settings is made first, as process makes output_dir:
+            // a missing one must not fail the step after all the refinement.
+            let directory = set.text("output.directory"), prefix = set.text("output.prefix")
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let experiments = try ExperimentListCodec.read(path: exptPath)
             let reflections = try ReflectionTableCodec.read(path: reflPath)
             let solutions = try BravaisStep.run(experiments, indexed: reflections,
                                                 maxDeltaDegrees: set.double("lepage_max_delta") ?? 5,
                                                 nproc: set.int("nproc") ?? 1, logger: logger)
-            let directory = set.text("output.directory"), prefix = set.text("output.prefix")
             func path(_ name: String) -> String { directory == "." ? prefix + name : directory + "/" + prefix + name }
             for s in solutions {
                 try ExperimentListCodec.write(s.experiments, to: path("bravais_setting_\(s.number).expt"))

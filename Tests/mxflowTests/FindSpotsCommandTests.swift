@@ -64,6 +64,18 @@ final class FindSpotsCommandTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: work + "/strong.refl"))
     }
 
+    /// An output in a folder that does not exist is refused before any image is read.
+    func testOutputInAMissingFolderIsRefusedAtOnce() throws {
+        let work = try CLITest.temporaryFolder(self)
+        let expt = try CLITest.importCopiedCBFImages(into: work, count: 2)
+        let r = try CLITest.runProcess(try CLITest.mxflowBinary(),
+                                       ["find-spots", expt, "output.reflections=no/such/strong.refl"], in: work)
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("output.reflections=no/such/strong.refl: the folder no/such does not exist"), r.stderr)
+        XCTAssertFalse(r.stdout.contains("Found"), r.stdout)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: work + "/no"))
+    }
+
     func testEmptyFrameRangeIsAnError() throws {
         let work = try CLITest.temporaryFolder(self)
         let expt = try CLITest.importCopiedCBFImages(into: work, count: 2)

@@ -62,4 +62,23 @@ final class IndexCommandTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("mI (δ 0.0°)"), r.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/indexed.expt"))
     }
+
+    /// refine-bravais-settings makes its output folder (as process makes
+    /// output_dir) instead of failing after all the refinement, and prints
+    /// each setting's RMSD with a fixed number of digits.
+    func testBravaisSettingsFolderIsMade() throws {
+        let dir = try spotFoundC2Sweep()
+        let mxflow = try CLITest.mxflowBinary()
+        let indexed = try CLITest.runProcess(mxflow, ["index", "imported.expt", "strong.refl"], in: dir)
+        XCTAssertEqual(indexed.status, 0, indexed.stderr)
+        let r = try CLITest.runProcess(mxflow, ["refine-bravais-settings", "indexed.expt", "indexed.refl",
+                                                "output.directory=settings/c2"], in: dir)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/settings/c2/bravais_setting_1.expt"))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/settings/c2/bravais_summary.json"))
+        let log = try String(contentsOfFile: dir + "/mxflow.refine_bravais_settings.log", encoding: .utf8)
+        let rmsdLines = log.split(separator: "\n").filter { $0.hasPrefix("Bravais setting aP") }
+        XCTAssertEqual(rmsdLines.count, 1, log)
+        XCTAssertNotNil(rmsdLines.first?.range(of: #"rmsd \d\.\d{5} mm$"#, options: .regularExpression), "\(rmsdLines)")
+    }
 }
