@@ -26,6 +26,13 @@ public struct SymmetryOperation: Hashable, Sendable, CustomStringConvertible {
     /// spaces ignored; integer multiples such as `2x` or `-2*y` are accepted).
     /// - Throws: `SymmetryError.badOperation` naming the text.
     public init(parsing text: String) throws {
+        // The plain ASCII forms (all of syminfo.lib) are read byte by byte;
+        // anything else takes the general reading below, which also words the errors.
+        self = try Self.parsedASCII(text) ?? Self.parsedGenerally(text)
+    }
+
+    /// The general reading of `init(parsing:)`: any Unicode white space, and the errors.
+    static func parsedGenerally(_ text: String) throws -> SymmetryOperation {
         let parts = text.lowercased().filter { !$0.isWhitespace }.split(separator: ",", omittingEmptySubsequences: false)
         guard parts.count == 3 else { throw SymmetryError.badOperation(text) }
         var rot = [Int](repeating: 0, count: 9)
@@ -51,7 +58,74 @@ public struct SymmetryOperation: Hashable, Sendable, CustomStringConvertible {
                 }
             }
         }
-        self.init(rotation: rot, translation24: trn)
+        return SymmetryOperation(rotation: rot, translation24: trn)
+    }
+
+    /// `text` read as ASCII triplets of terms `[±][digits][*]x|y|z` and
+    /// `[±]digits[/digits]`; nil for anything else (the general reading decides).
+    static func parsedASCII(_ text: String) -> SymmetryOperation? {
+        var rot = [Int](repeating: 0, count: 9), trn = [0, 0, 0]
+        var row = 0
+        var it = text.utf8.makeIterator()
+        var next = it.next()
+        func skipSpaces() { while next == 0x20 { next = it.next() } }
+        func digits() -> Int? {
+            var value = 0, count = 0
+            while let b = next, b >= 0x30, b <= 0x39 {
+                value = value * 10 + Int(b - 0x30); count += 1
+                guard count < 10 else { return nil }
+                next = it.next(); skipSpaces()
+            }
+            return count > 0 ? value : nil
+        }
+        var termsInRow = 0
+        while true {
+            skipSpaces()
+            var sign = 1
+            if next == UInt8(ascii: "+") || next == UInt8(ascii: "-") {
+                if next == UInt8(ascii: "-") { sign = -1 }
+                next = it.next(); skipSpaces()
+            } else if termsInRow > 0 {
+                return nil
+            }
+            let number = digits()
+            var axis: Int? = nil
+            if next == UInt8(ascii: "*") {
+                guard number != nil else { return nil }
+                next = it.next(); skipSpaces()
+            }
+            switch next.map({ $0 | 0x20 }) {    // ASCII lower case
+            case UInt8(ascii: "x"): axis = 0
+            case UInt8(ascii: "y"): axis = 1
+            case UInt8(ascii: "z"): axis = 2
+            default: break
+            }
+            if let axis {
+                next = it.next()
+                rot[3 * row + axis] += sign * (number ?? 1)
+            } else {
+                guard let num = number else { return nil }
+                var den = 1
+                if next == UInt8(ascii: "/") {
+                    next = it.next(); skipSpaces()
+                    guard let d = digits(), d != 0 else { return nil }
+                    den = d
+                }
+                guard (num * translationDenominator) % den == 0 else { return nil }
+                trn[row] += sign * num * translationDenominator / den
+            }
+            termsInRow += 1
+            skipSpaces()
+            if next == UInt8(ascii: ",") {
+                guard row < 2 else { return nil }
+                row += 1; termsInRow = 0
+                next = it.next()
+            } else if next == nil {
+                return row == 2 ? SymmetryOperation(rotation: rot, translation24: trn) : nil
+            } else if next != UInt8(ascii: "+") && next != UInt8(ascii: "-") {
+                return nil
+            }
+        }
     }
 
     /// Element R[r][c].

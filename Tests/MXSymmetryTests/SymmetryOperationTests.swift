@@ -22,6 +22,31 @@ final class SymmetryOperationTests: XCTestCase {
         }
     }
 
+    /// The byte-wise reading of plain triplets gives what the general reading
+    /// gives, on every operator of syminfo.lib and on odd forms; what it
+    /// cannot read (or reads wrongly) it leaves to the general reading.
+    func testASCIIReadingAgreesWithTheGeneralOne() throws {
+        let table = try SpaceGroupTable.shared()
+        var texts = Set<String>()
+        for g in table.groups { for op in g.operations { texts.insert(op.description) } }
+        // And the operator lines as the file has them.
+        for line in try String(contentsOfFile: table.path, encoding: .utf8).split(separator: "\n")
+        where line.hasPrefix("symop ") || line.hasPrefix("cenop ") {
+            texts.insert(String(line.dropFirst(6)))
+        }
+        XCTAssertGreaterThan(texts.count, 100)
+        texts.formUnion(["-y+1/2, x+1/2, z+3/4", "X-Y,-y,-Z+1/3", "1/2+x,2*y,z-1/8", "2x, -3*y ,z", " x , y , z ",
+                         "1 2x,y,z", "x+1/2-1/4,y,z", "-x+y+z,x-y,2/4+z", "+x,+y,+z"])
+        for text in texts {
+            let ascii = try XCTUnwrap(SymmetryOperation.parsedASCII(text), text)
+            XCTAssertEqual(ascii, try SymmetryOperation.parsedGenerally(text), text)
+        }
+        for bad in ["x,y", "x,y,w", "x,,z", "x,y,z+1/0", "x,y,z+1/5", "x,y,z+", "1/2x,y,z", "x2,y,z", "--x,y,z", "2*1,y,z",
+                    "*x,y,z", "x,y,z,", "x\ty,y,z", "x+y z,y,z"] {
+            XCTAssertNil(SymmetryOperation.parsedASCII(bad), bad)
+        }
+    }
+
     func testCompositionAndMillerAction() throws {
         // 4₃ screw: applying it four times gives a pure lattice translation (0,0,3).
         let four3 = try SymmetryOperation(parsing: "-y,x,z+3/4")
