@@ -146,31 +146,46 @@ public final class RadialBackgroundShape: @unchecked Sendable {
         let hi = Float(detector.panels.map(\.trustedRange.high).max() ?? .greatestFiniteMagnitude)
         let n = min(sampleFrames, zRange.count)
         let picks = (0..<n).map { zRange.lowerBound + ($0 * zRange.count + zRange.count / 2) / n }
-        let total = RingTotals(count: count)
+        // The frames are measured on `threads` threads, each frame's sums kept
+        // in its own slot and added up in frame order, so that the result does
+        // not depend on which thread finished first.
+        let perFrame = FrameSums(frames: n)
         let valid = trusted
-        for z in picks {
-            try source.forEachFrame(in: (z - frameOffset)..<(z - frameOffset + 1), threads: threads) { _, frame in
-                var s = [Double](repeating: 0, count: count), c = [Int](repeating: 0, count: count)
-                for i in 0..<frame.count where valid[i] != 0 {
-                    let v = Float(frame[i])
-                    guard v > lo, v < hi, let r = rings.ring(ofPixel: i) else { continue }
-                    s[r] += Double(v); c[r] += 1
-                }
-                let cut = (0..<count).map { r -> Double in
-                    guard c[r] > 0 else { return -1 }
-                    let m = s[r] / Double(c[r])
-                    return m + 5 * m.squareRoot() + 3
-                }
-                s = [Double](repeating: 0, count: count); c = [Int](repeating: 0, count: count)
-                for i in 0..<frame.count where valid[i] != 0 {
-                    let v = Float(frame[i])
-                    guard v > lo, v < hi, let r = rings.ring(ofPixel: i), Double(v) <= cut[r] else { continue }
-                    s[r] += Double(v); c[r] += 1
-                }
-                total.add(s, c)
+        let workers = max(1, min(threads, n))
+        let firstError = ErrorBox()
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            for k in stride(from: w, to: n, by: workers) where !firstError.isSet {
+                let z = picks[k]
+                do {
+                    try source.forEachFrame(in: (z - frameOffset)..<(z - frameOffset + 1), threads: 1) { _, frame in
+                        var s = [Double](repeating: 0, count: count), c = [Int](repeating: 0, count: count)
+                        for i in 0..<frame.count where valid[i] != 0 {
+                            let v = Float(frame[i])
+                            guard v > lo, v < hi, let r = rings.ring(ofPixel: i) else { continue }
+                            s[r] += Double(v); c[r] += 1
+                        }
+                        let cut = (0..<count).map { r -> Double in
+                            guard c[r] > 0 else { return -1 }
+                            let m = s[r] / Double(c[r])
+                            return m + 5 * m.squareRoot() + 3
+                        }
+                        s = [Double](repeating: 0, count: count); c = [Int](repeating: 0, count: count)
+                        for i in 0..<frame.count where valid[i] != 0 {
+                            let v = Float(frame[i])
+                            guard v > lo, v < hi, let r = rings.ring(ofPixel: i), Double(v) <= cut[r] else { continue }
+                            s[r] += Double(v); c[r] += 1
+                        }
+                        perFrame.set(k, s, c)
+                    }
+                } catch { firstError.set(error) }
             }
         }
-        let level = (0..<count).map { total.counts[$0] > 0 ? Float(total.sums[$0] / Double(total.counts[$0])) : .nan }
+        if let e = firstError.error { throw e }
+        var sums = [Double](repeating: 0, count: count), counts = [Int](repeating: 0, count: count)
+        for (s, c) in perFrame.slots.compactMap({ $0 }) {
+            for r in 0..<count { sums[r] += s[r]; counts[r] += c[r] }
+        }
+        let level = (0..<count).map { counts[$0] > 0 ? Float(sums[$0] / Double(counts[$0])) : .nan }
         return RadialBackgroundShape(rings: rings, level: level, frames: n)
     }
 }
@@ -183,13 +198,13 @@ public struct IceRing: Sendable, Equatable {
     public var excess: Double
 }
 
-/// Sums and pixel counts per ring, added to from the frame reader's threads.
-private final class RingTotals: @unchecked Sendable {
+/// Each measured frame's sums and pixel counts per ring, set from the measuring threads.
+private final class FrameSums: @unchecked Sendable {
     private let lock = NSLock()
-    private(set) var sums: [Double], counts: [Int]
-    init(count: Int) { sums = [Double](repeating: 0, count: count); counts = [Int](repeating: 0, count: count) }
-    func add(_ s: [Double], _ c: [Int]) {
+    private(set) var slots: [(sums: [Double], counts: [Int])?]
+    init(frames: Int) { slots = Array(repeating: nil, count: frames) }
+    func set(_ frame: Int, _ s: [Double], _ c: [Int]) {
         lock.lock(); defer { lock.unlock() }
-        for r in sums.indices { sums[r] += s[r]; counts[r] += c[r] }
+        slots[frame] = (s, c)
     }
 }
