@@ -61,9 +61,12 @@ public struct Vec3: Hashable, Codable, Sendable, CustomStringConvertible {
     /// Rotation of `self` about unit `axis` by `angle` radians (right-hand rule),
     /// Rodrigues' formula; the dxtbx sense (`rotate_around_origin`).
     @inlinable public func rotated(around axis: Vec3, by angle: Double) -> Vec3 {
-        let k = axis.normalized
-        let c = cosDouble(angle), s = sinDouble(angle)
-        return self * c + k.cross(self) * s + k * (k.dot(self) * (1 - c))
+        rotated(aroundUnit: axis.normalized, cos: cosDouble(angle), sin: sinDouble(angle))
+    }
+    /// The same rotation with the unit axis and the angle's cosine and sine
+    /// given (callers rotating many vectors by one angle compute them once).
+    @inlinable public func rotated(aroundUnit k: Vec3, cos c: Double, sin s: Double) -> Vec3 {
+        self * c + k.cross(self) * s + k * (k.dot(self) * (1 - c))
     }
     /// Largest absolute difference of components: for tolerance checks.
     @inlinable public func maxAbsDifference(_ b: Vec3) -> Double {

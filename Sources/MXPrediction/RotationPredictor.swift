@@ -28,6 +28,12 @@ public struct RotationPredictor: Sendable {
     public let cell: UnitCell
     /// s₀ × S·m, normalised: the sign of s₁ on it gives the entering flag.
     let enteringNormal: Vec3
+    /// The rotation axis (datum frame, normalised) and, per frame boundary of
+    /// a scan-varying crystal, the cosine and sine of its angle: each
+    /// prediction rotates lattice points to several boundaries, and the
+    /// trigonometry was most of that work.
+    let unitAxis: Vec3
+    let boundaryRotations: [(cos: Double, sin: Double)]
 
     /// - Throws: `PredictionError` when the experiment lacks a goniometer, scan or crystal.
     public init(experiment: Experiment, index: Int = 0) throws {
@@ -45,6 +51,12 @@ public struct RotationPredictor: Sendable {
         self.aAtScanPoints = crystal.aAtScanPoints.count == scan.numberOfImages + 1 ? crystal.aAtScanPoints : []
         self.cell = cell
         self.enteringNormal = s0.cross(frame.labAxis).normalized
+        self.unitAxis = frame.datumAxis.normalized
+        let boundaries = aAtScanPoints.isEmpty ? [] : Array(scan.arrayRange.lowerBound...scan.arrayRange.upperBound)
+        self.boundaryRotations = boundaries.map { k in
+            let angle = scan.angle(atFrame: Double(k))
+            return (cosDouble(angle), sinDouble(angle))
+        }
     }
 
     /// A at frame coordinate z: the static A, or the scan-point A linearly
@@ -106,7 +118,8 @@ public struct RotationPredictor: Sendable {
     /// Lab-frame reciprocal lattice point of h at frame boundary k (array index) with A of that boundary.
     func latticePoint(_ hv: Vec3, boundary k: Int) -> Vec3 {
         let a = aAtScanPoints[k - scan.arrayRange.lowerBound]
-        return frame.setting * (frame.fixed * (a * hv)).rotated(around: frame.datumAxis, by: scan.angle(atFrame: Double(k)))
+        let (c, s) = boundaryRotations[k - scan.arrayRange.lowerBound]
+        return frame.setting * (frame.fixed * (a * hv)).rotated(aroundUnit: unitAxis, cos: c, sin: s)
     }
 
     /// Scan-varying predictions of h: Ewald-sphere crossings of the
@@ -114,7 +127,8 @@ public struct RotationPredictor: Sendable {
     /// the static crossings `staticAngles`, whole-turn images included).
     func scanVaryingReflections(_ h: Miller, hv: Vec3, staticAngles: [Double]) -> [PredictedReflection] {
         let range = scan.arrayRange
-        var frames = Set<Int>()
+        var frames: [Int] = []
+        frames.reserveCapacity(10)
         let lo = scan.angle(atFrame: Double(range.lowerBound) - 2), hi = scan.angle(atFrame: Double(range.upperBound) + 2)
         let (first, last) = (min(lo, hi), max(lo, hi))
         for phi0 in staticAngles {
@@ -122,13 +136,16 @@ public struct RotationPredictor: Sendable {
             if phi < first { phi += 2 * .pi }
             while phi <= last {
                 let f = Int(scan.frame(atAngle: phi).rounded(.down))
-                for k in (f - 2)...(f + 2) where k >= range.lowerBound && k < range.upperBound { frames.insert(k) }
+                for k in (f - 2)...(f + 2) where k >= range.lowerBound && k < range.upperBound && !frames.contains(k) {
+                    frames.append(k)
+                }
                 phi += 2 * .pi
             }
         }
         var out: [PredictedReflection] = []
         let k0 = s0.length
-        for f in frames.sorted() {
+        frames.sort()
+        for f in frames {
             let r1 = latticePoint(hv, boundary: f), r2 = latticePoint(hv, boundary: f + 1)
             let outside1 = (s0 + r1).length - k0 >= 0, outside2 = (s0 + r2).length - k0 >= 0
             guard outside1 != outside2 else { continue }
