@@ -34,6 +34,8 @@ public enum RefinementParameterDefinitions {
                             help: "Scan width per interval between the scan-varying crystal's sample points"),
         ParameterDefinition("refinement.parameterisation.scan_varying.minimum_scan_width_degrees", .double(min: 0), default: "5",
                             help: "scan_varying=Auto leaves scans narrower than this static"),
+        ParameterDefinition("refinement.mp.nproc", .int(min: 1), default: "1",
+                            help: "Threads for the predictions, their gradients and the outlier search (results do not depend on it)"),
         ParameterDefinition("output.experiments", .string, default: "refined.expt", help: "Output experiment list"),
         ParameterDefinition("output.reflections", .string, default: "refined.refl", help: "Output reflection file"),
         ParameterDefinition("output.log", .string, default: "mxflow.refine.log", help: "Log file"),
@@ -69,6 +71,7 @@ public enum RefinementParameterDefinitions {
             ?? p.minReflectionsPerParameter
         p.maxIterations = set.int("refinement.refinery.max_iterations") ?? p.maxIterations
         p.rmsdTolerance = set.double("refinement.target.rmsd_tolerance") ?? p.rmsdTolerance
+        p.threads = set.int("refinement.mp.nproc") ?? p.threads
         switch set.bool("refinement.parameterisation.scan_varying") {
         case nil: p.scanVarying = .auto
         case true?: p.scanVarying = .on

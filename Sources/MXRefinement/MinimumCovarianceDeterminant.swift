@@ -1,4 +1,5 @@
 // MinimumCovarianceDeterminant: robust location and scatter of 3-D residuals (FAST-MCD) for outlier rejection.
+import Dispatch
 import MXMath
 
 /// FAST-MCD (Rousseeuw & Van Driessen 1999, Technometrics 41, 212) on
@@ -22,7 +23,10 @@ enum MinimumCovarianceDeterminant {
     static let consistency = 0.5 / 0.2037106
 
     /// Indices of the outliers among `points`.
-    static func outliers(_ points: [Vec3], trials: Int = 500, seed: UInt64 = 42) -> Set<Int> {
+    /// The trials and the final iterations run on `threads` threads; the
+    /// random subsets are drawn first, in order, and the results taken in
+    /// trial order, so the outliers do not depend on it.
+    static func outliers(_ points: [Vec3], trials: Int = 500, seed: UInt64 = 42, threads: Int = 1) -> Set<Int> {
         let n = points.count
         guard n >= 10 else { return [] }
         var rng = SplitMix64(seed: seed)
@@ -61,35 +65,53 @@ enum MinimumCovarianceDeterminant {
             sample = Array(sample.prefix(1500))
         }
         let hSample = (sample.count + 4) / 2
-        var candidates: [(Vec3, Mat3, Double)] = []
+        var subsets: [[Int]] = []
+        subsets.reserveCapacity(trials)
         for _ in 0..<trials {
             var subset: [Int] = []
             while subset.count < 4 {
                 let j = sample[Int(rng.next() % UInt64(sample.count))]
                 if !subset.contains(j) { subset.append(j) }
             }
-            var (t, s) = fit(subset)
-            var ok = true
+            subsets.append(subset)
+        }
+        let trialResults = inParallel(subsets.count, threads: threads) { k -> (Vec3, Mat3, Double)? in
+            var (t, s) = fit(subsets[k])
             for _ in 0..<2 {
-                guard let r = cStep(t, s, set: sample, keep: hSample) else { ok = false; break }
+                guard let r = cStep(t, s, set: sample, keep: hSample) else { return nil }
                 (t, s) = (r.0, r.1)
             }
-            if ok, s.determinant > 0 { candidates.append((t, s, s.determinant)) }
+            return s.determinant > 0 ? (t, s, s.determinant) : nil
         }
+        var candidates = trialResults.compactMap { $0 }
         candidates.sort { $0.2 < $1.2 }
-        var best: (Vec3, Mat3, Double)? = nil
-        for c in candidates.prefix(10) {
-            var (t, s, det) = c
+        let best10 = Array(candidates.prefix(10))
+        let converged = inParallel(best10.count, threads: threads) { k -> (Vec3, Mat3, Double) in
+            var (t, s, det) = best10[k]
             for _ in 0..<100 {
                 guard let r = cStep(t, s, set: all, keep: h) else { break }
                 let done = r.2 >= det * (1 - 1e-12)
                 (t, s, det) = r
                 if done { break }
             }
-            if best == nil || det < best!.2 { best = (t, s, det) }
+            return (t, s, det)
         }
+        var best: (Vec3, Mat3, Double)? = nil
+        for c in converged where best == nil || c.2 < best!.2 { best = c }
         guard let (t, s, _) = best, let sInv = (s * consistency).inverse else { return [] }
         return Set(distances(t, sInv, over: all).filter { $0.0 > cutoff }.map(\.1))
+    }
+
+    /// `body(k)` for k in 0..<count on up to `threads` threads, the results in k order.
+    static func inParallel<T>(_ count: Int, threads: Int, _ body: (Int) -> T) -> [T] {
+        var results = [T?](repeating: nil, count: count)
+        results.withUnsafeMutableBufferPointer { out in
+            let workers = max(1, min(threads, count))
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                for k in stride(from: w, to: count, by: workers) { out[k] = body(k) }
+            }
+        }
+        return results.map { $0! }
     }
 
     /// The k-th smallest value (0-based) of `values`, by quickselect (Hoare's FIND).

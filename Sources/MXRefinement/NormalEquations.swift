@@ -1,4 +1,5 @@
 // NormalEquations: weighted residuals of all observations folded into JᵀWJ and JᵀWr, with RMSDs.
+import Dispatch
 import MXMath
 import MXModel
 
@@ -27,6 +28,13 @@ struct NormalEquations {
     /// Per observation: pixel size fast, slow (mm) and frame width (rad).
     let pxScale: [(Double, Double, Double)]
     let experimentCount: Int
+    /// Threads the predictions and their gradients are computed on; the sums
+    /// are taken in observation order, so the result does not depend on it.
+    var threads = 1
+
+    /// Observations predicted at once: their gradient rows are held until
+    /// added up (at most this × 3·nFree numbers).
+    static let block = 4096
 
     /// Nil when the model is invalid (a cell that is no longer a metric) or
     /// no reflection could be predicted.
@@ -38,6 +46,7 @@ struct NormalEquations {
     /// The evaluation with the model state of observation k given by
     /// `state(k)` (scan-varying models differ per observation); nil when
     /// any state is nil (an invalid model) or nothing could be predicted.
+    /// `state` is called from `threads` threads at once.
     func evaluate(state: (Int) -> ExperimentState?) -> Evaluation? {
         // JᵀWJ: each observation's three rows of J as rank-1 updates, batched through BLAS.
         var gram = GramAccumulator(n: nFree)
@@ -45,31 +54,54 @@ struct NormalEquations {
         var objective = 0.0
         var sums = [[Double]](repeating: [0, 0, 0, 0, 0, 0, 0], count: experimentCount)  // mm², px², counts
         var total = Vec3.zero
-        var row = [Double](repeating: 0, count: 3 * nFree)
         var predicted = 0
-        for (k, o) in observations.enumerated() {
-            for i in row.indices { row[i] = 0 }
-            guard let st = state(k) else { return nil }
-            let cal = row.withUnsafeMutableBufferPointer {
-                predictWithGradients(o, st, nFree: nFree, gradients: $0)
-            }
-            guard let c = cal else { continue }
-            predicted += 1
-            let r = Vec3(c.x - o.observed.x, c.y - o.observed.y, c.z - o.observed.z), w = o.weight
-            row.withUnsafeBufferPointer { j in
-                for d in 0..<3 {
-                    objective += 0.5 * w[d] * r[d] * r[d]
-                    let base = d * nFree
-                    for a in 0..<nFree where j[base + a] != 0 { gradient[a] += j[base + a] * w[d] * r[d] }
-                    gram.add(UnsafeBufferPointer(rebasing: j[base..<base + nFree]), scale: w[d])
+        let width = 3 * nFree
+        let block = min(Self.block, max(1, observations.count))
+        // Per observation of a block: its gradient rows, its predicted centroid, and whether it has a state.
+        var rows = [Double](repeating: 0, count: block * width)
+        var calculated = [Vec3?](repeating: nil, count: block)
+        var valid = [Bool](repeating: true, count: block)
+        for start in stride(from: 0, to: observations.count, by: block) {
+            let end = min(observations.count, start + block)
+            rows.withUnsafeMutableBufferPointer { rowsBuffer in
+            calculated.withUnsafeMutableBufferPointer { calculatedBuffer in
+            valid.withUnsafeMutableBufferPointer { validBuffer in
+                let workers = max(1, min(threads, (end - start + 255) / 256))
+                DispatchQueue.concurrentPerform(iterations: workers) { w in
+                    for k in stride(from: start + w, to: end, by: workers) {
+                        let i = k - start
+                        let row = UnsafeMutableBufferPointer(rebasing: rowsBuffer[i * width..<(i + 1) * width])
+                        row.initialize(repeating: 0)
+                        guard let st = state(k) else { validBuffer[i] = false; continue }
+                        validBuffer[i] = true
+                        calculatedBuffer[i] = predictWithGradients(observations[k], st, nFree: nFree, gradients: row)
+                    }
                 }
             }
-            let (sx, sy, sz) = pxScale[k]
-            let px = Vec3(r.x / sx, r.y / sy, r.z / sz)
-            sums[o.experiment][0] += r.x * r.x; sums[o.experiment][1] += r.y * r.y; sums[o.experiment][2] += r.z * r.z
-            sums[o.experiment][3] += px.x * px.x; sums[o.experiment][4] += px.y * px.y; sums[o.experiment][5] += px.z * px.z
-            sums[o.experiment][6] += 1
-            total += px.scaled(by: px)
+            }
+            }
+            guard !valid[0..<(end - start)].contains(false) else { return nil }
+            rows.withUnsafeBufferPointer { j in
+                for k in start..<end {
+                    let i = k - start
+                    guard let c = calculated[i] else { continue }
+                    let o = observations[k]
+                    predicted += 1
+                    let r = Vec3(c.x - o.observed.x, c.y - o.observed.y, c.z - o.observed.z), w = o.weight
+                    for d in 0..<3 {
+                        objective += 0.5 * w[d] * r[d] * r[d]
+                        let base = i * width + d * nFree
+                        for a in 0..<nFree where j[base + a] != 0 { gradient[a] += j[base + a] * w[d] * r[d] }
+                        gram.add(UnsafeBufferPointer(rebasing: j[base..<base + nFree]), scale: w[d])
+                    }
+                    let (sx, sy, sz) = pxScale[k]
+                    let px = Vec3(r.x / sx, r.y / sy, r.z / sz)
+                    sums[o.experiment][0] += r.x * r.x; sums[o.experiment][1] += r.y * r.y; sums[o.experiment][2] += r.z * r.z
+                    sums[o.experiment][3] += px.x * px.x; sums[o.experiment][4] += px.y * px.y; sums[o.experiment][5] += px.z * px.z
+                    sums[o.experiment][6] += 1
+                    total += px.scaled(by: px)
+                }
+            }
         }
         guard predicted > 0 else { return nil }
         gram.flush()

@@ -35,8 +35,9 @@ public func refine(experiments: ExperimentList, reflections: ReflectionTable,
     try requireEnoughObservations(observations.count, freeParameters: nFree, parameters: parameters)
     logger.info("Refining \(nFree) parameters against \(observations.count) reflections")
 
-    let engine = NormalEquations(observations: observations, nFree: nFree,
+    var engine = NormalEquations(observations: observations, nFree: nFree,
                                  pxScale: pixelScales(observations, experiments), experimentCount: experiments.count)
+    engine.threads = parameters.threads
     let startValues = model.values
     let fit = try levenbergMarquardt(start: startValues, parameters: parameters, reflections: observations.count,
                                      evaluate: { v in var m = model; m.values = v; return engine.evaluate(m) },
@@ -136,7 +137,8 @@ func selectObservations(experiments: ExperimentList, reflections: ReflectionTabl
                 let w = kept[k].weight, r = initialResiduals[k]
                 return Vec3(r.x / w.x.squareRoot(), r.y / w.y.squareRoot(), r.z / w.z.squareRoot())
             }
-            for j in MinimumCovarianceDeterminant.outliers(raw, trials: parameters.mcdTrials, seed: parameters.randomSeed) { out.insert(members[j]) }
+            for j in MinimumCovarianceDeterminant.outliers(raw, trials: parameters.mcdTrials, seed: parameters.randomSeed,
+                                                                      threads: parameters.threads) { out.insert(members[j]) }
         }
         rejectedRows = Set(out.map { kept[$0].row })
         kept = kept.enumerated().filter { !out.contains($0.offset) }.map(\.element)

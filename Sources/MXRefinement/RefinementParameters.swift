@@ -40,6 +40,9 @@ public struct RefinementParameters: Equatable, Sendable {
     public var rmsdTolerance = 1e-4
     /// Seed of the subsampling generator (deterministic runs).
     public var randomSeed: UInt64 = 42
+    /// Threads for the per-reflection work (predictions with their
+    /// gradients, the outlier search's trials); results do not depend on it.
+    public var threads = 1
 
     /// Whether `refineStaticThenScanVarying` follows static refinement with a
     /// scan-varying crystal (dials.refine's `scan_varying=Auto`: on for scans

@@ -213,8 +213,9 @@ public func refineScanVarying(experiments: ExperimentList, reflections: Reflecti
 
     // Each reflection's image coordinate, at which its crystal is evaluated.
     let frames = observations.map { model.scans[model.base.experimentModels[$0.experiment].crystal].frame(atAngle: $0.observed.z) }
-    let engine = NormalEquations(observations: observations, nFree: nFree,
+    var engine = NormalEquations(observations: observations, nFree: nFree,
                                  pxScale: pixelScales(observations, experiments), experimentCount: experiments.count)
+    engine.threads = parameters.threads
     let names = model.slots.map(\.name)
     let startValues = model.values
     let fit = try levenbergMarquardt(

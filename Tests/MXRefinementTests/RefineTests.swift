@@ -211,6 +211,27 @@ final class OutlierAlgorithmTests: XCTestCase {
         XCTAssertLessThan(falsePositives, 100)
         XCTAssertGreaterThan(falsePositives, 10)
         XCTAssertEqual(MinimumCovarianceDeterminant.kthSmallest([5, 1, 4, 2, 3], 1), 2)
+        // The trials on several threads find the same outliers.
+        XCTAssertEqual(MinimumCovarianceDeterminant.outliers(points, trials: 100, threads: 3), out)
+    }
+}
+
+final class RefinementThreadsTests: XCTestCase {
+    /// Refinement on several threads gives the same numbers, bit for bit, as
+    /// on one: the per-reflection work is spread, the sums are not.
+    func testThreadsDoNotChangeTheResult() throws {
+        let truth = Synthetic.experiment()
+        let table = Synthetic.spots(truth, dMin: 2.5)
+        XCTAssertGreaterThan(table.count, NormalEquations.block, "the spots fill more than one block")
+        let start = Synthetic.perturbed(truth)
+        var p = RefinementParameters()
+        let one = try refine(experiments: ExperimentList([start]), reflections: table, parameters: p)
+        p.threads = 3
+        let three = try refine(experiments: ExperimentList([start]), reflections: table, parameters: p)
+        XCTAssertEqual(one.parameters.map(\.final), three.parameters.map(\.final))
+        XCTAssertEqual(one.parameters.map(\.esd), three.parameters.map(\.esd))
+        XCTAssertEqual(one.history.map(\.objective), three.history.map(\.objective))
+        XCTAssertEqual(one.outliersRejected, three.outliersRejected)
     }
 }
 

@@ -355,7 +355,8 @@ public final class ProcessRun {
     /// and the next taken, as xia2 does.
     func chooseLatticeAndRefine(_ indexed: ExperimentList,
                                 indexed table: ReflectionTable) throws -> (ExperimentList, ReflectionTable) {
-        let refineSet = try parameterSet("refine", RefinementParameterDefinitions.all)
+        let refineSet = try parameterSet("refine", RefinementParameterDefinitions.all,
+                                          extra: ["refinement.mp.nproc=\(options.nproc)"])
         let parameters = try RefinementParameterDefinitions.parameters(from: refineSet)
         var list = indexed, reflections = table
         if options.spaceGroup == nil && indexed.count == 1 {
@@ -460,7 +461,8 @@ public final class ProcessRun {
             let (l, r) = try BravaisStep.reindex(refined.0, refined.1, by: out.result.changeOfBasis, group: chosen,
                                                  logger: logger)
             if let l {
-                let refineSet = try parameterSet("refine", RefinementParameterDefinitions.all)
+                let refineSet = try parameterSet("refine", RefinementParameterDefinitions.all,
+                                          extra: ["refinement.mp.nproc=\(options.nproc)"])
                 let run = try RefineStep.run(l, indexed: r, parameters: try RefinementParameterDefinitions.parameters(from: refineSet),
                                              logger: logger)
                 record(run.final)
