@@ -35,6 +35,8 @@ public enum ScalingParameterDefinitions {
         ParameterDefinition("partiality_cutoff", .double(min: 0, max: 1), default: "0.4",
                             help: "Observations with a smaller partiality are not scaled"),
         ParameterDefinition("min_isigi", .double(), default: "-5", help: "Observations with a smaller I/σ are not scaled"),
+        ParameterDefinition("nproc", .int(min: 1), default: "1",
+                            help: "Threads for the per-observation work of the fit (results do not depend on it)"),
         ParameterDefinition("output.experiments", .string, default: "scaled.expt", help: "Output experiment list"),
         ParameterDefinition("output.reflections", .string, default: "scaled.refl", help: "Output reflection table"),
         ParameterDefinition("output.log", .string, default: "mxflow.scale.log", help: "Log file"),
@@ -65,6 +67,7 @@ public enum ScalingParameterDefinitions {
         p.errorModel = set.string("error_model") != nil
         p.outlierZMax = set.double("outlier_zmax") ?? 6
         p.errorModelMethod = ErrorModelMethod(rawValue: set.text("error_model_fit")) ?? .dials
+        p.threads = set.int("nproc") ?? 1
         return (m, f, p)
     }
 }

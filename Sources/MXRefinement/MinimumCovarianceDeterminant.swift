@@ -108,7 +108,7 @@ enum MinimumCovarianceDeterminant {
         results.withUnsafeMutableBufferPointer { out in
             let workers = max(1, min(threads, count))
             DispatchQueue.concurrentPerform(iterations: workers) { w in
-                for k in stride(from: w, to: count, by: workers) { out[k] = body(k) }
+                for k in (w * count / workers)..<((w + 1) * count / workers) { out[k] = body(k) }
             }
         }
         return results.map { $0! }

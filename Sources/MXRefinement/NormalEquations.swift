@@ -68,7 +68,9 @@ struct NormalEquations {
             valid.withUnsafeMutableBufferPointer { validBuffer in
                 let workers = max(1, min(threads, (end - start + 255) / 256))
                 DispatchQueue.concurrentPerform(iterations: workers) { w in
-                    for k in stride(from: start + w, to: end, by: workers) {
+                    // A contiguous run per thread: neighbouring results written by two threads would share cache lines.
+                    let n = end - start
+                    for k in (start + w * n / workers)..<(start + (w + 1) * n / workers) {
                         let i = k - start
                         let row = UnsafeMutableBufferPointer(rebasing: rowsBuffer[i * width..<(i + 1) * width])
                         row.initialize(repeating: 0)

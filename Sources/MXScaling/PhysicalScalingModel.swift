@@ -88,6 +88,15 @@ public struct PhysicalScalingModel: Sendable, Equatable {
     /// `harmonics` the ½[Y(−s0ᶜ) + Y(s1ᶜ)] terms (ignored without absorption).
     public func inverseScale(rotation: Double, dStarSquared: Double, harmonics: ArraySlice<Double>,
                              gradient: inout [Double]) -> Double {
+        harmonics.withUnsafeBufferPointer {
+            inverseScale(rotation: rotation, dStarSquared: dStarSquared, harmonics: $0, gradient: &gradient)
+        }
+    }
+
+    /// The same with the harmonics in memory the caller holds (threads
+    /// reading one shared array through slices contend for its reference count).
+    public func inverseScale(rotation: Double, dStarSquared: Double, harmonics: UnsafeBufferPointer<Double>,
+                             gradient: inout [Double]) -> Double {
         for k in gradient.indices { gradient[k] = 0 }
         let ws = scale.weights(at: scale.coordinate(degrees: rotation))
         var c = 0.0
@@ -117,6 +126,21 @@ public struct PhysicalScalingModel: Sendable, Equatable {
             for q in 0..<p.count { gradient[offset + q] = c * bFactor * harmonics[k]; k += 1 }
         }
         return g
+    }
+
+    /// A copy holding arrays of its own: threads each using their own copy
+    /// do not contend for shared arrays' reference counts.
+    public func unshared() -> PhysicalScalingModel {
+        var c = self
+        c.scale.parameters = scale.parameters.map { $0 }
+        c.scale.positions = scale.positions.map { $0 }
+        if let d = decay {
+            c.decay!.parameters = d.parameters.map { $0 }
+            c.decay!.positions = d.positions.map { $0 }
+        }
+        c.absorption = absorption?.map { $0 }
+        c.parameterSDs = parameterSDs.map { $0 }
+        return c
     }
 
     /// Removes the gauge freedom of the fit for sweeps scaled together: the

@@ -59,6 +59,8 @@ public enum ScalingProcedure {
         /// How the error model is fitted: as DIALS 3.12 does (the default, so
         /// that σ and ⟨I/σ⟩ agree with dials.scale) or by the unbiased robust fit.
         public var errorModelMethod: ErrorModelMethod = .dials
+        /// Threads for the fit's per-observation work; results do not depend on it.
+        public var threads = 1
         public init() {}
     }
 
@@ -77,6 +79,7 @@ public enum ScalingProcedure {
         var (iv, vv) = values(choice)
         let use = (0..<o.count).map { o.usable[$0] && vv[$0] > 0 && iv[$0].isFinite }
         var fit = ScalingRefinement(models: models, observations: o, intensities: iv, variances: vv, use: use)
+        fit.threads = options.threads
         let np = fit.parameterCount
         let constraining = fit.constrainingCount
         guard constraining >= max(5 * np, 20) else {

@@ -1,4 +1,5 @@
 // ScalingRefinement: least-squares fit of the scaling models to equivalent intensities (Gauss–Newton, normal equations by LAPACK Cholesky).
+import Dispatch
 import Foundation
 import MXMath
 
@@ -19,6 +20,11 @@ public struct ScalingRefinement {
     public var variances: [Double]
     /// Observations taking part (usable and not outliers).
     public var use: [Bool]
+    /// Threads the inverse scales and their gradients are computed on; sums
+    /// are taken in observation order, so results do not depend on it.
+    public var threads = 1
+    /// Observations computed at once before their sums are taken.
+    static let block = 4096
 
     public init(models: [PhysicalScalingModel], observations: ScalingObservations, intensities: [Double],
                 variances: [Double], use: [Bool]) {
@@ -35,12 +41,41 @@ public struct ScalingRefinement {
 
     /// Inverse scale factor of every observation under the current models.
     public func inverseScales() -> [Double] {
-        var grads = models.map { [Double](repeating: 0, count: $0.parameterCount) }
-        let o = observations
-        return (0..<o.count).map { i in
-            let e = o.experiment[i]
-            return models[e].inverseScale(rotation: o.rotation[i], dStarSquared: o.dStarSquared[i],
-                                          harmonics: o.harmonics(of: i), gradient: &grads[e])
+        var g = [Double](repeating: 0, count: observations.count)
+        g.withUnsafeMutableBufferPointer { out in
+            forEachInParallel(Array(0..<observations.count)[...]) { i, value, _ in out[i] = value }
+        }
+        return g
+    }
+
+    /// `body(k, g, gradient)` for each position k of `rows` on `threads`
+    /// threads, with g the inverse scale of observation rows[k] and `gradient`
+    /// its gradient over its experiment's parameters. Each thread works on a
+    /// contiguous run (threads writing neighbouring results would share cache
+    /// lines), with models of its own and the observations' columns through
+    /// pointers: shared arrays' reference counts, touched from several
+    /// threads per observation, made two threads slower than one.
+    func forEachInParallel(_ rows: ArraySlice<Int>, _ body: (Int, Double, [Double]) -> Void) {
+        let workers = max(1, min(threads, rows.count / 256))
+        let first = rows.startIndex, o = observations, hc = o.harmonicCount
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            let local = workers == 1 ? models : models.map { $0.unshared() }
+            var buffers = local.map { [Double](repeating: 0, count: $0.parameterCount) }
+            o.experiment.withUnsafeBufferPointer { experiment in
+            o.rotation.withUnsafeBufferPointer { rotation in
+            o.dStarSquared.withUnsafeBufferPointer { dStarSquared in
+            o.harmonics.withUnsafeBufferPointer { harmonics in
+                for k in (w * rows.count / workers)..<((w + 1) * rows.count / workers) {
+                    let i = rows[first + k], e = experiment[i]
+                    let g = local[e].inverseScale(rotation: rotation[i], dStarSquared: dStarSquared[i],
+                                                  harmonics: UnsafeBufferPointer(rebasing: harmonics[(i * hc)..<((i + 1) * hc)]),
+                                                  gradient: &buffers[e])
+                    body(k, g, buffers[e])
+                }
+            }
+            }
+            }
+            }
         }
     }
 
@@ -70,25 +105,40 @@ public struct ScalingRefinement {
         let np = parameterCount, offs = offsets
         var a = normal ? [Double](repeating: 0, count: np * np) : []
         var b = normal ? [Double](repeating: 0, count: np) : []
-        var grads = models.map { [Double](repeating: 0, count: $0.parameterCount) }
         var phi = 0.0
         let o = observations, models = self.models
         // Each experiment's block of JᵀWJ (the blocks between experiments are 0).
         var gram = normal ? models.map { GramAccumulator(n: $0.parameterCount) } : []
-        for i in rows {
-            let e = o.experiment[i]
-            let g = models[e].inverseScale(rotation: o.rotation[i], dStarSquared: o.dStarSquared[i],
-                                           harmonics: o.harmonics(of: i), gradient: &grads[e])
-            let w = 1 / variances[i], ihv = ih[o.group[i]]
-            let r = intensities[i] - g * ihv
-            phi += w * r * r
-            guard normal else { continue }
-            // J = −Ĩ ∂g/∂p: JᵀWJ += w Ĩ² ∇g∇gᵀ, JᵀW r → −(−Ĩ) w r ∇g
-            let off = offs[e]
-            grads[e].withUnsafeBufferPointer { gr in
-                // JᵀW r over the parameters this observation depends on (a few of each smooth function's).
-                for p in gr.indices where gr[p] != 0 { b[off + p] += w * r * ihv * gr[p] }
-                gram[e].add(gr, scale: w * ihv * ihv)
+        // A block of observations' g and gradients computed in parallel, then summed in order.
+        let width = models.map(\.parameterCount).max() ?? 0
+        let block = min(Self.block, max(1, rows.count))
+        var gs = [Double](repeating: 0, count: block)
+        var gradients = [Double](repeating: 0, count: normal ? block * width : 0)
+        for start in stride(from: 0, to: rows.count, by: block) {
+            let part = rows[start..<min(rows.count, start + block)]
+            gs.withUnsafeMutableBufferPointer { gOut in
+            gradients.withUnsafeMutableBufferPointer { gradOut in
+                forEachInParallel(part) { k, g, gradient in
+                    gOut[k] = g
+                    if normal { for p in gradient.indices { gradOut[k * width + p] = gradient[p] } }
+                }
+            }
+            }
+            for (k, i) in zip(0..., part) {
+                let e = o.experiment[i]
+                let g = gs[k]
+                let w = 1 / variances[i], ihv = ih[o.group[i]]
+                let r = intensities[i] - g * ihv
+                phi += w * r * r
+                guard normal else { continue }
+                // J = −Ĩ ∂g/∂p: JᵀWJ += w Ĩ² ∇g∇gᵀ, JᵀW r → −(−Ĩ) w r ∇g
+                let off = offs[e], n = models[e].parameterCount
+                gradients.withUnsafeBufferPointer { all in
+                    let gr = UnsafeBufferPointer(rebasing: all[k * width..<k * width + n])
+                    // JᵀW r over the parameters this observation depends on (a few of each smooth function's).
+                    for p in gr.indices where gr[p] != 0 { b[off + p] += w * r * ihv * gr[p] }
+                    gram[e].add(gr, scale: w * ihv * ihv)
+                }
             }
         }
         for e in gram.indices {
@@ -165,18 +215,17 @@ public struct ScalingRefinement {
             for i in 0..<np { cov[i * np + j] = c[i] }
         }
         let scale = phi / Double(max(rows.count - np, 1))
-        var grads = models.map { [Double](repeating: 0, count: $0.parameterCount) }
         let o = observations, offs = offsets
         let sds = (0..<np).map { (max(cov[$0 * np + $0], 0) * scale).squareRoot() }
-        let v: [Double] = (0..<o.count).map { i in
-            let e = o.experiment[i]
-            _ = models[e].inverseScale(rotation: o.rotation[i], dStarSquared: o.dStarSquared[i],
-                                       harmonics: o.harmonics(of: i), gradient: &grads[e])
-            let gr = grads[e], off = offs[e]
-            let nz = gr.indices.filter { gr[$0] != 0 }
-            var v = 0.0
-            for p in nz { for q in nz { v += gr[p] * cov[(off + p) * np + off + q] * gr[q] } }
-            return v * scale
+        var v = [Double](repeating: 0, count: o.count)
+        v.withUnsafeMutableBufferPointer { out in
+            forEachInParallel(Array(0..<o.count)[...]) { i, _, gr in
+                let off = offs[o.experiment[i]]
+                let nz = gr.indices.filter { gr[$0] != 0 }
+                var sum = 0.0
+                for p in nz { for q in nz { sum += gr[p] * cov[(off + p) * np + off + q] * gr[q] } }
+                out[i] = sum * scale
+            }
         }
         return (v, sds)
     }

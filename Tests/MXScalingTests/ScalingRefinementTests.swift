@@ -57,6 +57,29 @@ final class ScalingRefinementTests: XCTestCase {
         XCTAssertEqual(s1 / s0, 1.5, accuracy: 0.03)
     }
 
+    /// Two sweeps (so two models and gradient sizes) scaled on several
+    /// threads give the numbers of one thread, bit for bit.
+    func testThreadsDoNotChangeTheResult() throws {
+        let data = ScalingSyntheticData(unique: 600, perGroup: 8, scale: { 1 + 0.1 * cos($0 / 20) }, b: { -0.03 * $0 })
+        var o = data.observations
+        for i in 0..<o.count where i % 3 == 1 { o.experiment[i] = 1 }
+        let models = [0, 1].map { k in
+            var options = PhysicalScalingModel.Options()
+            options.absorption = false
+            options.decay = k == 0
+            return PhysicalScalingModel(imageRange: 1...90, oscillationRangeDegrees: 0...90, options: options)
+        }
+        let one = ScalingProcedure.Options()
+        var three = one
+        three.threads = 3
+        let a = try ScalingProcedure.run(o, models: models, options: one)
+        let b = try ScalingProcedure.run(o, models: models, options: three)
+        XCTAssertEqual(a.models.map(\.parameters), b.models.map(\.parameters))
+        XCTAssertEqual(a.inverseScales, b.inverseScales)
+        XCTAssertEqual(a.inverseScaleVariances, b.inverseScaleVariances)
+        XCTAssertEqual(a.outliers, b.outliers)
+    }
+
     func testIntervalsFollowDIALSCounts() {
         // 90° at 15° → 6 intervals, 8 parameters; 90° at 20° → 5 intervals, 7 (as the DIALS scaled.expt shows).
         let m = PhysicalScalingModel(imageRange: 1...180, oscillationRangeDegrees: 0...90)

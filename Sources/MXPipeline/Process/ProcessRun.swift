@@ -501,7 +501,7 @@ public final class ProcessRun {
     /// Scaling at the data's limit, the CC½ resolution estimate, and a rescale
     /// at the estimate when it differs materially.
     func scale(_ symmetrized: ExperimentList, symmetrized table: ReflectionTable) throws -> (ExperimentList, ReflectionTable) {
-        var extra: [String] = []
+        var extra = ["nproc=\(options.nproc)"]
         if let a = options.anomalous { extra.append("anomalous=\(a ? "True" : "False")") }
         if let d = options.dMin { extra.append("d_min=\(d)") }
         var set = try parameterSet("scale", ScalingParameterDefinitions.all, extra: extra)
