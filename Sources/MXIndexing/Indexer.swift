@@ -168,11 +168,21 @@ public struct Indexer {
                 let rlp = available.map { geometry.rlp[$0] }
                 let search = rlp.enumerated().filter { geometry.d[available[$0.offset]] >= searchDMin }.map(\.element)
                 searchCount = search.count
-                for method in parameters.methods {
-                    let vectors = basisVectors(method: method, rlp: search, dMin: searchDMin, maxCell: maxCell)
+                // The methods search at once on nproc threads (each is one thread's
+                // work); their results are logged and pooled in the methods' order.
+                let methods = parameters.methods
+                let found = ConcurrentResults<(vectors: Int, candidates: [ScoredCandidate])>(count: methods.count)
+                let workers = max(1, min(parameters.nproc, methods.count))
+                DispatchQueue.concurrentPerform(iterations: workers) { w in
+                    for k in stride(from: w, to: methods.count, by: workers) {
+                        let vectors = basisVectors(method: methods[k], rlp: search, dMin: searchDMin, maxCell: maxCell)
+                        found.set(k, (vectors.count, evaluateCandidates(vectors: vectors, rlp: search, method: methods[k])))
+                    }
+                }
+                for (method, result) in zip(methods, found.values) {
                     tried.append(method.rawValue)
-                    logger.info("\(method.rawValue): \(vectors.count) candidate basis vectors")
-                    candidates += evaluateCandidates(vectors: vectors, rlp: search, method: method)
+                    logger.info("\(method.rawValue): \(result.vectors) candidate basis vectors")
+                    candidates += result.candidates
                 }
                 scoreCandidates(&candidates)
                 candidates.sort { $0.score < $1.score }
