@@ -355,9 +355,7 @@ public final class ProcessRun {
     /// and the next taken, as xia2 does.
     func chooseLatticeAndRefine(_ indexed: ExperimentList,
                                 indexed table: ReflectionTable) throws -> (ExperimentList, ReflectionTable) {
-        let refineSet = try parameterSet("refine", RefinementParameterDefinitions.all,
-                                          extra: ["refinement.mp.nproc=\(options.nproc)"])
-        let parameters = try RefinementParameterDefinitions.parameters(from: refineSet)
+        let parameters = try RefinementParameterDefinitions.parameters(from: try refineParameterSet())
         var list = indexed, reflections = table
         if options.spaceGroup == nil && indexed.count == 1 {
             let solutions = try BravaisStep.run(indexed, indexed: table, maxDeltaDegrees: 5, nproc: options.nproc, logger: logger)
@@ -461,9 +459,8 @@ public final class ProcessRun {
             let (l, r) = try BravaisStep.reindex(refined.0, refined.1, by: out.result.changeOfBasis, group: chosen,
                                                  logger: logger)
             if let l {
-                let refineSet = try parameterSet("refine", RefinementParameterDefinitions.all,
-                                          extra: ["refinement.mp.nproc=\(options.nproc)"])
-                let run = try RefineStep.run(l, indexed: r, parameters: try RefinementParameterDefinitions.parameters(from: refineSet),
+                let run = try RefineStep.run(l, indexed: r,
+                                             parameters: try RefinementParameterDefinitions.parameters(from: try refineParameterSet()),
                                              logger: logger)
                 record(run.final)
                 let again = try integrate(run.final.experiments, refined: run.final.reflections)
@@ -638,6 +635,11 @@ public final class ProcessRun {
 
     /// A step's parameter set: defaults, then the preset's values, then
     /// `extra` (process-level values), then the user's `<step>.` overrides.
+    /// The refine step's parameters, refinement on process's nproc threads.
+    func refineParameterSet() throws -> ParameterSet {
+        try parameterSet("refine", RefinementParameterDefinitions.all, extra: ["refinement.mp.nproc=\(options.nproc)"])
+    }
+
     func parameterSet(_ step: String, _ definitions: [ParameterDefinition], extra: [String] = []) throws -> ParameterSet {
         var set = ParameterSet(definitions)
         try set.parse(options.preset.parameters[step] ?? [])
