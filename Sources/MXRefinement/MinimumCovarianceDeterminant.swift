@@ -1,5 +1,4 @@
 // MinimumCovarianceDeterminant: robust location and scatter of 3-D residuals (FAST-MCD) for outlier rejection.
-import Dispatch
 import MXMath
 
 /// FAST-MCD (Rousseeuw & Van Driessen 1999, Technometrics 41, 212) on
@@ -75,7 +74,7 @@ enum MinimumCovarianceDeterminant {
             }
             subsets.append(subset)
         }
-        let trialResults = inParallel(subsets.count, threads: threads) { k -> (Vec3, Mat3, Double)? in
+        let trialResults = parallelMap(subsets.count, threads: threads) { k -> (Vec3, Mat3, Double)? in
             var (t, s) = fit(subsets[k])
             for _ in 0..<2 {
                 guard let r = cStep(t, s, set: sample, keep: hSample) else { return nil }
@@ -86,7 +85,7 @@ enum MinimumCovarianceDeterminant {
         var candidates = trialResults.compactMap { $0 }
         candidates.sort { $0.2 < $1.2 }
         let best10 = Array(candidates.prefix(10))
-        let converged = inParallel(best10.count, threads: threads) { k -> (Vec3, Mat3, Double) in
+        let converged = parallelMap(best10.count, threads: threads) { k -> (Vec3, Mat3, Double) in
             var (t, s, det) = best10[k]
             for _ in 0..<100 {
                 guard let r = cStep(t, s, set: all, keep: h) else { break }
@@ -100,18 +99,6 @@ enum MinimumCovarianceDeterminant {
         for c in converged where best == nil || c.2 < best!.2 { best = c }
         guard let (t, s, _) = best, let sInv = (s * consistency).inverse else { return [] }
         return Set(distances(t, sInv, over: all).filter { $0.0 > cutoff }.map(\.1))
-    }
-
-    /// `body(k)` for k in 0..<count on up to `threads` threads, the results in k order.
-    static func inParallel<T>(_ count: Int, threads: Int, _ body: (Int) -> T) -> [T] {
-        var results = [T?](repeating: nil, count: count)
-        results.withUnsafeMutableBufferPointer { out in
-            let workers = max(1, min(threads, count))
-            DispatchQueue.concurrentPerform(iterations: workers) { w in
-                for k in (w * count / workers)..<((w + 1) * count / workers) { out[k] = body(k) }
-            }
-        }
-        return results.map { $0! }
     }
 
     /// The k-th smallest value (0-based) of `values`, by quickselect (Hoare's FIND).

@@ -1,5 +1,4 @@
 // NormalEquations: weighted residuals of all observations folded into JᵀWJ and JᵀWr, with RMSDs.
-import Dispatch
 import MXMath
 import MXModel
 
@@ -66,12 +65,9 @@ struct NormalEquations {
             rows.withUnsafeMutableBufferPointer { rowsBuffer in
             calculated.withUnsafeMutableBufferPointer { calculatedBuffer in
             valid.withUnsafeMutableBufferPointer { validBuffer in
-                let workers = max(1, min(threads, (end - start + 255) / 256))
-                DispatchQueue.concurrentPerform(iterations: workers) { w in
-                    // A contiguous run per thread: neighbouring results written by two threads would share cache lines.
-                    let n = end - start
-                    for k in (start + w * n / workers)..<(start + (w + 1) * n / workers) {
-                        let i = k - start
+                forEachContiguousRun(end - start, threads: threads, minimumPerThread: 256) { run in
+                    for i in run {
+                        let k = start + i
                         let row = UnsafeMutableBufferPointer(rebasing: rowsBuffer[i * width..<(i + 1) * width])
                         row.initialize(repeating: 0)
                         guard let st = state(k) else { validBuffer[i] = false; continue }

@@ -1,5 +1,4 @@
 // ScalingRefinement: least-squares fit of the scaling models to equivalent intensities (Gauss–Newton, normal equations by LAPACK Cholesky).
-import Dispatch
 import Foundation
 import MXMath
 
@@ -43,29 +42,29 @@ public struct ScalingRefinement {
     public func inverseScales() -> [Double] {
         var g = [Double](repeating: 0, count: observations.count)
         g.withUnsafeMutableBufferPointer { out in
-            forEachInParallel(Array(0..<observations.count)[...]) { i, value, _ in out[i] = value }
+            forEachInParallel(0..<observations.count) { i, value, _ in out[i] = value }
         }
         return g
     }
 
     /// `body(k, g, gradient)` for each position k of `rows` on `threads`
     /// threads, with g the inverse scale of observation rows[k] and `gradient`
-    /// its gradient over its experiment's parameters. Each thread works on a
-    /// contiguous run (threads writing neighbouring results would share cache
-    /// lines), with models of its own and the observations' columns through
-    /// pointers: shared arrays' reference counts, touched from several
-    /// threads per observation, made two threads slower than one.
-    func forEachInParallel(_ rows: ArraySlice<Int>, _ body: (Int, Double, [Double]) -> Void) {
-        let workers = max(1, min(threads, rows.count / 256))
+    /// its gradient over its experiment's parameters. Each thread has models
+    /// of its own and reads the observations' columns through pointers:
+    /// shared arrays' reference counts, touched from several threads per
+    /// observation, made two threads slower than one.
+    func forEachInParallel<Rows: RandomAccessCollection>(_ rows: Rows, _ body: (Int, Double, [Double]) -> Void)
+    where Rows.Element == Int, Rows.Index == Int {
         let first = rows.startIndex, o = observations, hc = o.harmonicCount
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
-            let local = workers == 1 ? models : models.map { $0.unshared() }
+        let parallel = threads > 1 && rows.count >= 512
+        forEachContiguousRun(rows.count, threads: threads, minimumPerThread: 256) { run in
+            let local = parallel ? models.map { $0.unshared() } : models
             var buffers = local.map { [Double](repeating: 0, count: $0.parameterCount) }
             o.experiment.withUnsafeBufferPointer { experiment in
             o.rotation.withUnsafeBufferPointer { rotation in
             o.dStarSquared.withUnsafeBufferPointer { dStarSquared in
             o.harmonics.withUnsafeBufferPointer { harmonics in
-                for k in (w * rows.count / workers)..<((w + 1) * rows.count / workers) {
+                for k in run {
                     let i = rows[first + k], e = experiment[i]
                     let g = local[e].inverseScale(rotation: rotation[i], dStarSquared: dStarSquared[i],
                                                   harmonics: UnsafeBufferPointer(rebasing: harmonics[(i * hc)..<((i + 1) * hc)]),
@@ -219,7 +218,7 @@ public struct ScalingRefinement {
         let sds = (0..<np).map { (max(cov[$0 * np + $0], 0) * scale).squareRoot() }
         var v = [Double](repeating: 0, count: o.count)
         v.withUnsafeMutableBufferPointer { out in
-            forEachInParallel(Array(0..<o.count)[...]) { i, _, gr in
+            forEachInParallel(0..<o.count) { i, _, gr in
                 let off = offs[o.experiment[i]]
                 let nz = gr.indices.filter { gr[$0] != 0 }
                 var sum = 0.0
